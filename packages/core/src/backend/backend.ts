@@ -1,0 +1,93 @@
+import type { ShapedArray } from '../aval.js';
+import type { DType, TypedArray } from '../dtype.js';
+import { fail } from '../errors.js';
+import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
+import { CpuBackend } from './cpu/index.js';
+
+/** An opaque handle to a buffer owned by a backend. */
+export interface DataHandle {
+  readonly __dataHandle: unique symbol;
+}
+
+export interface BackendInput {
+  readonly handle: DataHandle;
+  readonly aval: ShapedArray;
+}
+
+export interface BackendStats {
+  /** Buffers allocated and not yet released. */
+  readonly liveBuffers: number;
+  /** Bytes held by those buffers. */
+  readonly liveBytes: number;
+}
+
+/**
+ * Where arrays live and primitives run. Buffers are reference-counted: `alloc`/`write` create one
+ * reference, `retain` adds one, `release` drops one and frees at zero. `execute` never consumes its
+ * inputs and returns new references (which may share storage with an input, e.g. a reshape).
+ */
+export interface Backend {
+  readonly name: string;
+  /** Whether `readSync` works (true on CPU; false on WebGPU, whose reads are async). */
+  readonly supportsSyncRead: boolean;
+  supportsDType(dtype: DType): boolean;
+  /** A new zero-filled buffer. */
+  alloc(dtype: DType, size: number): DataHandle;
+  /** A new buffer holding a copy of `data` (whose element type matches `dtype`). */
+  write(dtype: DType, data: TypedArray): DataHandle;
+  /** Reads a buffer into a fresh typed array the caller owns. */
+  read(handle: DataHandle): Promise<TypedArray>;
+  readSync(handle: DataHandle): TypedArray;
+  retain(handle: DataHandle): void;
+  release(handle: DataHandle): void;
+  execute<P extends PrimitiveName>(prim: P, params: PrimitiveParams[P], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[];
+  stats(): BackendStats;
+}
+
+const backends = new Map<string, () => Backend>([['cpu', () => new CpuBackend()]]);
+const instances = new Map<string, Backend>();
+let defaultName = 'cpu';
+
+/** Makes a backend available by name; the factory runs on first use. */
+export function registerBackend(name: string, factory: () => Backend): void {
+  backends.set(name, factory);
+}
+
+/** The backend called `name`, or the default backend. */
+export function getBackend(name?: string): Backend {
+  const key = name ?? defaultName;
+  const existing = instances.get(key);
+  if (existing) return existing;
+  const factory = backends.get(key);
+  if (!factory) fail('getBackend', `no backend named '${key}'; registered: ${[...backends.keys()].join(', ')}`);
+  const b = factory();
+  instances.set(key, b);
+  return b;
+}
+
+/** Sets the backend that new arrays are created on. */
+export function setDefaultBackend(name: string): void {
+  getBackend(name);
+  defaultName = name;
+}
+
+export function defaultBackendName(): string {
+  return defaultName;
+}
+
+/**
+ * Runs `fn` with `name` (when given) as the default backend, so arrays created inside land there.
+ *
+ * @example
+ * const x = withBackend('cpu', () => np.arange(10));
+ */
+export function withBackend<T>(name: string | undefined, fn: () => T): T {
+  if (name === undefined || name === defaultName) return fn();
+  const prev = defaultName;
+  setDefaultBackend(name);
+  try {
+    return fn();
+  } finally {
+    defaultName = prev;
+  }
+}

@@ -1,0 +1,124 @@
+import type { ShapedArray } from '../../aval.js';
+import { allocTyped, type TypedArray } from '../../dtype.js';
+import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/params.js';
+import { stridesOf } from '../../shape.js';
+import type { CpuKernels } from './kernel.js';
+import { matmulKernel } from './matmul.js';
+
+/** Spatial parameters padded to two dimensions (a 1-d conv runs as 2-d with height 1). */
+function as2d<T>(list: readonly T[], fill: T): [T, T] {
+  return list.length === 1 ? [fill, list[0] as T] : [list[0] as T, list[1] as T];
+}
+
+/**
+ * Convolution by im2col + the matmul kernel: for each image and group, the receptive fields are
+ * gathered into a [positions, Cg·KH·KW] patch matrix (contraction-contiguous, the layout the
+ * kernel streams), and the OIHW weights of the group are already [Og, Cg·KH·KW].
+ */
+function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out: ShapedArray, p: ConvParams): TypedArray {
+  const [N, C] = a.shape as [number, number];
+  const [O, Cg] = k.shape as [number, number];
+  const [H, W] = as2d(a.shape.slice(2), 1);
+  const [KH, KW] = as2d(k.shape.slice(2), 1);
+  const [OH, OW] = as2d(out.shape.slice(2), 1);
+  const [sh, sw] = as2d(p.windowStrides, 1);
+  const [dh, dw] = as2d(p.lhsDilation, 1);
+  const [rh, rw] = as2d(p.rhsDilation, 1);
+  const [ph, pw] = as2d<PadPair>(p.padding, [0, 0]);
+  const G = p.featureGroupCount;
+  const BG = p.batchGroupCount;
+  const groups = Math.max(G, BG);
+  const Og = O / groups;
+  const outN = N / BG;
+  const P = OH * OW;
+  const Kd = Cg * KH * KW;
+  const dst = allocTyped(out.dtype, out.size);
+  if (P === 0 || Og === 0 || outN === 0) return dst;
+  const patch = allocTyped(a.dtype, P * Kd);
+  const mm = matmulKernel(out.dtype);
+  for (let n = 0; n < outN; n++) {
+    for (let g = 0; g < groups; g++) {
+      const img = BG > 1 ? g * outN + n : n;
+      const c0 = G > 1 ? g * Cg : 0;
+      patch.fill(0);
+      for (let oh = 0; oh < OH; oh++) {
+        for (let ow = 0; ow < OW; ow++) {
+          const row = (oh * OW + ow) * Kd;
+          for (let kh = 0; kh < KH; kh++) {
+            const yd = oh * sh - ph[0] + kh * rh;
+            if (yd < 0 || yd % dh !== 0) continue;
+            const y = yd / dh;
+            if (y >= H) continue;
+            for (let kw = 0; kw < KW; kw++) {
+              const xd = ow * sw - pw[0] + kw * rw;
+              if (xd < 0 || xd % dw !== 0) continue;
+              const xx = xd / dw;
+              if (xx >= W) continue;
+              let src = ((img * C + c0) * H + y) * W + xx;
+              let col = row + kh * KW + kw;
+              for (let c = 0; c < Cg; c++, src += H * W, col += KH * KW) patch[col] = x[src] as number;
+            }
+          }
+        }
+      }
+      mm(w, g * Og * Kd, patch, 0, dst, (n * O + g * Og) * P, Og, P, Kd);
+    }
+  }
+  return dst;
+}
+
+/**
+ * Windowed reduction over every dimension. For each dimension and output coordinate the valid
+ * input offsets are listed once; each output element then folds the product of those lists.
+ */
+function reduceWindow(isMax: boolean, x: TypedArray, a: ShapedArray, out: ShapedArray, p: ReduceWindowParams): TypedArray {
+  const nd = a.ndim;
+  const inS = stridesOf(a.shape);
+  const lists: number[][][] = [];
+  for (let d = 0; d < nd; d++) {
+    const perOut: number[][] = [];
+    for (let o = 0; o < (out.shape[d] as number); o++) {
+      const offs: number[] = [];
+      for (let w = 0; w < (p.windowDimensions[d] as number); w++) {
+        const pos = o * (p.windowStrides[d] as number) - (p.padding[d] as PadPair)[0] + w * (p.windowDilation[d] as number);
+        const base = p.baseDilation[d] as number;
+        if (pos < 0 || pos % base !== 0) continue;
+        const i = pos / base;
+        if (i < (a.shape[d] as number)) offs.push(i * (inS[d] as number));
+      }
+      perOut.push(offs);
+    }
+    lists.push(perOut);
+  }
+  const dst = allocTyped(out.dtype, out.size);
+  const idx = new Int32Array(nd);
+  const init = isMax ? Number.NEGATIVE_INFINITY : 0;
+  const fold = (d: number, base: number, acc: number): number => {
+    const offs = (lists[d] as number[][])[idx[d] as number] as number[];
+    for (const off of offs) {
+      if (d === nd - 1) {
+        const v = x[base + off] as number;
+        acc = isMax ? (v > acc || v !== v ? v : acc) : acc + v;
+      } else acc = fold(d + 1, base + off, acc);
+    }
+    return acc;
+  };
+  for (let i = 0; i < dst.length; i++) {
+    dst[i] = nd === 0 ? (x[0] as number) : fold(0, 0, init);
+    for (let d = nd - 1; d >= 0; d--) {
+      const v = (idx[d] as number) + 1;
+      if (v < (out.shape[d] as number)) {
+        idx[d] = v;
+        break;
+      }
+      idx[d] = 0;
+    }
+  }
+  return dst;
+}
+
+export const convKernels: CpuKernels = {
+  conv: ([x, w], [a, k], [out], params) => [conv(x!, w!, a!, k!, out!, params)],
+  reduce_window_sum: ([x], [a], [out], params) => [reduceWindow(false, x!, a!, out!, params)],
+  reduce_window_max: ([x], [a], [out], params) => [reduceWindow(true, x!, a!, out!, params)],
+};

@@ -1,0 +1,112 @@
+import type { ShapedArray } from '../../aval.js';
+import { allocTyped, type DType, type TypedArray } from '../../dtype.js';
+import { fail } from '../../errors.js';
+import type { PrimitiveName, PrimitiveParams } from '../../primitives/params.js';
+import type { Backend, BackendInput, BackendStats, DataHandle } from '../backend.js';
+import { convKernels } from './conv.js';
+import { dotKernels } from './dot.js';
+import { elementwiseKernels } from './elementwise.js';
+import { indexingKernels } from './indexing.js';
+import type { CpuKernel, CpuKernels } from './kernel.js';
+import { randomKernels } from './random.js';
+import { reductionKernels } from './reductions.js';
+import { shapeOpKernels } from './shape-ops.js';
+
+const kernels: CpuKernels = {
+  ...elementwiseKernels,
+  ...reductionKernels,
+  ...shapeOpKernels,
+  ...dotKernels,
+  ...indexingKernels,
+  ...convKernels,
+  ...randomKernels,
+};
+
+/** A reference-counted typed array. */
+class CpuBuffer {
+  data: TypedArray;
+  refs = 1;
+  constructor(data: TypedArray) {
+    this.data = data;
+  }
+}
+
+/**
+ * The reference backend: every primitive as a loop over typed arrays, synchronous, with float64
+ * support for precise checks. Kernels never write to their inputs.
+ */
+export class CpuBackend implements Backend {
+  readonly name = 'cpu';
+  readonly supportsSyncRead = true;
+  #liveBuffers = 0;
+  #liveBytes = 0;
+
+  supportsDType(_dtype: DType): boolean {
+    return true;
+  }
+  #wrap(data: TypedArray): DataHandle {
+    this.#liveBuffers++;
+    this.#liveBytes += data.byteLength;
+    return new CpuBuffer(data) as unknown as DataHandle;
+  }
+  #buf(handle: DataHandle): CpuBuffer {
+    const b = handle as unknown as CpuBuffer;
+    if (b.refs <= 0) throw new Error('internal: cpu buffer used after release');
+    return b;
+  }
+  alloc(dtype: DType, size: number): DataHandle {
+    return this.#wrap(allocTyped(dtype, size));
+  }
+  write(dtype: DType, data: TypedArray): DataHandle {
+    const copy = allocTyped(dtype, data.length);
+    copy.set(data);
+    return this.#wrap(copy);
+  }
+  async read(handle: DataHandle): Promise<TypedArray> {
+    return this.readSync(handle);
+  }
+  readSync(handle: DataHandle): TypedArray {
+    return this.#buf(handle).data.slice();
+  }
+  /** The stored typed array itself, for kernels and formatting (never to be written). */
+  view(handle: DataHandle): TypedArray {
+    return this.#buf(handle).data;
+  }
+  retain(handle: DataHandle): void {
+    this.#buf(handle).refs++;
+  }
+  release(handle: DataHandle): void {
+    const b = this.#buf(handle);
+    if (--b.refs === 0) {
+      this.#liveBuffers--;
+      this.#liveBytes -= b.data.byteLength;
+      b.data = EMPTY;
+    }
+  }
+  execute<P extends PrimitiveName>(prim: P, params: PrimitiveParams[P], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[] {
+    const kernel = kernels[prim] as CpuKernel<P> | undefined;
+    if (!kernel) fail(prim, 'has no kernel on the cpu backend');
+    const bufs = inputs.map((i) => this.#buf(i.handle));
+    const outs = kernel(
+      bufs.map((b) => b.data),
+      inputs.map((i) => i.aval),
+      outAvals,
+      params,
+    );
+    return outs.map((data) => {
+      // A kernel that returns an input's storage (reshape) shares that buffer.
+      const shared = bufs.findIndex((b) => b.data === data);
+      if (shared >= 0) {
+        const h = (inputs[shared] as BackendInput).handle;
+        this.retain(h);
+        return h;
+      }
+      return this.#wrap(data);
+    });
+  }
+  stats(): BackendStats {
+    return { liveBuffers: this.#liveBuffers, liveBytes: this.#liveBytes };
+  }
+}
+
+const EMPTY = new Float32Array(0);

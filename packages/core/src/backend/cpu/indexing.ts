@@ -1,0 +1,55 @@
+import type { ShapedArray } from '../../aval.js';
+import { allocTyped, type TypedArray } from '../../dtype.js';
+import { sizeOf } from '../../shape.js';
+import type { CpuKernels } from './kernel.js';
+
+/** operand viewed as [pre, n, post] around `axis`. */
+function split(a: ShapedArray, axis: number): [number, number, number] {
+  return [sizeOf(a.shape.slice(0, axis)), a.shape[axis] as number, sizeOf(a.shape.slice(axis + 1))];
+}
+
+/**
+ * Out-of-range indices: gathers clamp and scatters drop the update, as XLA does by default
+ * (the np layer checks concrete indices and raises before reaching here).
+ */
+function scatter(add: boolean, [x, idx, upd]: readonly TypedArray[], [a, ia]: readonly ShapedArray[], axis: number): TypedArray {
+  const [pre, n, post] = split(a!, axis);
+  const m = ia!.size;
+  const out = x!.slice();
+  for (let p = 0; p < pre; p++) {
+    for (let t = 0; t < m; t++) {
+      const i = idx![t] as number;
+      if (i < 0 || i >= n) continue;
+      const dst = (p * n + i) * post;
+      const src = (p * m + t) * post;
+      if (add) for (let q = 0; q < post; q++) out[dst + q] = (out[dst + q] as number) + (upd![src + q] as number);
+      else for (let q = 0; q < post; q++) out[dst + q] = upd![src + q] as number;
+    }
+  }
+  return out;
+}
+
+export const indexingKernels: CpuKernels = {
+  gather: ([x, idx], [a, ia], [out], { axis }) => {
+    const [pre, n, post] = split(a!, axis);
+    const m = ia!.size;
+    const dst = allocTyped(out!.dtype, out!.size);
+    for (let p = 0; p < pre; p++) {
+      for (let t = 0; t < m; t++) {
+        let i = idx![t] as number;
+        i = i < 0 ? 0 : i >= n ? n - 1 : i;
+        const src = (p * n + i) * post;
+        const o = (p * m + t) * post;
+        if (post > 16) dst.set((x as Float32Array).subarray(src, src + post), o);
+        else for (let q = 0; q < post; q++) dst[o + q] = x![src + q] as number;
+      }
+    }
+    return [dst];
+  },
+  scatter_add: (inputs, avals, [out], { axis }) => {
+    const r = scatter(true, inputs, avals, axis);
+    if (out!.dtype === 'int32') for (let i = 0; i < r.length; i++) r[i] = (r[i] as number) | 0;
+    return [r];
+  },
+  scatter: (inputs, avals, _out, { axis }) => [scatter(false, inputs, avals, axis)],
+};

@@ -1,0 +1,24 @@
+import type { DType } from './dtype.js';
+
+/** An error raised by a tenfold op; the message starts with the op's name. */
+export class TenfoldError extends Error {
+  readonly op: string;
+  constructor(op: string, message: string) {
+    super(`${op}: ${message}`);
+    this.name = 'TenfoldError';
+    this.op = op;
+  }
+}
+
+/** Throws a {@link TenfoldError} for `op`. */
+export function fail(op: string, message: string): never {
+  throw new TenfoldError(op, message);
+}
+
+export function shapeStr(shape: readonly number[]): string {
+  return `[${shape.join(',')}]`;
+}
+
+export function avalStr(shape: readonly number[], dtype: DType): string {
+  return `${dtype}${shapeStr(shape)}`;
+}

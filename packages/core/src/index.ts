@@ -1,0 +1,32 @@
+/**
+ * @tenfold/core: immutable n-d arrays on one primitive layer.
+ *
+ * @example
+ * import { np } from '@tenfold/core';
+ * const x = np.array([[1, 2], [3, 4]], { dtype: 'float32' });
+ * console.log(np.matmul(x, x).toString());
+ */
+
+export { Array, type ArrayLike, ConcreteArray, evalPrimitive, fromTyped, isConcrete, Tracer } from './array.js';
+export { ShapedArray } from './aval.js';
+export {
+  type Backend,
+  type BackendInput,
+  type BackendStats,
+  type DataHandle,
+  defaultBackendName,
+  getBackend,
+  registerBackend,
+  setDefaultBackend,
+  withBackend,
+} from './backend/backend.js';
+export { CpuBackend } from './backend/cpu/index.js';
+export { devicePut, devicePutAsync } from './device.js';
+export { DTYPES, type DType, isFloatDType, promoteTypes, type TypedArray } from './dtype.js';
+export { TenfoldError } from './errors.js';
+export * as lax from './lax.js';
+export * as np from './np.js';
+export * from './primitives/index.js';
+export type { Shape } from './shape.js';
+export { bind, bind1, isTraced, MainTrace, Trace, type Traced, type TraceType, traceDepth, withDynamicTrace, withMainTrace } from './trace.js';
+export * as tree from './tree.js';

@@ -1,0 +1,98 @@
+import { ShapedArray } from '../aval.js';
+import { fail } from '../errors.js';
+import type { ConvParams, PadPair, ReduceWindowParams } from './params.js';
+import type { ShapeRuleTable } from './rule-types.js';
+
+/** Output length of a window sweep: dilated input + padding, dilated window, stride. */
+export function windowOutputSize(size: number, window: number, stride: number, pad: PadPair, baseDil: number, winDil: number): number {
+  const dilatedIn = size === 0 ? 0 : (size - 1) * baseDil + 1;
+  const dilatedWin = (window - 1) * winDil + 1;
+  const padded = dilatedIn + pad[0] + pad[1];
+  return padded < dilatedWin ? 0 : Math.floor((padded - dilatedWin) / stride) + 1;
+}
+
+function checkSpatial(op: string, name: string, list: readonly unknown[], n: number, positive: boolean): void {
+  if (list.length !== n) fail(op, `${name} has ${list.length} entries, expected one per spatial dimension (${n})`);
+  if (positive) {
+    for (const v of list)
+      if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(op, `${name} entries must be integers >= 1, got [${list.join(',')}]`);
+  }
+}
+
+function checkPadding(op: string, padding: readonly PadPair[], n: number): void {
+  if (padding.length !== n) fail(op, `padding has ${padding.length} pairs, expected ${n}`);
+  for (const p of padding) {
+    if (p.length !== 2 || !Number.isInteger(p[0]) || !Number.isInteger(p[1]))
+      fail(op, `padding entries must be [low, high] integer pairs, got ${JSON.stringify(padding)}`);
+  }
+}
+
+/** Shape rule of conv: lhs [N, C, ...spatial], rhs [O, C / groups, ...window] → [N / batchGroups, O, ...out]. */
+export function convShape(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): number[] {
+  const op = 'conv';
+  if (lhs.ndim < 3 || lhs.ndim !== rhs.ndim) fail(op, `expects lhs [N,C,...spatial] and rhs [O,I,...window] of equal rank >= 3, got ${lhs} and ${rhs}`);
+  if (lhs.ndim > 4) fail(op, `supports 1 or 2 spatial dimensions, got ${lhs.ndim - 2} (${lhs})`);
+  if (lhs.dtype !== rhs.dtype) fail(op, `operands must have one dtype, got ${lhs} and ${rhs}`);
+  if (lhs.dtype === 'bool') fail(op, `is not defined for bool operands`);
+  const n = lhs.ndim - 2;
+  checkSpatial(op, 'windowStrides', p.windowStrides, n, true);
+  checkSpatial(op, 'lhsDilation', p.lhsDilation, n, true);
+  checkSpatial(op, 'rhsDilation', p.rhsDilation, n, true);
+  checkPadding(op, p.padding, n);
+  const g = p.featureGroupCount;
+  const bg = p.batchGroupCount;
+  if (!Number.isInteger(g) || g < 1 || !Number.isInteger(bg) || bg < 1) fail(op, `group counts must be integers >= 1, got ${g} and ${bg}`);
+  if (g > 1 && bg > 1) fail(op, 'featureGroupCount and batchGroupCount cannot both exceed 1');
+  const [batch, inC] = lhs.shape as [number, number];
+  const [outC, kC] = rhs.shape as [number, number];
+  if (inC % g !== 0 || inC / g !== kC) {
+    fail(op, `input channels ${inC} of ${lhs} must equal featureGroupCount (${g}) × kernel input channels ${kC} of ${rhs}`);
+  }
+  if (outC % g !== 0) fail(op, `output channels ${outC} must be divisible by featureGroupCount ${g}`);
+  if (batch % bg !== 0 || outC % bg !== 0) fail(op, `batch ${batch} and output channels ${outC} must be divisible by batchGroupCount ${bg}`);
+  const spatial = lhs.shape
+    .slice(2)
+    .map((size, i) =>
+      windowOutputSize(
+        size,
+        rhs.shape[i + 2] as number,
+        p.windowStrides[i] as number,
+        p.padding[i] as PadPair,
+        p.lhsDilation[i] as number,
+        p.rhsDilation[i] as number,
+      ),
+    );
+  return [batch / bg, outC, ...spatial];
+}
+
+function reduceWindowRule(op: string) {
+  return ([x]: readonly ShapedArray[], p: ReduceWindowParams) => {
+    const a = x as ShapedArray;
+    checkSpatial(op, 'windowDimensions', p.windowDimensions, a.ndim, true);
+    checkSpatial(op, 'windowStrides', p.windowStrides, a.ndim, true);
+    checkSpatial(op, 'baseDilation', p.baseDilation, a.ndim, true);
+    checkSpatial(op, 'windowDilation', p.windowDilation, a.ndim, true);
+    checkPadding(op, p.padding, a.ndim);
+    if (a.dtype === 'bool') fail(op, `is not defined for bool ${a}`);
+    const out = a.shape.map((size, i) =>
+      windowOutputSize(
+        size,
+        p.windowDimensions[i] as number,
+        p.windowStrides[i] as number,
+        p.padding[i] as PadPair,
+        p.baseDilation[i] as number,
+        p.windowDilation[i] as number,
+      ),
+    );
+    return [new ShapedArray(out, a.dtype)];
+  };
+}
+
+export const convShapeRules: ShapeRuleTable = {
+  conv: ([l, r], params) => {
+    const lhs = l as ShapedArray;
+    return [new ShapedArray(convShape(lhs, r as ShapedArray, params), lhs.dtype)];
+  },
+  reduce_window_sum: reduceWindowRule('reduce_window_sum'),
+  reduce_window_max: reduceWindowRule('reduce_window_max'),
+};

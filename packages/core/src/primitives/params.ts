@@ -1,0 +1,119 @@
+import type { DType } from '../dtype.js';
+
+type NoParams = Record<string, never>;
+
+/** `[low, high]` padding for one dimension. */
+export type PadPair = readonly [number, number];
+
+export interface ConvParams {
+  /** Stride per spatial dimension. */
+  readonly windowStrides: readonly number[];
+  /** `[low, high]` zero padding per spatial dimension (may be negative to crop). */
+  readonly padding: readonly PadPair[];
+  /** Input (base) dilation per spatial dimension: 1 for none; >1 gives transposed convolution. */
+  readonly lhsDilation: readonly number[];
+  /** Kernel (atrous) dilation per spatial dimension. */
+  readonly rhsDilation: readonly number[];
+  readonly featureGroupCount: number;
+  readonly batchGroupCount: number;
+}
+
+export interface ReduceWindowParams {
+  readonly windowDimensions: readonly number[];
+  readonly windowStrides: readonly number[];
+  readonly padding: readonly PadPair[];
+  readonly baseDilation: readonly number[];
+  readonly windowDilation: readonly number[];
+}
+
+export interface DotGeneralParams {
+  /** Contracting dimensions `[lhs, rhs]`. */
+  readonly contracting: readonly [readonly number[], readonly number[]];
+  /** Batch dimensions `[lhs, rhs]`, paired in order. */
+  readonly batch: readonly [readonly number[], readonly number[]];
+}
+
+/**
+ * Every primitive and the type of its params. Rules (shape, kernels, later JVP/transpose/batching)
+ * are tables keyed by these names, so a new interpreter never touches the ops.
+ */
+export interface PrimitiveParams {
+  // elementwise binary, same shape and dtype
+  add: NoParams;
+  sub: NoParams;
+  mul: NoParams;
+  div: NoParams;
+  rem: NoParams;
+  pow: NoParams;
+  max: NoParams;
+  min: NoParams;
+  atan2: NoParams;
+  and: NoParams;
+  or: NoParams;
+  xor: NoParams;
+  shift_left: NoParams;
+  shift_right_logical: NoParams;
+  shift_right_arithmetic: NoParams;
+  // comparisons, giving bool
+  eq: NoParams;
+  ne: NoParams;
+  lt: NoParams;
+  le: NoParams;
+  gt: NoParams;
+  ge: NoParams;
+  // elementwise unary
+  neg: NoParams;
+  not: NoParams;
+  exp: NoParams;
+  log: NoParams;
+  log1p: NoParams;
+  expm1: NoParams;
+  tanh: NoParams;
+  logistic: NoParams;
+  sqrt: NoParams;
+  rsqrt: NoParams;
+  sin: NoParams;
+  cos: NoParams;
+  abs: NoParams;
+  sign: NoParams;
+  floor: NoParams;
+  ceil: NoParams;
+  round: NoParams;
+  is_finite: NoParams;
+  erf_inv: NoParams;
+  // select(pred, onTrue, onFalse)
+  select: NoParams;
+  convert_element_type: { readonly dtype: DType };
+  bitcast_convert_type: { readonly dtype: DType };
+  // reductions
+  reduce_sum: { readonly axes: readonly number[] };
+  reduce_max: { readonly axes: readonly number[] };
+  reduce_min: { readonly axes: readonly number[] };
+  reduce_prod: { readonly axes: readonly number[] };
+  argmax: { readonly axis: number };
+  argmin: { readonly axis: number };
+  argsort: { readonly axis: number; readonly descending: boolean };
+  // contraction
+  dot_general: DotGeneralParams;
+  // shape ops
+  broadcast_in_dim: { readonly shape: readonly number[]; readonly broadcastDimensions: readonly number[] };
+  reshape: { readonly newShape: readonly number[] };
+  transpose: { readonly permutation: readonly number[] };
+  slice: { readonly start: readonly number[]; readonly limit: readonly number[]; readonly strides: readonly number[] };
+  pad: { readonly lo: readonly number[]; readonly hi: readonly number[]; readonly interior: readonly number[]; readonly value: number };
+  concatenate: { readonly axis: number };
+  rev: { readonly axes: readonly number[] };
+  // indexing along one axis: out = operand[..., indices, ...]
+  gather: { readonly axis: number };
+  scatter_add: { readonly axis: number };
+  scatter: { readonly axis: number };
+  iota: { readonly dtype: DType; readonly shape: readonly number[]; readonly dimension: number };
+  // convolution and pooling
+  conv: ConvParams;
+  reduce_window_sum: ReduceWindowParams;
+  reduce_window_max: ReduceWindowParams;
+  // random bits: threefry2x32-20 on (k0, k1, x0, x1) → (y0, y1)
+  threefry2x32: NoParams;
+}
+
+export type PrimitiveName = keyof PrimitiveParams;

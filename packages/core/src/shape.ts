@@ -1,0 +1,89 @@
+import { fail, shapeStr } from './errors.js';
+
+export type Shape = readonly number[];
+
+/** Checks that every dimension is a finite non-negative integer. */
+export function checkShape(op: string, shape: readonly number[]): number[] {
+  if (!Array.isArray(shape)) fail(op, `shape must be an array of integers, got ${String(shape)}`);
+  for (const d of shape) {
+    if (typeof d !== 'number' || !Number.isFinite(d)) {
+      fail(op, `shape ${shapeStr(shape)} has a non-finite dimension ${String(d)}; dimensions must be integers >= 0`);
+    }
+    if (!Number.isInteger(d)) fail(op, `shape ${shapeStr(shape)} has a fractional dimension ${d}; dimensions must be integers >= 0`);
+    if (d < 0) fail(op, `shape ${shapeStr(shape)} has a negative dimension ${d}; dimensions must be integers >= 0`);
+  }
+  return [...shape];
+}
+
+export function sizeOf(shape: Shape): number {
+  let n = 1;
+  for (const d of shape) n *= d;
+  return n;
+}
+
+/** Row-major (C order) strides in elements. */
+export function stridesOf(shape: Shape): number[] {
+  const strides = new Array<number>(shape.length);
+  let s = 1;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    strides[i] = s;
+    s *= shape[i] as number;
+  }
+  return strides;
+}
+
+export function shapesEqual(a: Shape, b: Shape): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** NumPy broadcasting of several shapes; throws naming the op and all shapes when they clash. */
+export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  const rank = Math.max(0, ...shapes.map((s) => s.length));
+  const out = new Array<number>(rank).fill(1);
+  for (const s of shapes) {
+    const off = rank - s.length;
+    for (let i = 0; i < s.length; i++) {
+      const d = s[i] as number;
+      const o = out[off + i] as number;
+      if (d === o || d === 1) continue;
+      if (o === 1) out[off + i] = d;
+      else {
+        fail(
+          op,
+          `shapes ${shapes.map(shapeStr).join(', ')} cannot be broadcast together (dimension ${off + i - rank} is ${o} vs ${d}); sizes must match or be 1`,
+        );
+      }
+    }
+  }
+  return out;
+}
+
+/** Resolves a possibly negative axis against `ndim`. */
+export function normalizeAxis(op: string, axis: number, ndim: number): number {
+  if (!Number.isInteger(axis)) fail(op, `axis ${axis} is not an integer`);
+  if (axis < -ndim || axis >= ndim) {
+    fail(op, `axis ${axis} is out of bounds for an array of rank ${ndim} (valid: ${-ndim}..${ndim - 1})`);
+  }
+  return axis < 0 ? axis + ndim : axis;
+}
+
+/** Resolves a list of axes (or all axes when undefined/null), rejecting repeats. */
+export function normalizeAxes(op: string, axes: number | readonly number[] | null | undefined, ndim: number): number[] {
+  if (axes === undefined || axes === null) return Array.from({ length: ndim }, (_, i) => i);
+  const list = typeof axes === 'number' ? [axes] : axes;
+  const out = list.map((a) => normalizeAxis(op, a, ndim));
+  if (new Set(out).size !== out.length) fail(op, `repeated axis in [${list.join(',')}]`);
+  return out;
+}
+
+export function isPermutation(perm: readonly number[], n: number): boolean {
+  if (perm.length !== n) return false;
+  const seen = new Array<boolean>(n).fill(false);
+  for (const p of perm) {
+    if (!Number.isInteger(p) || p < 0 || p >= n || seen[p]) return false;
+    seen[p] = true;
+  }
+  return true;
+}
