@@ -183,6 +183,7 @@ export class ConcreteArray extends Array {
   readonly #aval: ShapedArray;
   readonly backend: Backend;
   #handle: DataHandle | null;
+  #pinned = false;
 
   constructor(aval: ShapedArray, backend: Backend, handle: DataHandle) {
     super();
@@ -213,8 +214,12 @@ export class ConcreteArray extends Array {
     }
     return this.backend.readSync(this.handle);
   }
+  /** Makes `dispose()` a no-op: for shared constants that must outlive any one user. */
+  pin(): void {
+    this.#pinned = true;
+  }
   override dispose(): void {
-    if (this.#handle === null) return;
+    if (this.#handle === null || this.#pinned) return;
     registry.unregister(this);
     this.backend.release(this.#handle);
     this.#handle = null;

@@ -24,10 +24,16 @@ export class MainTrace {
   readonly level: number;
   readonly traceType: TraceType;
   readonly globalData: unknown;
+  #trace: Trace | null = null;
   constructor(level: number, traceType: TraceType, globalData: unknown) {
     this.level = level;
     this.traceType = traceType;
     this.globalData = globalData;
+  }
+  /** The trace object for this level (one per main trace; traces hold no per-call state). */
+  get trace(): Trace {
+    if (this.#trace === null) this.#trace = new this.traceType(this);
+    return this.#trace;
   }
 }
 
@@ -94,7 +100,7 @@ function findTopTrace(op: string, args: readonly Array[]): Trace {
     }
   }
   if (dynamicTrace && dynamicTrace.level > top.level) top = dynamicTrace;
-  return new top.traceType(top);
+  return top.trace;
 }
 
 function fullRaise(trace: Trace, x: Array): Array {
@@ -112,6 +118,10 @@ function fullRaise(trace: Trace, x: Array): Array {
  */
 export function bind<P extends PrimitiveName>(prim: P, args: readonly Array[], params: PrimitiveParams[P]): Array[] {
   if (evalTraceType === null) throw new Error('internal: no evaluation trace installed');
+  // Fast path for eager evaluation: no transform active and no tracer among the inputs.
+  if (traceStack.length === 1 && dynamicTrace === null && !args.some(isTraced)) {
+    return (traceStack[0] as MainTrace).trace.processPrimitive(prim, args, params);
+  }
   const trace = findTopTrace(prim, args);
   const tracers = args.map((a) => fullRaise(trace, a));
   const outs = trace.processPrimitive(prim, tracers, params);

@@ -101,12 +101,25 @@ export function array(data: NestedArray | TypedArray | Array, opts: ArrayOptions
   return arr;
 }
 
-/** A rank-0 array holding `value` as `dtype` on `backend`. */
+const constants = new Map<string, ConcreteArray>();
+const MAX_CONSTANTS = 4096;
+
+/**
+ * A rank-0 array holding `value` as `dtype` on `backend`. Arrays are immutable, so constants are
+ * shared: `x * 2` in a loop allocates the `2` once. Shared constants ignore `dispose()`.
+ */
 export function scalar(value: number | boolean, dtype: DType, backend: Backend = getBackend()): ConcreteArray {
-  const typed = allocTyped(dtype, 1);
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
+  const key = `${backend.name}:${dtype}:${Object.is(v, -0) ? '-0' : v}`;
+  const cached = constants.get(key);
+  if (cached) return cached;
+  const typed = allocTyped(dtype, 1);
   typed[0] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : dtype === 'int32' ? Math.trunc(v) : v;
-  return new ConcreteArray(new ShapedArray([], dtype), backend, backend.write(dtype, typed));
+  const arr = new ConcreteArray(new ShapedArray([], dtype), backend, backend.write(dtype, typed));
+  arr.pin();
+  if (constants.size >= MAX_CONSTANTS) constants.clear();
+  constants.set(key, arr);
+  return arr;
 }
 
 /** An Array as is; a JS number or boolean as a rank-0 array (dtype inferred unless given). */

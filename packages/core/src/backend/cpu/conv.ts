@@ -3,7 +3,7 @@ import { allocTyped, type TypedArray } from '../../dtype.js';
 import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/params.js';
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
-import { matmulKernel } from './matmul.js';
+import { matmul } from './threads.js';
 
 /** Spatial parameters padded to two dimensions (a 1-d conv runs as 2-d with height 1). */
 function as2d<T>(list: readonly T[], fill: T): [T, T] {
@@ -35,7 +35,6 @@ function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out:
   const dst = allocTyped(out.dtype, out.size);
   if (P === 0 || Og === 0 || outN === 0) return dst;
   const patch = allocTyped(a.dtype, P * Kd);
-  const mm = matmulKernel(out.dtype);
   for (let n = 0; n < outN; n++) {
     for (let g = 0; g < groups; g++) {
       const img = BG > 1 ? g * outN + n : n;
@@ -61,7 +60,7 @@ function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out:
           }
         }
       }
-      mm(w, g * Og * Kd, patch, 0, dst, (n * O + g * Og) * P, Og, P, Kd);
+      matmul(out.dtype, w, g * Og * Kd, patch, 0, dst, (n * O + g * Og) * P, Og, P, Kd);
     }
   }
   return dst;

@@ -2,8 +2,8 @@ import type { ShapedArray } from '../../aval.js';
 import { allocTyped, type TypedArray } from '../../dtype.js';
 import { sizeOf, stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
-import { matmulKernel } from './matmul.js';
 import { stridedMove } from './strided.js';
+import { matmul } from './threads.js';
 
 /** Lays `x` out as [batch..., free..., contracting...] (copying only when the order differs). */
 function arrange(x: TypedArray, a: ShapedArray, batch: readonly number[], contracting: readonly number[]): TypedArray {
@@ -36,8 +36,7 @@ export const dotKernels: CpuKernels = {
     const N = freeSize(b!, batch[1], contracting[1]);
     const dst = allocTyped(out!.dtype, out!.size);
     if (K === 0 || out!.size === 0) return [dst];
-    const mm = matmulKernel(out!.dtype);
-    for (let i = 0; i < B; i++) mm(lhs, i * M * K, rhs, i * N * K, dst, i * M * N, M, N, K);
+    for (let i = 0; i < B; i++) matmul(out!.dtype, lhs, i * M * K, rhs, i * N * K, dst, i * M * N, M, N, K);
     return [dst];
   },
 };

@@ -98,15 +98,20 @@ const helpers = { roundHalfEven, ipow, toInt32, erfInv };
 type Loop = (out: TypedArray, a: TypedArray, b: TypedArray, c: TypedArray, n: number) => void;
 const loopCache = new Map<string, Loop>();
 
-/** Compiles (once) a flat loop `out[i] = expr(a[i], b[i], c[i])`. */
-export function compileLoop(expr: string): Loop {
-  let loop = loopCache.get(expr);
+/**
+ * Compiles (once) a flat loop `out[i] = expr(a[i], b[i], c[i])` that reads only the operands the
+ * expression uses (reading past the end of an unused operand would deoptimize the loop).
+ */
+export function compileLoop(expr: string, arity: number): Loop {
+  const key = `${arity}:${expr}`;
+  let loop = loopCache.get(key);
   if (!loop) {
+    const reads = ['const a = A[i];', 'const b = B[i];', 'const c = C[i];'].slice(0, arity).join(' ');
     const body = `return function loop(out, A, B, C, n) {
-  for (let i = 0; i < n; i++) { const a = A[i], b = B[i], c = C[i]; out[i] = ${expr}; }
+  for (let i = 0; i < n; i++) { ${reads} out[i] = ${expr}; }
 };`;
     loop = new Function('h', body)(helpers) as Loop;
-    loopCache.set(expr, loop);
+    loopCache.set(key, loop);
   }
   return loop;
 }
@@ -116,7 +121,7 @@ const EMPTY = new Float32Array(0);
 function run(expr: string, outDType: DType, inputs: readonly TypedArray[]): TypedArray {
   const n = (inputs[0] as TypedArray).length;
   const out = allocTyped(outDType, n);
-  compileLoop(expr)(out, inputs[0] ?? EMPTY, inputs[1] ?? EMPTY, inputs[2] ?? EMPTY, n);
+  compileLoop(expr, inputs.length)(out, inputs[0] ?? EMPTY, inputs[1] ?? EMPTY, inputs[2] ?? EMPTY, n);
   return out;
 }
 

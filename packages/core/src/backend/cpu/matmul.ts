@@ -8,7 +8,8 @@ import type { DType, TypedArray } from '../../dtype.js';
  */
 export type MatmulKernel = (A: TypedArray, aOff: number, Bt: TypedArray, bOff: number, C: TypedArray, cOff: number, M: number, N: number, K: number) => void;
 
-function source(int: boolean): string {
+/** The kernel body; also compiled inside worker threads (see threads.ts). */
+export function matmulSource(int: boolean): string {
   const mac = (acc: string, x: string, y: string) => (int ? `${acc} = (${acc} + Math.imul(${x}, ${y})) | 0;` : `${acc} += ${x} * ${y};`);
   const accs: string[] = [];
   const body: string[] = [];
@@ -53,7 +54,7 @@ const kernels = new Map<DType, MatmulKernel>();
 export function matmulKernel(dtype: DType): MatmulKernel {
   let k = kernels.get(dtype);
   if (!k) {
-    k = new Function('A', 'aOff', 'Bt', 'bOff', 'C', 'cOff', 'M', 'N', 'K', source(dtype === 'int32')) as MatmulKernel;
+    k = new Function('A', 'aOff', 'Bt', 'bOff', 'C', 'cOff', 'M', 'N', 'K', matmulSource(dtype === 'int32')) as MatmulKernel;
     kernels.set(dtype, k);
   }
   return k;
