@@ -197,8 +197,12 @@ export class ConcreteArray extends Array {
   }
   /** The backend buffer; throws if the array was disposed. */
   get handle(): DataHandle {
+    return this.liveHandle('Array');
+  }
+  /** The backend buffer for `op`, which names the error when the array was disposed. */
+  liveHandle(op: string): DataHandle {
     if (this.#handle === null) {
-      throw new TenfoldError('Array', `this ${this.#aval} array was disposed and cannot be used any more`);
+      throw new TenfoldError(op, `this ${this.#aval} array was disposed and cannot be used any more; dispose arrays only after their last use`);
     }
     return this.#handle;
   }
@@ -206,13 +210,13 @@ export class ConcreteArray extends Array {
     return this.#handle === null;
   }
   async data(): Promise<TypedArray> {
-    return this.backend.read(this.handle);
+    return this.backend.read(this.liveHandle('data'));
   }
   dataSync(): TypedArray {
     if (!this.backend.supportsSyncRead) {
       fail('dataSync', `the ${this.backend.name} backend reads asynchronously; use await x.data() instead`);
     }
-    return this.backend.readSync(this.handle);
+    return this.backend.readSync(this.liveHandle('dataSync'));
   }
   /** Makes `dispose()` a no-op: for shared constants that must outlive any one user. */
   pin(): void {
@@ -250,15 +254,14 @@ export function evalPrimitive<P extends PrimitiveName>(prim: P, args: readonly C
   const avals = args.map((a) => a.aval);
   const outAvals = abstractEval(prim, avals, params);
   const backend = args.length > 0 ? (args[0] as ConcreteArray).backend : getBackend();
-  for (const a of args) {
-    if (a.backend !== backend) {
-      fail(prim, `inputs live on different backends (${backend.name} and ${a.backend.name}); move them with devicePut first`);
-    }
+  if (args.some((a) => a.backend !== backend)) {
+    const where = args.map((a) => `${a.aval} on ${a.backend.name}`).join(', ');
+    fail(prim, `inputs live on different backends (${where}); move them to one with devicePut(x, '${backend.name}') first`);
   }
   const handles = backend.execute(
     prim,
     params,
-    args.map((a) => ({ handle: a.handle, aval: a.aval })),
+    args.map((a) => ({ handle: a.liveHandle(prim), aval: a.aval })),
     outAvals,
   );
   return handles.map((h, i) => new ConcreteArray(outAvals[i] as ShapedArray, backend, h));

@@ -7,7 +7,8 @@ export class ShapedArray {
   readonly shape: Shape;
   readonly dtype: DType;
   constructor(shape: Shape, dtype: DType) {
-    this.shape = shape;
+    // a private frozen copy: arrays are immutable, so their shape must be too
+    this.shape = Object.isFrozen(shape) ? shape : Object.freeze([...shape]);
     this.dtype = dtype;
   }
   get ndim(): number {

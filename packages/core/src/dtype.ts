@@ -72,5 +72,5 @@ export function weakScalarDType(value: number | boolean, d: DType): DType {
 /** The dtype of a JS value standing alone: boolean → bool, integer → int32, otherwise float32. */
 export function defaultDTypeOf(value: number | boolean): DType {
   if (typeof value === 'boolean') return 'bool';
-  return Number.isInteger(value) && Math.abs(value) <= 2147483647 ? 'int32' : 'float32';
+  return Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? 'int32' : 'float32';
 }

@@ -2,16 +2,19 @@
 import type { Array, ArrayLike } from './array.js';
 import type { DType } from './dtype.js';
 import { fail } from './errors.js';
-import { asArray } from './ops/convert.js';
+import { asArray, scalar } from './ops/convert.js';
+import { backendOf, broadcastTo } from './ops/elementwise.js';
 import { windowOutputSize } from './primitives/conv.js';
 import type { ConvParams, DotGeneralParams, PadPair, PrimitiveName } from './primitives/params.js';
 import { bind, bind1 } from './trace.js';
 
+/** Binary primitive; a JS number operand takes the other's dtype and shape (as JAX's weak scalars). */
 function same(prim: PrimitiveName): (x: ArrayLike, y: ArrayLike) => Array {
   return (x, y) => {
+    if (typeof x !== 'object' && typeof y === 'object') return bind1(prim, [broadcastTo(scalar(x, y.dtype, backendOf([y])), y.shape), y], {} as never);
     const a = asArray(x);
-    const b = asArray(y, a.dtype);
-    return bind1(prim, [a, asArray(b)], {} as never);
+    const b = typeof y === 'object' ? y : broadcastTo(scalar(y, a.dtype, backendOf([a])), a.shape);
+    return bind1(prim, [a, b], {} as never);
   };
 }
 function un(prim: PrimitiveName): (x: Array) => Array {
@@ -61,6 +64,14 @@ export const ceil = un('ceil');
 export const round = un('round');
 export const isFinite = un('is_finite');
 export const erfInv = un('erf_inv');
+
+/**
+ * The identity, with a zero derivative: gradients do not flow through it.
+ *
+ * @example
+ * const target = lax.stopGradient(np.multiply(x, 2));
+ */
+export const stopGradient = (x: Array): Array => bind1('stop_gradient', [x], {});
 
 /** `pred ? onTrue : onFalse` elementwise (no broadcasting). @example lax.select(mask, x, y) */
 export const select = (pred: Array, onTrue: Array, onFalse: Array): Array => bind1('select', [pred, onTrue, onFalse], {});

@@ -62,7 +62,7 @@ export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
 
 /** Resolves a possibly negative axis against `ndim`. */
 export function normalizeAxis(op: string, axis: number, ndim: number): number {
-  if (!Number.isInteger(axis)) fail(op, `axis ${axis} is not an integer`);
+  if (!Number.isInteger(axis)) fail(op, `axis ${axis} is not an integer (array of rank ${ndim}; valid axes: ${-ndim}..${ndim - 1})`);
   if (axis < -ndim || axis >= ndim) {
     fail(op, `axis ${axis} is out of bounds for an array of rank ${ndim} (valid: ${-ndim}..${ndim - 1})`);
   }
@@ -74,7 +74,7 @@ export function normalizeAxes(op: string, axes: number | readonly number[] | nul
   if (axes === undefined || axes === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : axes;
   const out = list.map((a) => normalizeAxis(op, a, ndim));
-  if (new Set(out).size !== out.length) fail(op, `repeated axis in [${list.join(',')}]`);
+  if (new Set(out).size !== out.length) fail(op, `repeated axis in [${list.join(',')}] for an array of rank ${ndim}; each axis may appear once`);
   return out;
 }
 

@@ -48,7 +48,7 @@ const backends = new Map<string, () => Backend>([['cpu', () => new CpuBackend()]
 const instances = new Map<string, Backend>();
 let defaultName = 'cpu';
 
-/** Makes a backend available by name; the factory runs on first use. */
+/** Makes a backend available by name (which must equal the backend's `name`); the factory runs on first use. */
 export function registerBackend(name: string, factory: () => Backend): void {
   backends.set(name, factory);
 }
@@ -61,6 +61,9 @@ export function getBackend(name?: string): Backend {
   const factory = backends.get(key);
   if (!factory) fail('getBackend', `no backend named '${key}'; registered: ${[...backends.keys()].join(', ')}`);
   const b = factory();
+  // ops find an array's backend again by its name (withBackend, shared constants), so it must match
+  if (b.name !== key)
+    fail('getBackend', `the backend registered as '${key}' calls itself '${b.name}'; a backend's name must be the name it is registered under`);
   instances.set(key, b);
   return b;
 }

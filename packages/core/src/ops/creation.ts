@@ -5,7 +5,7 @@ import { fail } from '../errors.js';
 import { checkShape } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { asArray, scalar } from './convert.js';
-import { add, astype, broadcastTo, equal, multiply } from './elementwise.js';
+import { add, astype, backendOf, broadcastTo, equal, multiply, onBackendOf } from './elementwise.js';
 import { reshape } from './shape.js';
 
 export interface CreationOptions {
@@ -27,21 +27,27 @@ function checkDType(op: string, dtype: DType): DType {
  * np.full([2, 3], 7, { dtype: 'int32' });
  */
 export function full(shape: number | readonly number[], value: number | boolean, opts: CreationOptions = {}): Array {
-  const s = checkShape('full', typeof shape === 'number' ? [shape] : shape);
-  const dtype = checkDType('full', opts.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
+  return filled('full', shape, value, opts);
+}
+
+/** `full` that reports errors as `op`. */
+function filled(op: string, shape: number | readonly number[], value: number | boolean, opts: CreationOptions): Array {
+  const s = checkShape(op, typeof shape === 'number' ? [shape] : shape);
+  const dtype = checkDType(op, opts.dtype ?? (typeof value === 'boolean' ? 'bool' : 'float32'));
   return broadcastTo(scalar(value, dtype, getBackend(opts.backend)), s);
 }
 
 /** Zeros of `shape` (float32 by default). @example np.zeros([2, 3]) */
-export const zeros = (shape: number | readonly number[], opts: CreationOptions = {}): Array => full(shape, 0, opts);
+export const zeros = (shape: number | readonly number[], opts: CreationOptions = {}): Array => filled('zeros', shape, 0, opts);
 /** Ones of `shape`. @example np.ones([3], { dtype: 'int32' }) */
-export const ones = (shape: number | readonly number[], opts: CreationOptions = {}): Array => full(shape, 1, opts);
+export const ones = (shape: number | readonly number[], opts: CreationOptions = {}): Array => filled('ones', shape, 1, opts);
 /** Zeros with the shape and dtype of `x`. @example np.zerosLike(params.w) */
-export const zerosLike = (x: Array, opts: CreationOptions = {}): Array => full(x.shape, 0, { dtype: x.dtype, ...opts });
+export const zerosLike = (x: Array, opts: CreationOptions = {}): Array => full(x.shape, 0, { dtype: x.dtype, backend: backendOf([x]).name, ...opts });
 /** Ones with the shape and dtype of `x`. @example np.onesLike(x) */
-export const onesLike = (x: Array, opts: CreationOptions = {}): Array => full(x.shape, 1, { dtype: x.dtype, ...opts });
+export const onesLike = (x: Array, opts: CreationOptions = {}): Array => full(x.shape, 1, { dtype: x.dtype, backend: backendOf([x]).name, ...opts });
 /** `value` with the shape and dtype of `x`. @example np.fullLike(x, 0.5) */
-export const fullLike = (x: Array, value: number | boolean, opts: CreationOptions = {}): Array => full(x.shape, value, { dtype: x.dtype, ...opts });
+export const fullLike = (x: Array, value: number | boolean, opts: CreationOptions = {}): Array =>
+  full(x.shape, value, { dtype: x.dtype, backend: backendOf([x]).name, ...opts });
 
 /**
  * Evenly spaced values in [start, stop) with `step`, as NumPy (int32 when all arguments are
@@ -115,7 +121,7 @@ export function eye(n: number, m?: number, k = 0, opts: CreationOptions = {}): A
 export function oneHot(x: ArrayLike, numClasses: number, opts: { dtype?: DType } = {}): Array {
   const a = asArray(x);
   if (!Number.isInteger(numClasses) || numClasses < 0) fail('oneHot', `numClasses must be an integer >= 0, got ${numClasses}`);
-  const classes = bind1('iota', [], { dtype: 'int32', shape: [...a.shape, numClasses], dimension: a.ndim });
+  const classes = onBackendOf([a], () => bind1('iota', [], { dtype: 'int32', shape: [...a.shape, numClasses], dimension: a.ndim }));
   const labels = broadcastTo(reshape(astype(a, 'int32'), [...a.shape, 1]), [...a.shape, numClasses]);
   return astype(equal(labels, classes), checkDType('oneHot', opts.dtype ?? 'float32'));
 }

@@ -1,5 +1,5 @@
 import { type Array, type ArrayLike, ConcreteArray } from '../array.js';
-import { type Backend, getBackend } from '../backend/backend.js';
+import { type Backend, getBackend, withBackend } from '../backend/backend.js';
 import { type DType, defaultDTypeOf, isDType, isFloatDType, promoteTypes, weakScalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { PrimitiveName } from '../primitives/params.js';
@@ -12,6 +12,14 @@ import { isArray } from './is-array.js';
 export function backendOf(args: readonly unknown[]): Backend {
   for (const a of args) if (a instanceof ConcreteArray) return a.backend;
   return getBackend();
+}
+
+/**
+ * Runs `fn` with the backend of `args` as the default, so that the constants an op makes inside
+ * (iota, index lists, scalars) land next to its inputs instead of on the default backend.
+ */
+export function onBackendOf<T>(args: readonly unknown[], fn: () => T): T {
+  return withBackend(backendOf(args).name, fn);
 }
 
 /** The dtype of combining `args`: arrays are strongly typed, JS numbers weakly (JAX's rule). */
@@ -68,22 +76,32 @@ function unaryFloat(prim: PrimitiveName, x: ArrayLike): Array {
 
 function unaryNumeric(prim: PrimitiveName, x: ArrayLike): Array {
   const [a] = prepareOperands(prim, [x]);
-  if (a!.dtype === 'bool') fail(prim, `is not defined for bool; cast with astype('int32') first`);
+  if (a!.dtype === 'bool') fail(prim, `is not defined for bool inputs, got ${a!.aval}; cast with astype('int32') first`);
   return bind1(prim, [a!], {} as never);
 }
 
-/** Elementwise `x + y` with broadcasting. @example np.add(np.array([1, 2]), 1) // [2, 3] */
-export const add = (x: ArrayLike, y: ArrayLike): Array => binary('add', 'add', x, y);
+/** Elementwise `x + y` with broadcasting; logical or for two bools (as NumPy and JAX). @example np.add(np.array([1, 2]), 1) // [2, 3] */
+export const add = (x: ArrayLike, y: ArrayLike): Array => (resultDType([x, y]) === 'bool' ? logicalOr(x, y) : binary('add', 'add', x, y));
 /** Elementwise `x - y`. @example np.subtract(x, y) */
 export const subtract = (x: ArrayLike, y: ArrayLike): Array => binary('sub', 'subtract', x, y);
-/** Elementwise `x * y`. @example np.multiply(x, 2) // stays float32 for a float32 x */
-export const multiply = (x: ArrayLike, y: ArrayLike): Array => binary('mul', 'multiply', x, y);
+/** Elementwise `x * y`; logical and for two bools. @example np.multiply(x, 2) // stays float32 for a float32 x */
+export const multiply = (x: ArrayLike, y: ArrayLike): Array => (resultDType([x, y]) === 'bool' ? logicalAnd(x, y) : binary('mul', 'multiply', x, y));
 /** True division; integers give float32. @example np.divide(np.array([1, 2]), 2) // [0.5, 1] */
 export const divide = (x: ArrayLike, y: ArrayLike): Array => binary('div', 'divide', x, y, floatDType([x, y]));
 /** Floor division `x // y` as NumPy. @example np.floorDivide(np.array([-7, 7]), 2) // [-4, 3] */
 export function floorDivide(x: ArrayLike, y: ArrayLike): Array {
   const d = resultDType([x, y]);
-  if (isFloatDType(d)) return floor(divide(x, y));
+  if (isFloatDType(d)) {
+    // NumPy's divmod: x - fmod(x, y) is an exact multiple of y, so rounding (x - fmod) / y to the
+    // nearest integer is exact where floor(x / y) can round across one (1 // 0.1 is 9, not 10);
+    // it agrees with remainder, and inf // y is NaN as in NumPy
+    const [a, b] = prepareOperands('floorDivide', [x, y], d);
+    const mod = bind1('rem', [a!, b!], {});
+    const q = divide(subtract(a!, mod), b!);
+    const div = where(logicalAnd(notEqual(mod, 0), notEqual(less(mod, 0), less(b!, 0))), subtract(q, 1), q);
+    const fl = floor(div);
+    return where(equal(b!, 0), divide(a!, b!), where(greater(subtract(div, fl), 0.5), add(fl, 1), fl));
+  }
   const [a, b] = prepareOperands('floorDivide', [x, y], d === 'bool' ? 'int32' : d);
   const q = bind1('div', [a!, b!], {});
   const r = bind1('rem', [a!, b!], {});

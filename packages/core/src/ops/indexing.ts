@@ -3,7 +3,7 @@ import { fail, shapeStr } from '../errors.js';
 import { broadcastShapes, normalizeAxis, stridesOf } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { array, asArray } from './convert.js';
-import { add, astype, broadcastTo, less, multiply, where } from './elementwise.js';
+import { add, astype, broadcastTo, less, multiply, onBackendOf, where } from './elementwise.js';
 import { isArray } from './is-array.js';
 import { ravel, reshape, transpose } from './shape.js';
 
@@ -76,7 +76,7 @@ function normalizeEntries(a: Array, indices: readonly Index[]): Entry[] {
   for (const ix of indices) {
     if (ix === null) entries.push({ kind: 'new' });
     else if (typeof ix === 'number') {
-      if (!Number.isInteger(ix)) fail('index', `index ${ix} is not an integer`);
+      if (!Number.isInteger(ix)) fail('index', `index ${ix} is not an integer (array shape ${shapeStr(a.shape)}); use integers, slices or integer arrays`);
       entries.push({ kind: 'int', i: ix });
     } else if (typeof ix === 'string') {
       const p = parseSliceString(ix);
@@ -87,7 +87,7 @@ function normalizeEntries(a: Array, indices: readonly Index[]): Entry[] {
     else fail('index', `unsupported index ${String(ix)}`);
   }
   const ellipses = entries.filter((e) => e === '...').length;
-  if (ellipses > 1) fail('index', "an index can only have a single ellipsis ('...')");
+  if (ellipses > 1) fail('index', `an index can only have a single ellipsis ('...'), got ${ellipses} for an array of shape ${shapeStr(a.shape)}`);
   // boolean masks consume as many axes as they have dimensions
   const consumed = entries.reduce((n, e) => (e === '...' || e.kind === 'new' ? n : n + (e.kind === 'adv' && e.idx.dtype === 'bool' ? e.idx.ndim : 1)), 0);
   if (consumed > a.ndim) fail('index', `too many indices for an array of shape ${shapeStr(a.shape)}: ${consumed} were given`);
@@ -99,7 +99,11 @@ function normalizeEntries(a: Array, indices: readonly Index[]): Entry[] {
   }
   if (ellipses === 0) for (let k = 0; k < fillCount; k++) out.push({ kind: 'slice', s: new Slice() });
   // expand boolean masks into integer index arrays (needs concrete values: the result shape depends on them)
-  return out.flatMap((e) => (e.kind === 'adv' && e.idx.dtype === 'bool' ? nonzero(e.idx).map((idx): Entry => ({ kind: 'adv', idx })) : [e]));
+  const expanded = out.flatMap((e) => (e.kind === 'adv' && e.idx.dtype === 'bool' ? nonzero(e.idx).map((idx): Entry => ({ kind: 'adv', idx })) : [e]));
+  // NumPy: next to an index array, integers are advanced indices too (0-d arrays). That decides
+  // where the indexed dims go: x[0, :, [1, 2]] has shape [2, n] (separated: moved to the front).
+  if (!expanded.some((e) => e.kind === 'adv')) return expanded;
+  return expanded.map((e): Entry => (e.kind === 'int' ? { kind: 'adv', idx: array(e.i, { dtype: 'int32' }) } : e));
 }
 
 /**
@@ -123,19 +127,19 @@ export function nonzero(x: ArrayLike): Array[] {
       r %= s;
     }
   }
-  return cols.map((c) => array(c, { dtype: 'int32' }));
+  return onBackendOf([a], () => cols.map((c) => array(c, { dtype: 'int32' })));
 }
 
 /** Wraps negative indices and, for concrete ones, checks the range with a clear error. */
-function normalizeIndexArray(idx: Array, size: number, axis: number, shape: readonly number[]): Array {
-  if (idx.dtype === 'float32' || idx.dtype === 'float64') fail('index', `index arrays must be integers or booleans, got ${idx.dtype}`);
+export function normalizeIndexArray(idx: Array, size: number, axis: number, shape: readonly number[], op = 'index'): Array {
+  if (idx.dtype === 'float32' || idx.dtype === 'float64') fail(op, `index arrays must be integers or booleans, got ${idx.dtype}`);
   const ints = astype(idx, 'int32');
   if (isConcrete(ints)) {
     const data = ints.dataSync();
     let negative = false;
     for (let i = 0; i < data.length; i++) {
       const v = data[i] as number;
-      if (v >= size || v < -size) fail('index', `index ${v} is out of bounds for axis ${axis} with size ${size} (array shape ${shapeStr(shape)})`);
+      if (v >= size || v < -size) fail(op, `index ${v} is out of bounds for axis ${axis} with size ${size} (array shape ${shapeStr(shape)})`);
       if (v < 0) negative = true;
     }
     return negative ? where(less(ints, 0), add(ints, size), ints) : ints;
@@ -146,7 +150,7 @@ function normalizeIndexArray(idx: Array, size: number, axis: number, shape: read
 /** NumPy indexing (`x[...]`); see {@link Index}. */
 export function index(x: ArrayLike, indices: readonly Index[]): Array {
   const a = asArray(x);
-  const entries = normalizeEntries(a, indices);
+  const entries = onBackendOf([a], () => normalizeEntries(a, indices));
   // Basic part: one slice over all consumed axes (integers as length-1 slices), reversals, then a
   // reshape that drops integer axes and inserts new ones.
   const start: number[] = [];
@@ -235,8 +239,8 @@ export function take(x: ArrayLike, indices: ArrayLike | readonly number[], axis?
   let ax = 0;
   if (axis === undefined) a = ravel(a);
   else ax = normalizeAxis('take', axis, a.ndim);
-  const idx = globalThis.Array.isArray(indices) ? array(indices as number[], { dtype: 'int32' }) : asArray(indices as ArrayLike);
-  return bind1('gather', [a, normalizeIndexArray(idx, a.shape[ax] as number, ax, a.shape)], { axis: ax });
+  const idx = onBackendOf([a], () => (globalThis.Array.isArray(indices) ? array(indices as number[], { dtype: 'int32' }) : asArray(indices as ArrayLike)));
+  return bind1('gather', [a, normalizeIndexArray(idx, a.shape[ax] as number, ax, a.shape, 'take')], { axis: ax });
 }
 
 /** The diagonal over axes i and j, appended as the last axis (used by einsum for repeated labels). */
@@ -245,7 +249,7 @@ export function gatherDiagonal(x: Array, i: number, j: number): Array {
   const others = x.shape.map((_, k) => k).filter((k) => k !== i && k !== j);
   const t = transpose(x, [...others, i, j]);
   const flat = reshape(t, [...t.shape.slice(0, -2), n * n]);
-  const diag = multiply(bind1('iota', [], { dtype: 'int32', shape: [n], dimension: 0 }), n + 1);
+  const diag = onBackendOf([x], () => multiply(bind1('iota', [], { dtype: 'int32', shape: [n], dimension: 0 }), n + 1));
   return bind1('gather', [flat, diag], { axis: flat.ndim - 1 });
 }
 
@@ -262,13 +266,14 @@ export interface AtUpdater {
 /** Implements `x.at(...)`: the linear positions of the indexed elements drive one scatter. */
 export function at(x: ArrayLike, indices: readonly Index[]): AtUpdater {
   const a = asArray(x);
-  const scatter = (prim: 'scatter' | 'scatter_add', v: ArrayLike): Array => {
-    const positions = reshape(bind1('iota', [], { dtype: 'int32', shape: [a.size], dimension: 0 }), a.shape);
-    const selected = index(positions, indices);
-    const vals = isArray(v) ? astype(v, a.dtype) : asArray(v, a.dtype);
-    const updates = reshape(broadcastTo(vals, selected.shape), [selected.size]);
-    return reshape(bind1(prim, [ravel(a), ravel(selected), updates], { axis: 0 }), a.shape);
-  };
+  const scatter = (prim: 'scatter' | 'scatter_add', v: ArrayLike): Array =>
+    onBackendOf([a], () => {
+      const positions = reshape(bind1('iota', [], { dtype: 'int32', shape: [a.size], dimension: 0 }), a.shape);
+      const selected = index(positions, indices);
+      const vals = isArray(v) ? astype(v, a.dtype) : asArray(v, a.dtype);
+      const updates = reshape(broadcastTo(vals, selected.shape), [selected.size]);
+      return reshape(bind1(prim, [ravel(a), ravel(selected), updates], { axis: 0 }), a.shape);
+    });
   return {
     get: () => index(a, indices),
     set: (v) => scatter('scatter', v),

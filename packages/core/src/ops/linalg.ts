@@ -62,6 +62,14 @@ export function matmul(x: ArrayLike, y: ArrayLike): Array {
 export function dot(x: ArrayLike, y: ArrayLike): Array {
   const [a, b] = promotePair(x, y);
   if (a.ndim === 0 || b.ndim === 0) return multiply(a, b);
+  const k1 = a.shape[a.ndim - 1] as number;
+  const k2 = b.shape[Math.max(0, b.ndim - 2)] as number;
+  if (k1 !== k2) {
+    fail(
+      'dot',
+      `contracting dimensions differ: ${shapeStr(a.shape)} · ${shapeStr(b.shape)} (last axis of x is ${k1}, ${b.ndim === 1 ? 'y has' : 'second-to-last axis of y is'} ${k2})`,
+    );
+  }
   if (b.ndim <= 2) return matmul(a, b);
   return tensordot(a, b, [[a.ndim - 1], [b.ndim - 2]]);
 }
@@ -110,8 +118,9 @@ function parseEinsum(spec: string, operands: readonly Array[]): { inputs: string
   const [lhs, rhs] = clean.split('->') as [string, string | undefined];
   const terms = lhs.split(',');
   if (terms.length !== operands.length) fail('einsum', `'${spec}' names ${terms.length} operands but ${operands.length} were given`);
-  // '...' stands for the leading unnamed dimensions; give them reserved labels
-  let ellipsisRank = 0;
+  // '...' stands for the leading unnamed dimensions; give them reserved labels, right-aligned
+  // against the widest '...' of all operands (so a shorter one pairs with the trailing labels)
+  const ellipsisRank = Math.max(0, ...terms.map((t, i) => (t.includes('...') ? (operands[i] as Array).ndim - t.replace('...', '').length : 0)));
   const inputs = terms.map((t, i) => {
     const op = operands[i] as Array;
     const named = t.replace('...', '');
@@ -120,7 +129,6 @@ function parseEinsum(spec: string, operands: readonly Array[]): { inputs: string
     if (t.includes('...')) {
       const r = op.ndim - labels.length;
       if (r < 0) fail('einsum', `'${t}' has more labels than operand ${i} has dimensions ${shapeStr(op.shape)}`);
-      ellipsisRank = Math.max(ellipsisRank, r);
       const at = t.indexOf('...');
       const before = [...t.slice(0, at)];
       const after = [...t.slice(at + 3)];
@@ -151,7 +159,7 @@ function simplify(x: Array, labels: string[], keepLabels: Set<string>): [Array, 
   for (let i = 0; i < ls.length; i++) {
     const j = ls.indexOf(ls[i] as string, i + 1);
     if (j > 0) {
-      if (a.shape[i] !== a.shape[j]) fail('einsum', `label '${ls[i]}' has sizes ${a.shape[i]} and ${a.shape[j]} in one operand`);
+      if (a.shape[i] !== a.shape[j]) fail('einsum', `label '${ls[i]}' repeats with sizes ${a.shape[i]} and ${a.shape[j]} in one operand ${shapeStr(a.shape)}`);
       a = gatherDiagonal(a, i, j);
       ls = [...ls.filter((_, k) => k !== i && k !== j), ls[i] as string];
       i = -1;
@@ -185,9 +193,13 @@ export function einsum(spec: string, ...operands: ArrayLike[]): Array {
       const d = (arrays[i] as Array).shape[k] as number;
       const prev = sizes.get(l);
       if (prev !== undefined && prev !== d && prev !== 1 && d !== 1) {
-        fail('einsum', `label '${l.startsWith('#') ? '...' : l}' has inconsistent sizes ${prev} and ${d} in '${spec}'`);
+        fail(
+          'einsum',
+          `label '${l.startsWith('#') ? '...' : l}' has inconsistent sizes ${prev} and ${d} in '${spec}' for operands ${arrays.map((a) => shapeStr(a.shape)).join(', ')}; a label's sizes must match (or be 1)`,
+        );
       }
-      sizes.set(l, Math.max(prev ?? 1, d));
+      // a size-1 label broadcasts; any other size (0 included) is the label's size
+      sizes.set(l, prev === undefined || prev === 1 ? d : prev);
     });
   });
   const neededLater = (from: number): Set<string> => new Set([...output, ...inputs.slice(from).flat()]);

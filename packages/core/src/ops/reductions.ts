@@ -4,8 +4,9 @@ import { fail } from '../errors.js';
 import type { PrimitiveName } from '../primitives/params.js';
 import { normalizeAxes, normalizeAxis } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { asArray } from './convert.js';
-import { astype, broadcastTo, divide, exp, isfinite, log, multiply, subtract, where } from './elementwise.js';
+import { asArray, scalar } from './convert.js';
+import { astype, backendOf, broadcastTo, divide, exp, isfinite, log, multiply, onBackendOf, subtract, where } from './elementwise.js';
+import { normalizeIndexArray } from './indexing.js';
 import { reshape } from './shape.js';
 
 export type Axis = number | readonly number[] | null | undefined;
@@ -42,10 +43,18 @@ export const prod = (x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Array => 
 export const max = (x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Array => reduce('reduce_max', 'max', x, axis, opts);
 /** Minimum over `axis`; NaN propagates. @example np.min(x) */
 export const min = (x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Array => reduce('reduce_min', 'min', x, axis, opts);
-/** Whether any element is true. @example np.any(np.greater(x, 0)) */
-export const any = (x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Array => reduce('reduce_max', 'any', astype(asArray(x), 'bool'), axis, opts);
-/** Whether all elements are true. @example np.all(np.isfinite(x)) */
-export const all = (x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Array => reduce('reduce_min', 'all', astype(asArray(x), 'bool'), axis, opts);
+/** any/all as max/min over bool; an empty input reduces to the identity (false / true), as NumPy. */
+function boolReduce(prim: 'reduce_max' | 'reduce_min', op: string, x: ArrayLike, axis: Axis, opts: ReduceOptions = {}): Array {
+  const a = astype(asArray(x), 'bool');
+  if (a.size > 0) return reduce(prim, op, a, axis, opts);
+  const axes = normalizeAxes(op, axis, a.ndim);
+  const shape = a.shape.flatMap((d, i) => (!axes.includes(i) ? [d] : opts.keepdims ? [1] : []));
+  return broadcastTo(scalar(prim === 'reduce_min', 'bool', backendOf([a])), shape);
+}
+/** Whether any element is true (false for none). @example np.any(np.greater(x, 0)) */
+export const any = (x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Array => boolReduce('reduce_max', 'any', x, axis, opts);
+/** Whether all elements are true (true for none). @example np.all(np.isfinite(x)) */
+export const all = (x: ArrayLike, axis?: Axis, opts?: ReduceOptions): Array => boolReduce('reduce_min', 'all', x, axis, opts);
 
 /** Mean over `axis`; integers give float32. @example np.mean(x, 0) */
 export function mean(x: ArrayLike, axis?: Axis, opts: ReduceOptions = {}): Array {
@@ -77,18 +86,21 @@ export function std(x: ArrayLike, axis?: Axis, opts: VarOptions = {}): Array {
 }
 
 function argReduce(prim: 'argmax' | 'argmin', x: ArrayLike, axis: number | null | undefined, keepdims: boolean | undefined): Array {
-  let a = asArray(x);
-  if (a.size === 0) fail(prim, `attempt to get ${prim} of an empty sequence (shape [${a.shape.join(',')}])`);
+  const x0 = asArray(x);
+  let a = x0;
   let ax: number;
   if (axis === undefined || axis === null) {
     a = reshape(a, [a.size]);
     ax = 0;
   } else ax = normalizeAxis(prim, axis, a.ndim);
+  // only the reduced axis must be non-empty (NumPy gives an empty result when another axis is 0)
+  if (a.shape[ax] === 0) fail(prim, `attempt to get ${prim} of an empty sequence (shape [${x0.shape.join(',')}])`);
   const out = bind1(prim, [a], { axis: ax });
+  // keepdims keeps x's rank: the reduced axis (every axis, without one) becomes 1
   return keepdims
     ? reshape(
         out,
-        a.shape.map((d, i) => (i === ax ? 1 : d)),
+        x0.shape.map((d, i) => (axis === undefined || axis === null || i === ax ? 1 : d)),
       )
     : out;
 }
@@ -153,10 +165,12 @@ export function takeAlongAxis(x: ArrayLike, indices: Array, axis: number): Array
   if (indices.ndim !== a.ndim) fail('takeAlongAxis', `indices must have the rank of x (${a.ndim}), got [${indices.shape.join(',')}]`);
   // flatten to one gather: linear index = sum over axes of position * stride
   const strides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((p, d) => p * d, 1));
-  let linear: Array = multiply(astype(indices, 'int32'), strides[ax] as number);
+  // negative indices wrap and concrete out-of-range ones throw, as in np.take / indexing
+  const idx = normalizeIndexArray(indices, a.shape[ax] as number, ax, a.shape, 'takeAlongAxis');
+  let linear: Array = multiply(idx, strides[ax] as number);
   for (let i = 0; i < a.ndim; i++) {
     if (i === ax) continue;
-    const io = bind1('iota', [], { dtype: 'int32', shape: [...indices.shape], dimension: i });
+    const io = onBackendOf([a], () => bind1('iota', [], { dtype: 'int32', shape: [...indices.shape], dimension: i }));
     linear = bind1('add', [linear, multiply(io, strides[i] as number)], {});
   }
   return bind1('gather', [reshape(a, [a.size]), linear], { axis: 0 });

@@ -14,12 +14,16 @@ import { astype, resultDType } from './elementwise.js';
  */
 export function reshape(x: ArrayLike, shape: readonly number[]): Array {
   const a = asArray(x);
+  if (!globalThis.Array.isArray(shape)) fail('reshape', `shape must be an array of integers, got ${String(shape)}`);
+  const into = `cannot reshape ${shapeStr(a.shape)} (${a.size} elements) into ${shapeStr(shape)}`;
+  const bad = shape.find((d) => d !== -1 && !(Number.isInteger(d) && d >= 0));
+  if (bad !== undefined) fail('reshape', `${into}: dimension ${bad} is not an integer >= 0 (only -1 is allowed, to infer one dimension)`);
   const holes = shape.filter((d) => d === -1).length;
-  if (holes > 1) fail('reshape', `can only infer one dimension (-1), got ${shapeStr(shape)}`);
+  if (holes > 1) fail('reshape', `${into}: only one dimension can be -1 (inferred)`);
   let target = [...shape];
   if (holes === 1) {
     const known = sizeOf(shape.filter((d) => d !== -1));
-    if (known === 0 || a.size % known !== 0) fail('reshape', `cannot reshape [${a.shape.join(',')}] (${a.size} elements) into ${shapeStr(shape)}`);
+    if (known === 0 || a.size % known !== 0) fail('reshape', `${into}: the known dimensions (${known} elements) do not divide ${a.size}`);
     target = shape.map((d) => (d === -1 ? a.size / known : d));
   }
   checkShape('reshape', target);
@@ -156,7 +160,7 @@ export function split(x: ArrayLike, sections: number | readonly number[], axis =
   let bounds: number[];
   if (typeof sections === 'number') {
     if (!Number.isInteger(sections) || sections <= 0 || n % sections !== 0) {
-      fail('split', `axis ${ax} of length ${n} cannot be split into ${sections} equal sections; pass split indices instead`);
+      fail('split', `axis ${ax} of length ${n} in ${shapeStr(a.shape)} cannot be split into ${sections} equal sections; pass split indices instead`);
     }
     bounds = Array_from(sections - 1, (i) => ((i + 1) * n) / sections);
   } else bounds = sections.map((b) => Math.min(n, Math.max(0, b < 0 ? b + n : b)));

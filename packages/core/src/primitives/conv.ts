@@ -41,15 +41,18 @@ export function convShape(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): nu
   checkPadding(op, p.padding, n);
   const g = p.featureGroupCount;
   const bg = p.batchGroupCount;
-  if (!Number.isInteger(g) || g < 1 || !Number.isInteger(bg) || bg < 1) fail(op, `group counts must be integers >= 1, got ${g} and ${bg}`);
+  if (!Number.isInteger(g) || g < 1 || !Number.isInteger(bg) || bg < 1)
+    fail(op, `featureGroupCount and batchGroupCount must be integers >= 1, got ${g} and ${bg} (for ${lhs} and ${rhs})`);
   if (g > 1 && bg > 1) fail(op, 'featureGroupCount and batchGroupCount cannot both exceed 1');
   const [batch, inC] = lhs.shape as [number, number];
   const [outC, kC] = rhs.shape as [number, number];
   if (inC % g !== 0 || inC / g !== kC) {
     fail(op, `input channels ${inC} of ${lhs} must equal featureGroupCount (${g}) × kernel input channels ${kC} of ${rhs}`);
   }
-  if (outC % g !== 0) fail(op, `output channels ${outC} must be divisible by featureGroupCount ${g}`);
-  if (batch % bg !== 0 || outC % bg !== 0) fail(op, `batch ${batch} and output channels ${outC} must be divisible by batchGroupCount ${bg}`);
+  if (outC % g !== 0) fail(op, `output channels ${outC} of ${rhs} must be divisible by featureGroupCount ${g} (lhs ${lhs})`);
+  if (batch % bg !== 0 || outC % bg !== 0) {
+    fail(op, `batch ${batch} of ${lhs} and output channels ${outC} of ${rhs} must be divisible by batchGroupCount ${bg}`);
+  }
   const spatial = lhs.shape
     .slice(2)
     .map((size, i) =>

@@ -1,6 +1,6 @@
 import { ShapedArray } from '../aval.js';
 import { type DType, isFloatDType } from '../dtype.js';
-import { fail, shapeStr } from '../errors.js';
+import { fail } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import type { PrimitiveName } from './params.js';
 import type { ShapeRule, ShapeRuleTable } from './rule-types.js';
@@ -55,14 +55,15 @@ const INT_OR_BOOL_ONLY = new Set<PrimitiveName>(['and', 'or', 'xor', 'not']);
 const INT_ONLY = new Set<PrimitiveName>(['shift_left', 'shift_right_logical', 'shift_right_arithmetic']);
 const NUMERIC_ONLY = new Set<PrimitiveName>(['add', 'sub', 'mul', 'div', 'rem', 'pow', 'neg', 'abs', 'sign', 'floor', 'ceil', 'round']);
 
-function checkDType(prim: PrimitiveName, dtype: DType, shapes: string): void {
+/** `operands` describes the inputs for messages, e.g. `float32[2] and float32[2]`. */
+function checkDType(prim: PrimitiveName, dtype: DType, operands: string): void {
   if (FLOAT_ONLY.has(prim) && !isFloatDType(dtype)) {
-    fail(prim, `needs a floating-point input, got ${dtype}${shapes}; cast with astype('float32') first`);
+    fail(prim, `needs floating-point inputs, got ${operands}; cast with astype('float32') first`);
   }
-  if (INT_OR_BOOL_ONLY.has(prim) && isFloatDType(dtype)) fail(prim, `needs an int32 or bool input, got ${dtype}${shapes}`);
-  if (INT_ONLY.has(prim) && dtype !== 'int32') fail(prim, `needs int32 inputs, got ${dtype}${shapes}`);
+  if (INT_OR_BOOL_ONLY.has(prim) && isFloatDType(dtype)) fail(prim, `needs int32 or bool inputs, got ${operands}; cast with astype('int32') first`);
+  if (INT_ONLY.has(prim) && dtype !== 'int32') fail(prim, `needs int32 inputs, got ${operands}; cast with astype('int32') first`);
   if (NUMERIC_ONLY.has(prim) && dtype === 'bool') {
-    fail(prim, `is not defined for bool inputs (${shapes}); cast to int32 or float32 first`);
+    fail(prim, `is not defined for bool inputs, got ${operands}; cast to int32 or float32 first`);
   }
 }
 
@@ -82,7 +83,7 @@ function sameShapeAndDType(prim: PrimitiveName, avals: readonly ShapedArray[]): 
 function binaryRule(prim: BinaryPrimitive): ShapeRule<BinaryPrimitive> {
   return (avals) => {
     const a = sameShapeAndDType(prim, avals);
-    checkDType(prim, a.dtype, avals.map((x) => shapeStr(x.shape)).join(' and '));
+    checkDType(prim, a.dtype, avals.map(String).join(' and '));
     return [new ShapedArray(a.shape, a.dtype)];
   };
 }
@@ -97,7 +98,7 @@ function comparisonRule(prim: ComparisonPrimitive): ShapeRule<ComparisonPrimitiv
 function unaryRule(prim: UnaryPrimitive): ShapeRule<UnaryPrimitive> {
   return ([a]) => {
     const x = a as ShapedArray;
-    checkDType(prim, x.dtype, shapeStr(x.shape));
+    checkDType(prim, x.dtype, String(x));
     return [new ShapedArray(x.shape, prim === 'is_finite' ? 'bool' : x.dtype)];
   };
 }
@@ -110,6 +111,7 @@ for (const p of UNARY_PRIMITIVES) rules[p] = unaryRule(p);
 
 export const elementwiseShapeRules: ShapeRuleTable = {
   ...(rules as ShapeRuleTable),
+  stop_gradient: ([x]) => [x as ShapedArray],
   select: ([pred, onTrue, onFalse]) => {
     const p = pred as ShapedArray;
     const t = onTrue as ShapedArray;

@@ -1,3 +1,4 @@
+import type { ShapedArray } from '../aval.js';
 import type { DType } from '../dtype.js';
 
 type NoParams = Record<string, never>;
@@ -81,6 +82,8 @@ export interface PrimitiveParams {
   round: NoParams;
   is_finite: NoParams;
   erf_inv: NoParams;
+  // identity whose derivative is zero (jax.lax.stop_gradient)
+  stop_gradient: NoParams;
   // select(pred, onTrue, onFalse)
   select: NoParams;
   convert_element_type: { readonly dtype: DType };
@@ -114,6 +117,17 @@ export interface PrimitiveParams {
   reduce_window_max: ReduceWindowParams;
   // random bits: threefry2x32-20 on (k0, k1, x0, x1) → (y0, y1)
   threefry2x32: NoParams;
+  // a linear map known only through its transpose: what a custom VJP stages in reverse mode
+  custom_lin: CustomLinParams;
+}
+
+export interface CustomLinParams {
+  /** The user function's name, for messages. */
+  readonly name: string;
+  /** Output avals of the linear map. */
+  readonly outAvals: readonly ShapedArray[];
+  /** The transpose: input cotangents from output cotangents (the user's bwd, closed over residuals). */
+  readonly transpose: (cts: readonly import('../array.js').Array[]) => import('../array.js').Array[];
 }
 
 export type PrimitiveName = keyof PrimitiveParams;

@@ -70,7 +70,62 @@ function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out:
  * Windowed reduction over every dimension. For each dimension and output coordinate the valid
  * input offsets are listed once; each output element then folds the product of those lists.
  */
+/** Whether dimension d is untouched by the window (size 1, stride 1, no padding or dilation). */
+function trivialDim(p: ReduceWindowParams, d: number): boolean {
+  const pad = p.padding[d] as PadPair;
+  return p.windowDimensions[d] === 1 && p.windowStrides[d] === 1 && pad[0] === 0 && pad[1] === 0 && p.baseDilation[d] === 1;
+}
+
+/**
+ * Pooling fast path: leading dimensions the window leaves alone are folded into independent
+ * planes, and each plane is swept by a direct 2-d loop (the usual NCHW max/sum pooling).
+ */
+function pool2d(isMax: boolean, x: TypedArray, a: ShapedArray, out: ShapedArray, p: ReduceWindowParams): TypedArray | null {
+  const nd = a.ndim;
+  if (nd < 2) return null;
+  for (let d = 0; d < nd - 2; d++) if (!trivialDim(p, d)) return null;
+  if (p.baseDilation[nd - 2] !== 1 || p.baseDilation[nd - 1] !== 1) return null;
+  const H = a.shape[nd - 2] as number;
+  const W = a.shape[nd - 1] as number;
+  const OH = out.shape[nd - 2] as number;
+  const OW = out.shape[nd - 1] as number;
+  const [KH, KW] = [p.windowDimensions[nd - 2] as number, p.windowDimensions[nd - 1] as number];
+  const [SH, SW] = [p.windowStrides[nd - 2] as number, p.windowStrides[nd - 1] as number];
+  const [DH, DW] = [p.windowDilation[nd - 2] as number, p.windowDilation[nd - 1] as number];
+  const PH = (p.padding[nd - 2] as PadPair)[0];
+  const PW = (p.padding[nd - 1] as PadPair)[0];
+  // the product of the leading dims (not size / (H·W): an empty plane still has padded outputs)
+  const planes = a.shape.slice(0, nd - 2).reduce((n, d) => n * d, 1);
+  const dst = allocTyped(out.dtype, out.size);
+  const init = isMax ? Number.NEGATIVE_INFINITY : 0;
+  for (let pl = 0; pl < planes; pl++) {
+    const src = pl * H * W;
+    const o = pl * OH * OW;
+    for (let oh = 0; oh < OH; oh++) {
+      for (let ow = 0; ow < OW; ow++) {
+        let acc = init;
+        for (let kh = 0; kh < KH; kh++) {
+          const y = oh * SH - PH + kh * DH;
+          if (y < 0 || y >= H) continue;
+          const row = src + y * W;
+          for (let kw = 0; kw < KW; kw++) {
+            const xx = ow * SW - PW + kw * DW;
+            if (xx < 0 || xx >= W) continue;
+            const v = x[row + xx] as number;
+            if (isMax) acc = v > acc || v !== v ? v : acc;
+            else acc += v;
+          }
+        }
+        dst[o + oh * OW + ow] = acc;
+      }
+    }
+  }
+  return dst;
+}
+
 function reduceWindow(isMax: boolean, x: TypedArray, a: ShapedArray, out: ShapedArray, p: ReduceWindowParams): TypedArray {
+  const fast = pool2d(isMax, x, a, out, p);
+  if (fast !== null) return fast;
   const nd = a.ndim;
   const inS = stridesOf(a.shape);
   const lists: number[][][] = [];

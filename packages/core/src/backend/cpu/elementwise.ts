@@ -42,7 +42,8 @@ export const BINARY_EXPR: Partial<Record<PrimitiveName, Expr>> = {
   // integer division truncates toward zero (C, lax.div); x / 0 gives 0 rather than a trap
   div: (d) => (isInt(d) ? '(b === 0 ? 0 : (a / b) | 0)' : 'a / b'),
   rem: (d) => (isInt(d) ? '(b === 0 ? 0 : (a % b) | 0)' : 'a % b'),
-  pow: (d) => (isInt(d) ? 'h.ipow(a, b)' : 'Math.pow(a, b)'),
+  // JS gives NaN for pow(1, NaN) and pow(±1, ±inf); C, NumPy and XLA give 1
+  pow: (d) => (isInt(d) ? 'h.ipow(a, b)' : '(a === 1 || (a === -1 && (b === Infinity || b === -Infinity)) ? 1 : Math.pow(a, b))'),
   max: (d) => (d === 'bool' ? '(a | b)' : 'Math.max(a, b)'),
   min: (d) => (d === 'bool' ? '(a & b)' : 'Math.min(a, b)'),
   atan2: () => 'Math.atan2(a, b)',

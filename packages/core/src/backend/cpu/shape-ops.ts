@@ -14,6 +14,7 @@ function contiguousCopy(x: TypedArray, offset: number, strides: readonly number[
 export const shapeOpKernels: CpuKernels = {
   // Row-major data need no move: the output shares the input's storage.
   reshape: ([x]) => [x as TypedArray],
+  stop_gradient: ([x]) => [x as TypedArray],
   transpose: ([x], [a], [out], { permutation }) => {
     const s = stridesOf(a!.shape);
     return [

@@ -1,0 +1,402 @@
+import {
+  type Array,
+  Array as ArrayClass,
+  type ArrayLike,
+  evalJaxpr,
+  isFloatDType,
+  Jaxpr,
+  lax,
+  np,
+  ShapedArray,
+  TenfoldError,
+  tree,
+  withMainTrace,
+} from '@tenfold/core';
+import { backwardPass } from './backward.js';
+import { JVPTrace, JVPTracer } from './jvp.js';
+import { PartialEvalTrace, PartialTracer, tracersToJaxpr } from './partial-eval.js';
+import { instantiate, isZero, type MaybeZero, Zero } from './zero.js';
+
+/** The gradient of a value of type T: the same structure with an Array at every leaf. */
+export type GradOf<T> = tree.MapLeaves<T, Array>;
+
+type FlatFn = (xs: Array[]) => Array[];
+
+function toArray(op: string, x: unknown, what: string): Array {
+  if (typeof x === 'number' || typeof x === 'boolean') return np.asArray(x);
+  if (x instanceof ArrayClass) return x;
+  throw new TenfoldError(op, `${what} must be arrays or numbers, got ${x === null ? 'null' : typeof x}`);
+}
+
+/** Flattens a list of argument pytrees into arrays, remembering how to rebuild them. */
+function flattenArgs(op: string, args: readonly unknown[]): { leaves: Array[]; defs: tree.TreeDef[]; counts: number[] } {
+  const leaves: Array[] = [];
+  const defs: tree.TreeDef[] = [];
+  const counts: number[] = [];
+  for (const a of args) {
+    const [ls, def] = tree.flatten(a);
+    defs.push(def);
+    counts.push(ls.length);
+    for (const l of ls) leaves.push(toArray(op, l, 'arguments'));
+  }
+  return { leaves, defs, counts };
+}
+
+function unflattenArgs(defs: readonly tree.TreeDef[], counts: readonly number[], leaves: readonly unknown[]): unknown[] {
+  let at = 0;
+  return defs.map((def, i) => {
+    const n = counts[i] as number;
+    const part = leaves.slice(at, at + n);
+    at += n;
+    return tree.unflatten(def, part);
+  });
+}
+
+/** Flat version of f for the transforms, recording the output structure. */
+function flatFn(op: string, f: (...args: never[]) => unknown, defs: readonly tree.TreeDef[], counts: readonly number[]): [FlatFn, () => tree.TreeDef] {
+  let outDef: tree.TreeDef | null = null;
+  const g: FlatFn = (xs) => {
+    const out = (f as (...args: unknown[]) => unknown)(...unflattenArgs(defs, counts, xs));
+    const [ls, def] = tree.flatten(out);
+    outDef = def;
+    return ls.map((l) => toArray(op, l, 'outputs'));
+  };
+  return [g, () => outDef as tree.TreeDef];
+}
+
+/** Runs f under a new JVP trace; returns primal outputs and output tangents. */
+function jvpFlat(f: FlatFn, primals: readonly Array[], tangents: readonly MaybeZero[]): [Array[], MaybeZero[]] {
+  return withMainTrace(JVPTrace, null, (main) => {
+    const trace = main.trace as JVPTrace;
+    const ins = primals.map((p, i) => new JVPTracer(trace, p, tangents[i] as MaybeZero));
+    const outs = f(ins);
+    const primalsOut: Array[] = [];
+    const tangentsOut: MaybeZero[] = [];
+    for (const o of outs) {
+      if (o instanceof JVPTracer && o.trace.main === main) {
+        primalsOut.push(o.primal);
+        tangentsOut.push(o.tangent);
+      } else {
+        primalsOut.push(o);
+        tangentsOut.push(new Zero(o.aval));
+      }
+    }
+    return [primalsOut, tangentsOut];
+  });
+}
+
+function differentiable(aval: ShapedArray): boolean {
+  return isFloatDType(aval.dtype);
+}
+
+function checkTangent(op: string, i: number, p: Array, t: Array): void {
+  if (p.dtype !== t.dtype || p.shape.length !== t.shape.length || p.shape.some((d, k) => d !== t.shape[k])) {
+    throw new TenfoldError(op, `tangent ${i} has ${t.aval} but its primal has ${p.aval}; tangents must match their primals' shape and dtype`);
+  }
+}
+
+/**
+ * Forward mode: the outputs of `f(...primals)` and their directional derivative along `tangents`.
+ * Both lists hold one pytree per argument.
+ *
+ * @example
+ * const [y, dy] = jvp((x) => np.sin(x), [np.array(0)], [np.array(1)]); // dy = cos(0) = 1
+ */
+export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, tangents: { [K in keyof A]: GradOf<A[K]> | A[K] }): [R, GradOf<R>] {
+  const op = 'jvp';
+  if (primals.length !== tangents.length) throw new TenfoldError(op, `got ${primals.length} primals but ${tangents.length} tangents`);
+  const p = flattenArgs(op, primals);
+  const t = flattenArgs(op, tangents);
+  p.defs.forEach((d, i) => {
+    if (!d.equals(t.defs[i] as tree.TreeDef)) throw new TenfoldError(op, `tangent ${i} has structure ${t.defs[i]} but primal ${i} has ${d}`);
+  });
+  p.leaves.forEach((x, i) => {
+    checkTangent(op, i, x, t.leaves[i] as Array);
+  });
+  const [g, outDef] = flatFn(op, f as (...args: never[]) => unknown, p.defs, p.counts);
+  const tangentsIn = p.leaves.map((x, i) => (differentiable(x.aval) ? (t.leaves[i] as Array) : new Zero(x.aval)));
+  const [outs, touts] = jvpFlat(g, p.leaves, tangentsIn);
+  return [tree.unflatten(outDef(), outs) as R, tree.unflatten(outDef(), touts.map(instantiate)) as GradOf<R>];
+}
+
+interface Linearized {
+  outs: Array[];
+  jaxpr: Jaxpr;
+  /** Which flat inputs are differentiable (those without a tangent space are not jaxpr inputs). */
+  mask: boolean[];
+}
+
+/** JVP under partial evaluation: primal outputs now, and the linear tangent map as a jaxpr. */
+function linearizeFlat(f: FlatFn, primals: readonly Array[]): Linearized {
+  return withMainTrace(PartialEvalTrace, null, (main) => {
+    const pe = main.trace as PartialEvalTrace;
+    const mask = primals.map((p) => differentiable(p.aval));
+    const args = primals.filter((_, i) => mask[i]).map((p) => pe.newArg(new ShapedArray(p.shape, p.dtype)));
+    let k = 0;
+    const tangentsIn = primals.map((p, i) => (mask[i] ? (args[k++] as PartialTracer) : new Zero(p.aval)));
+    const [outs, touts] = jvpFlat(f, primals, tangentsIn);
+    const lower = (o: Array): Array => {
+      if (o instanceof PartialTracer && o.trace.main === main) {
+        if (o.known === null) throw new Error('internal: primal output depends on tangents');
+        return o.known;
+      }
+      return o;
+    };
+    const outTracers = touts.map((t) => {
+      const v: Array = isZero(t) ? np.zeros(t.aval.shape, { dtype: t.aval.dtype }) : t;
+      const tr = v instanceof PartialTracer && v.trace.main === main ? v : (pe.pure(v) as PartialTracer);
+      return pe.instantiate(tr);
+    });
+    return { outs: outs.map(lower), jaxpr: tracersToJaxpr(args, outTracers), mask };
+  });
+}
+
+/**
+ * The outputs of `f(...primals)` and a function evaluating the JVP at those primals for any
+ * tangents, without recomputing the primal (the linear map is traced once).
+ *
+ * @example
+ * const [y, fJvp] = linearize((x) => np.exp(x), np.array(1));
+ * fJvp(np.array(2)); // 2·e
+ */
+export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...primals: A): [R, (...tangents: { [K in keyof A]: GradOf<A[K]> }) => GradOf<R>] {
+  const op = 'linearize';
+  const p = flattenArgs(op, primals);
+  const [g, outDef] = flatFn(op, f as (...args: never[]) => unknown, p.defs, p.counts);
+  const lin = linearizeFlat(g, p.leaves);
+  const def = outDef();
+  const fJvp = (...tangents: unknown[]): GradOf<R> => {
+    const t = flattenArgs(op, tangents);
+    if (t.leaves.length !== p.leaves.length) throw new TenfoldError(op, `expected tangents for ${p.leaves.length} leaves, got ${t.leaves.length}`);
+    t.leaves.forEach((x, i) => {
+      checkTangent(op, i, p.leaves[i] as Array, x);
+    });
+    const ins = t.leaves.filter((_, i) => lin.mask[i]);
+    return tree.unflatten(def, evalLinear(lin.jaxpr, ins)) as GradOf<R>;
+  };
+  return [tree.unflatten(def, lin.outs) as R, fJvp];
+}
+
+/** Evaluating the linear jaxpr binds its primitives, so it composes with outer transforms. */
+function evalLinear(jaxpr: Jaxpr, ins: readonly Array[]): Array[] {
+  return evalJaxpr(jaxpr, ins);
+}
+
+/**
+ * Reverse mode: the outputs of `f(...primals)` and a function mapping an output cotangent (same
+ * structure as the output) to the cotangents of every argument (same structures as the arguments).
+ *
+ * @example
+ * const [y, back] = vjp((x) => np.sum(np.square(x)), np.array([1, 2]));
+ * back(np.array(1)); // [[2, 4]]
+ */
+export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: A): [R, (ct: GradOf<R> | R) => { [K in keyof A]: GradOf<A[K]> }] {
+  const op = 'vjp';
+  const p = flattenArgs(op, primals);
+  const [g, outDef] = flatFn(op, f as (...args: never[]) => unknown, p.defs, p.counts);
+  const lin = linearizeFlat(g, p.leaves);
+  const def = outDef();
+  const back = (ct: unknown): { [K in keyof A]: GradOf<A[K]> } => {
+    const [cts, ctDef] = tree.flatten(ct);
+    if (!ctDef.equals(def)) throw new TenfoldError(op, `the cotangent has structure ${ctDef} but the output has ${def}`);
+    const ctArrays = cts.map((c, i) => {
+      const a = toArray(op, c, 'cotangents');
+      const o = lin.outs[i] as Array;
+      if (a.shape.length !== o.shape.length || a.shape.some((d, k) => d !== o.shape[k])) {
+        throw new TenfoldError(op, `cotangent ${i} has shape [${a.shape.join(',')}] but the output has [${o.shape.join(',')}]`);
+      }
+      return a.dtype === o.dtype ? a : a.astype(o.dtype);
+    });
+    const inCts = backwardPass(lin.jaxpr, ctArrays);
+    let k = 0;
+    const full = p.leaves.map((x, i) => (lin.mask[i] ? instantiate(inCts[k++] as MaybeZero) : np.zeros(x.shape, { dtype: x.dtype })));
+    return unflattenArgs(p.defs, p.counts, full) as { [K in keyof A]: GradOf<A[K]> };
+  };
+  return [tree.unflatten(def, lin.outs) as R, back];
+}
+
+export interface GradOptions<N> {
+  /** Which argument(s) to differentiate with respect to (default 0). */
+  argnums?: N;
+}
+export interface ValueAndGradOptions<N> extends GradOptions<N> {
+  /** f returns `[value, aux]`; aux is passed through without being differentiated. */
+  hasAux?: boolean;
+}
+
+type Grads<A extends unknown[], N> = N extends number ? GradOf<A[N]> : N extends readonly number[] ? { [K in keyof N]: GradOf<A[N[K] & number]> } : never;
+
+function checkArgnums(op: string, argnums: number | readonly number[], n: number): number[] {
+  const list = typeof argnums === 'number' ? [argnums] : [...argnums];
+  for (const a of list) {
+    if (!Number.isInteger(a) || a < -n || a >= n) throw new TenfoldError(op, `argnums ${a} is out of range for a function called with ${n} arguments`);
+  }
+  return list.map((a) => (a < 0 ? a + n : a));
+}
+
+function valueAndGradImpl(
+  op: string,
+  f: (...args: unknown[]) => unknown,
+  argnums: number | readonly number[],
+  hasAux: boolean,
+  args: unknown[],
+): [unknown, unknown, unknown] {
+  const nums = checkArgnums(op, argnums, args.length);
+  let aux: unknown;
+  const dynamic = nums.map((i) => args[i]);
+  const g = (...dyn: unknown[]) => {
+    const full = [...args];
+    nums.forEach((a, i) => {
+      full[a] = dyn[i];
+    });
+    const out = f(...full);
+    if (!hasAux) return out;
+    if (!globalThis.Array.isArray(out) || out.length !== 2) throw new TenfoldError(op, 'with hasAux, the function must return [value, aux]');
+    aux = out[1];
+    return out[0];
+  };
+  // integer arguments have no gradient
+  dynamic.forEach((d, i) => {
+    for (const l of tree.leaves(d)) {
+      const a = toArray(op, l, 'arguments');
+      if (!isFloatDType(a.dtype)) {
+        throw new TenfoldError(
+          op,
+          `cannot differentiate with respect to argument ${nums[i]}: it holds ${a.aval}; only float32 and float64 inputs have gradients (cast with astype('float32'))`,
+        );
+      }
+    }
+  });
+  const [value, back] = vjp(g, ...dynamic);
+  const v = value as unknown;
+  if (!(v instanceof ArrayClass || typeof v === 'number')) throw new TenfoldError(op, 'the function must return a scalar array');
+  const va = toArray(op, v, 'outputs');
+  if (va.shape.length !== 0) {
+    throw new TenfoldError(op, `the function must return a scalar (shape []), got ${va.aval}; use vjp or jacrev for non-scalar outputs`);
+  }
+  if (!isFloatDType(va.dtype)) throw new TenfoldError(op, `the function must return a float scalar, got ${va.aval}`);
+  const grads = back(np.ones([], { dtype: va.dtype }) as never) as unknown[];
+  const result = typeof argnums === 'number' ? grads[0] : grads;
+  return [va, result, lowerAux(aux)];
+}
+
+/** Aux values may have been computed under our (now finished) traces: keep only their values. */
+function lowerAux(aux: unknown): unknown {
+  if (aux === undefined) return aux;
+  return tree.map((l: unknown) => {
+    let v = l;
+    for (;;) {
+      if (v instanceof JVPTracer) v = v.primal;
+      else if (v instanceof PartialTracer && v.known !== null) v = v.known;
+      else break;
+    }
+    return v as Array;
+  }, aux);
+}
+
+/**
+ * The gradient of a scalar function with respect to argument `argnums` (default 0); the result
+ * has the structure (and TypeScript type) of that argument.
+ *
+ * @example
+ * const df = grad((w: { a: Array; b: Array }) => np.sum(np.multiply(w.a, w.b)));
+ * df({ a, b }); // { a: b, b: a }
+ */
+export function grad<A extends unknown[], N extends number | readonly number[] = 0>(
+  f: (...args: A) => ArrayLike,
+  opts: GradOptions<N> = {},
+): (...args: A) => Grads<A, N> {
+  const argnums = (opts.argnums ?? 0) as number | readonly number[];
+  return (...args: A) => valueAndGradImpl('grad', f as (...args: unknown[]) => unknown, argnums, false, args)[1] as Grads<A, N>;
+}
+
+/**
+ * The value of a scalar function and its gradient in one pass. With `hasAux`, f returns
+ * `[value, aux]` and the result is `[[value, aux], grad]`.
+ *
+ * @example
+ * const [loss, grads] = valueAndGrad(lossFn)(params, batch);
+ */
+export function valueAndGrad<A extends unknown[], N extends number | readonly number[] = 0>(
+  f: (...args: A) => ArrayLike | [ArrayLike, unknown],
+  opts: ValueAndGradOptions<N> = {},
+): (...args: A) => [Array, Grads<A, N>] | [[Array, unknown], Grads<A, N>] {
+  const argnums = (opts.argnums ?? 0) as number | readonly number[];
+  const hasAux = opts.hasAux ?? false;
+  return (...args: A) => {
+    const [value, g, aux] = valueAndGradImpl('valueAndGrad', f as (...args: unknown[]) => unknown, argnums, hasAux, args);
+    return (hasAux ? [[value, aux], g] : [value, g]) as [Array, Grads<A, N>];
+  };
+}
+
+/**
+ * Stops gradients flowing through every array in `x` (the identity otherwise).
+ *
+ * @example
+ * const target = stopGradient(np.multiply(y, 2));
+ */
+export function stopGradient<T>(x: T): T {
+  return tree.map((l: unknown) => lax.stopGradient(toArray('stopGradient', l, 'values')), x) as T;
+}
+
+/** Stacks per-basis results into a Jacobian of shape out.shape + in.shape. */
+function stackJacobian(cols: readonly Array[], outShape: readonly number[], inShape: readonly number[], outIsRow: boolean): Array {
+  if (cols.length === 0) return np.zeros([...outShape, ...inShape]);
+  const stacked = np.stack(cols, 0); // [n, ...]
+  if (outIsRow) return np.reshape(stacked, [...outShape, ...inShape]);
+  const inSize = inShape.reduce((p, d) => p * d, 1);
+  const moved = np.moveaxis(np.reshape(stacked, [inSize, -1]), 0, -1);
+  return np.reshape(moved, [...outShape, ...inShape]);
+}
+
+function basis(shape: readonly number[], dtype: Array['dtype']): Array[] {
+  const n = shape.reduce((p, d) => p * d, 1);
+  const eye = np.eye(n, n, 0, { dtype });
+  return globalThis.Array.from({ length: n }, (_, i) => np.reshape(eye.index(i), shape));
+}
+
+/**
+ * The Jacobian by forward mode: one JVP per input element, all through one linearization.
+ * Output shape: out.shape + in.shape (for a single array argument and output).
+ *
+ * @example
+ * jacfwd((x) => np.multiply(x, x))(np.array([1, 2])); // [[2, 0], [0, 4]]
+ */
+export function jacfwd(f: (x: Array) => Array, opts: { argnums?: 0 } = {}): (x: Array) => Array {
+  void opts;
+  return (x: Array) => {
+    if (!isFloatDType(x.dtype)) throw new TenfoldError('jacfwd', `cannot differentiate with respect to ${x.aval}; only float inputs`);
+    const [y, fJvp] = linearize(f, x);
+    const cols = basis(x.shape, x.dtype).map((e) => fJvp(e as never) as Array);
+    return stackJacobian(cols, (y as Array).shape, x.shape, false);
+  };
+}
+
+/**
+ * The Jacobian by reverse mode: one VJP per output element, through one linearization.
+ *
+ * @example
+ * jacrev((x) => np.sin(x))(np.array([0, 1])); // diag(cos x)
+ */
+export function jacrev(f: (x: Array) => Array, opts: { argnums?: 0 } = {}): (x: Array) => Array {
+  void opts;
+  return (x: Array) => {
+    if (!isFloatDType(x.dtype)) throw new TenfoldError('jacrev', `cannot differentiate with respect to ${x.aval}; only float inputs`);
+    const [y, back] = vjp(f, x);
+    const out = y as Array;
+    const rows = basis(out.shape, out.dtype).map((e) => (back(e as never) as [Array])[0]);
+    return stackJacobian(rows, out.shape, x.shape, true);
+  };
+}
+
+/**
+ * The Hessian of a scalar function: jacfwd of jacrev.
+ *
+ * @example
+ * hessian((x) => np.sum(np.power(x, 3)))(np.array([1, 2])); // diag(6x)
+ */
+export function hessian(f: (x: Array) => Array): (x: Array) => Array {
+  return jacfwd(jacrev(f));
+}
+
+export { Jaxpr };

@@ -1,0 +1,25 @@
+/**
+ * @tenfold/grad: composable transforms over @tenfold/core's primitives.
+ *
+ * @example
+ * import { np } from '@tenfold/core';
+ * import { grad } from '@tenfold/grad';
+ * grad((x) => np.sum(np.square(x)))(np.array([1, 2, 3])); // [2, 4, 6]
+ */
+export {
+  type GradOf,
+  type GradOptions,
+  grad,
+  hessian,
+  jacfwd,
+  jacrev,
+  jvp,
+  linearize,
+  stopGradient,
+  type ValueAndGradOptions,
+  valueAndGrad,
+  vjp,
+} from './api.js';
+export { customJvp, customVjp } from './custom.js';
+export { JVPTrace, JVPTracer } from './jvp.js';
+export { Zero } from './zero.js';

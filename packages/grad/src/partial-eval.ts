@@ -1,0 +1,130 @@
+import {
+  type Array,
+  type Atom,
+  abstractEval,
+  bind,
+  type Eqn,
+  Jaxpr,
+  Literal,
+  type PrimitiveName,
+  type PrimitiveParams,
+  type ShapedArray,
+  Trace,
+  Tracer,
+  Var,
+} from '@tenfold/core';
+
+/** How an unknown value came to be: an input of the staged function, a captured constant, or an equation. */
+type Recipe =
+  | { readonly kind: 'input' }
+  | { readonly kind: 'const'; readonly value: Array }
+  | { readonly kind: 'eqn'; readonly prim: PrimitiveName; readonly inputs: readonly PartialTracer[]; readonly params: unknown; outs: PartialTracer[] };
+
+/**
+ * A value under partial evaluation: either known (a real array, computed now) or unknown (only
+ * its aval; the operations on it are recorded into a jaxpr). linearize uses this to split a JVP
+ * into the primal computation, done eagerly, and the linear tangent map, staged for transposition.
+ */
+export class PartialTracer extends Tracer {
+  readonly trace: PartialEvalTrace;
+  readonly known: Array | null;
+  readonly #aval: ShapedArray;
+  recipe: Recipe | null;
+  constructor(trace: PartialEvalTrace, aval: ShapedArray, known: Array | null, recipe: Recipe | null) {
+    super();
+    this.trace = trace;
+    this.#aval = aval;
+    this.known = known;
+    this.recipe = recipe;
+  }
+  get aval(): ShapedArray {
+    return this.#aval;
+  }
+  override fullLower(): Array {
+    return this.known ?? this;
+  }
+}
+
+export class PartialEvalTrace extends Trace {
+  pure(x: Array): Array {
+    return new PartialTracer(this, x.aval, x, null);
+  }
+  lift(x: Array): Array {
+    return new PartialTracer(this, x.aval, x, null);
+  }
+  /** A new unknown input of the staged function. */
+  newArg(aval: ShapedArray): PartialTracer {
+    return new PartialTracer(this, aval, null, { kind: 'input' });
+  }
+  /** An unknown view of a tracer: a known value becomes a constant of the jaxpr. */
+  instantiate(t: PartialTracer): PartialTracer {
+    if (t.known === null) return t;
+    return new PartialTracer(this, t.aval, null, { kind: 'const', value: t.known });
+  }
+  processPrimitive<P extends PrimitiveName>(prim: P, tracers: readonly Array[], params: PrimitiveParams[P]): Array[] {
+    const ts = tracers as readonly PartialTracer[];
+    if (ts.every((t) => t.known !== null))
+      return bind(
+        prim,
+        ts.map((t) => t.known as Array),
+        params,
+      );
+    const inputs = ts.map((t) => this.instantiate(t));
+    const outAvals = abstractEval(
+      prim,
+      inputs.map((t) => t.aval),
+      params,
+    );
+    const recipe = { kind: 'eqn' as const, prim, inputs, params, outs: [] as PartialTracer[] };
+    const outs = outAvals.map((a) => new PartialTracer(this, a, null, recipe));
+    recipe.outs = outs;
+    return outs;
+  }
+}
+
+/**
+ * Builds the jaxpr computing `outs` from `ins` out of the recorded recipes (a topological sort
+ * from the outputs). Captured constants become literals, so the jaxpr is closed.
+ */
+export function tracersToJaxpr(ins: readonly PartialTracer[], outs: readonly PartialTracer[]): Jaxpr {
+  const vars = new Map<PartialTracer, Atom>();
+  const inVars = ins.map((t) => {
+    const v = new Var(t.aval);
+    vars.set(t, v);
+    return v;
+  });
+  const eqns: Eqn[] = [];
+  const done = new Set<object>();
+  const visit = (t: PartialTracer): Atom => {
+    const existing = vars.get(t);
+    if (existing) return existing;
+    const r = t.recipe;
+    if (r === null || r.kind === 'input') {
+      if (t.known !== null) {
+        const lit = new Literal(t.known);
+        vars.set(t, lit);
+        return lit;
+      }
+      throw new Error('internal: unknown value without a recipe in partial evaluation');
+    }
+    if (r.kind === 'const') {
+      const lit = new Literal(r.value);
+      vars.set(t, lit);
+      return lit;
+    }
+    if (!done.has(r)) {
+      done.add(r);
+      const inputs = r.inputs.map(visit);
+      const outVars = r.outs.map((o) => {
+        const v = new Var(o.aval);
+        vars.set(o, v);
+        return v;
+      });
+      eqns.push({ prim: r.prim, inputs, params: r.params as never, outs: outVars });
+    }
+    return vars.get(t) as Atom;
+  };
+  // iterative enough for deep graphs: recursion depth is the graph depth, fine for training steps
+  const outAtoms = outs.map(visit);
+  return new Jaxpr(inVars, eqns, outAtoms);
+}
