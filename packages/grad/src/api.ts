@@ -302,12 +302,21 @@ function lowerAux(aux: unknown): unknown {
  * const df = grad((w: { a: Array; b: Array }) => np.sum(np.multiply(w.a, w.b)));
  * df({ a, b }); // { a: b, b: a }
  */
+export function grad<A extends unknown[], N extends number | readonly number[] = 0>(f: (...args: A) => ArrayLike, opts?: GradOptions<N> & { hasAux?: false }): (...args: A) => Grads<A, N>;
+export function grad<A extends unknown[], Aux, N extends number | readonly number[] = 0>(
+  f: (...args: A) => readonly [ArrayLike, Aux],
+  opts: GradOptions<N> & { hasAux: true },
+): (...args: A) => [Grads<A, N>, Aux];
 export function grad<A extends unknown[], N extends number | readonly number[] = 0>(
-  f: (...args: A) => ArrayLike,
-  opts: GradOptions<N> = {},
-): (...args: A) => Grads<A, N> {
+  f: (...args: A) => ArrayLike | readonly [ArrayLike, unknown],
+  opts: GradOptions<N> & { hasAux?: boolean } = {},
+): (...args: A) => Grads<A, N> | [Grads<A, N>, unknown] {
   const argnums = (opts.argnums ?? 0) as number | readonly number[];
-  return (...args: A) => valueAndGradImpl('grad', f as (...args: unknown[]) => unknown, argnums, false, args)[1] as Grads<A, N>;
+  const hasAux = opts.hasAux ?? false;
+  return (...args: A) => {
+    const [, g, aux] = valueAndGradImpl('grad', f as (...args: unknown[]) => unknown, argnums, hasAux, args);
+    return (hasAux ? [g, aux] : g) as Grads<A, N>;
+  };
 }
 
 /**
@@ -316,9 +325,18 @@ export function grad<A extends unknown[], N extends number | readonly number[] =
  *
  * @example
  * const [loss, grads] = valueAndGrad(lossFn)(params, batch);
+ * const [[loss2, logits], grads2] = valueAndGrad(lossWithLogits, { hasAux: true })(params, batch);
  */
 export function valueAndGrad<A extends unknown[], N extends number | readonly number[] = 0>(
-  f: (...args: A) => ArrayLike | [ArrayLike, unknown],
+  f: (...args: A) => ArrayLike,
+  opts?: ValueAndGradOptions<N> & { hasAux?: false },
+): (...args: A) => [Array, Grads<A, N>];
+export function valueAndGrad<A extends unknown[], Aux, N extends number | readonly number[] = 0>(
+  f: (...args: A) => readonly [ArrayLike, Aux],
+  opts: ValueAndGradOptions<N> & { hasAux: true },
+): (...args: A) => [[Array, Aux], Grads<A, N>];
+export function valueAndGrad<A extends unknown[], N extends number | readonly number[] = 0>(
+  f: (...args: A) => ArrayLike | readonly [ArrayLike, unknown],
   opts: ValueAndGradOptions<N> = {},
 ): (...args: A) => [Array, Grads<A, N>] | [[Array, unknown], Grads<A, N>] {
   const argnums = (opts.argnums ?? 0) as number | readonly number[];

@@ -22,4 +22,6 @@ export {
 } from './api.js';
 export { customJvp, customVjp } from './custom.js';
 export { JVPTrace, JVPTracer } from './jvp.js';
+export { makeJaxpr } from './staging.js';
+export { type AxisSpec, BatchTrace, BatchTracer, type VmapOptions, vmap } from './vmap.js';
 export { Zero } from './zero.js';

@@ -101,12 +101,12 @@ export function printJaxpr(jaxpr: Jaxpr): string {
   const name = namer();
   const atom = (a: Atom): string => (a instanceof Literal ? literalStr(a) : name(a));
   const decl = (v: Var): string => `${name(v)}:${typeStr(v.aval)}`;
+  const ins = jaxpr.inVars.map(decl).join(' ');
   const lines = jaxpr.eqns.map((e) => {
     const params = Object.entries(e.params as object);
     const p = params.length > 0 ? `[${params.map(([k, v]) => `${k}=${paramStr(v)}`).join(' ')}]` : '';
     return `    ${e.outs.map(decl).join(' ')} = ${e.prim}${p} ${e.inputs.map(atom).join(' ')}`;
   });
-  const ins = jaxpr.inVars.map(decl).join(' ');
   const outs = jaxpr.outs.map(atom).join(', ');
   return `{ lambda ; ${ins}. let\n${lines.join('\n')}${lines.length ? '\n' : ''}  in (${outs}${jaxpr.outs.length === 1 ? ',' : ''}) }`;
 }

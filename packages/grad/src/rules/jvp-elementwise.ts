@@ -80,7 +80,8 @@ export const elementwiseJvpRules: JvpRules = {
   },
   pow: ([x, y], [tx, ty]) => {
     const out = lax.pow(x!, y!);
-    const dx = () => np.where(lax.eq(y!, 0), 0, lax.mul(y!, lax.pow(x!, lax.sub(y!, 1)))).astype(out.dtype);
+    // y·x^(y-1), except 0 at x = y = 0 (0·inf); only there, so its y-derivative (1/x) stays right
+    const dx = () => np.where(np.logicalAnd(lax.eq(y!, 0), lax.eq(x!, 0)), 0, lax.mul(y!, lax.pow(x!, lax.sub(y!, 1)))).astype(out.dtype);
     // log(x) with x = 0 replaced by 1: the y-derivative of 0^y is taken as 0, as in JAX
     const dy = () => lax.mul(lax.log(np.where(lax.eq(x!, 0), 1, x!).astype(out.dtype)), out);
     return [
@@ -158,7 +159,8 @@ export const elementwiseJvpRules: JvpRules = {
   le: zeroTangent(([x, y]) => [lax.le(x!, y!)]),
   gt: zeroTangent(([x, y]) => [lax.gt(x!, y!)]),
   ge: zeroTangent(([x, y]) => [lax.ge(x!, y!)]),
-  stop_gradient: zeroTangent(([x]) => [x!]),
+  // the primal keeps its stop_gradient, so outer transforms (Hessians) see it too, as in JAX
+  stop_gradient: zeroTangent(([x]) => [lax.stopGradient(x!)]),
   bitcast_convert_type: ([x], _t, { dtype }) => {
     const out = lax.bitcastConvertType(x!, dtype);
     return [[out], [new Zero(out.aval)]];

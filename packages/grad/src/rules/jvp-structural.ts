@@ -36,22 +36,35 @@ function chooserReduce(prim: 'reduce_max' | 'reduce_min'): JvpRule<typeof prim> 
 }
 
 /**
- * Product: ∂/∂x_i = ∏_{j≠i} x_j, computed without dividing by zero: with no zero in the group it
- * is out / x_i; with one zero, the product of the others at the zero and 0 elsewhere; with two or
- * more zeros, 0.
+ * Product, as JAX's _reduce_prod_jvp_rule: a balanced tree of pairwise products carrying the JVP
+ * of mul at every node. No division and no branch on zeros, so the tangent is a polynomial in x
+ * and its own derivatives (Hessians) are right at zeros too.
  */
 const reduceProd: JvpRule<'reduce_prod'> = ([x], [t], params) => {
   const [out] = bind('reduce_prod', [x!], params);
   if (isZero(t)) return [[out!], [new Zero(out!.aval)]];
   const a = x!;
-  const isZ = lax.eq(a, np.zerosLike(a));
-  const zeros = lax.reduceSum(lax.convertElementType(isZ, a.dtype), params.axes);
-  const nonzeroProd = lax.reduceProd(lax.select(isZ, np.onesLike(a), a), params.axes);
-  const zB = expandBack(zeros, a.shape, params.axes);
-  const pB = expandBack(nonzeroProd, a.shape, params.axes);
-  const safeX = lax.select(isZ, np.onesLike(a), a);
-  const partial = np.where(np.equal(zB, 0), lax.div(pB, safeX), np.where(np.logicalAnd(np.equal(zB, 1), isZ), pB, 0)).astype(a.dtype);
-  return [[out!], [lax.reduceSum(lax.mul(t!, partial), params.axes)]];
+  const { axes } = params;
+  const kept = a.shape.map((_, d) => d).filter((d) => !axes.includes(d));
+  const n = axes.reduce((p, d) => p * (a.shape[d] as number), 1);
+  if (n === 0) return [[out!], [new Zero(out!.aval)]];
+  // reduced axes first, flattened: [n, ...kept]
+  const rows = (v: Array) => lax.reshape(lax.transpose(v, [...axes, ...kept]), [n, ...out!.shape]);
+  let p = rows(a);
+  let tp = rows(t!);
+  while ((p.shape[0] as number) > 1) {
+    if ((p.shape[0] as number) % 2 === 1) {
+      const cfg = p.shape.map((_, d) => [0, d === 0 ? 1 : 0, 0] as const);
+      p = lax.pad(p, 1, cfg);
+      tp = lax.pad(tp, 0, cfg);
+    }
+    const h = (p.shape[0] as number) / 2;
+    const half = (v: Array, k: number) => lax.slice(v, [k * h, ...out!.shape.map(() => 0)], [(k + 1) * h, ...out!.shape]);
+    const [p0, p1, t0, t1] = [half(p, 0), half(p, 1), half(tp, 0), half(tp, 1)];
+    tp = lax.add(lax.mul(t0, p1), lax.mul(p0, t1));
+    p = lax.mul(p0, p1);
+  }
+  return [[out!], [lax.reshape(tp, out!.shape)]];
 };
 
 /** Flat indices of each pooling window's maximum (the first one on ties), as int32 with the output's shape. */

@@ -47,13 +47,18 @@ function dotTransposeLhs(ct: Array, x: ShapedArray, y: Array, { contracting, bat
   const nb = xBatch.length;
   const ansBatch = range(nb);
   const ansY = swapAns ? range(yKept.length).map((i) => nb + i) : range(yKept.length).map((i) => nb + xKept.length + i);
-  // ct · y over y's kept dims → [batch, x kept, y contract (in x-contract order)]
-  const out = lax.dotGeneral(ct, y, { contracting: [ansY, yKept], batch: [ansBatch, yBatch] });
-  // out dims: batch..., ct's remaining (x kept)..., y's remaining (y contracting, sorted by y position)
   const yContractSorted = [...yContract].sort((a, b) => a - b);
-  const outLayout = [...xBatch, ...xKept, ...yContractSorted.map((d) => xContract[yContract.indexOf(d)] as number)];
-  const perm = range(xNdim).map((d) => outLayout.indexOf(d));
-  return lax.transpose(out, perm);
+  const xContractByY = yContractSorted.map((d) => xContract[yContract.indexOf(d)] as number);
+  // ct · y over y's kept dims gives [batch, x kept, x contract]; y · ct gives [batch, x contract,
+  // x kept]. Take the order that lands in x's layout without a transpose when one does.
+  const layoutA = [...xBatch, ...xKept, ...xContractByY];
+  const layoutB = [...xBatch, ...xContractByY, ...xKept];
+  const isIdentity = (layout: readonly number[]) => layout.every((d, i) => d === i);
+  if (!isIdentity(layoutA) && isIdentity(layoutB)) {
+    return lax.dotGeneral(y, ct, { contracting: [yKept, ansY], batch: [yBatch, ansBatch] });
+  }
+  const out = lax.dotGeneral(ct, y, { contracting: [ansY, yKept], batch: [ansBatch, yBatch] });
+  return isIdentity(layoutA) ? out : lax.transpose(out, range(xNdim).map((d) => layoutA.indexOf(d)));
 }
 
 function dotTransposeRhs(ct: Array, x: Array, y: ShapedArray, params: DotGeneralParams): Array {

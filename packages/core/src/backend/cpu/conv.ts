@@ -1,5 +1,6 @@
 import type { ShapedArray } from '../../aval.js';
-import { allocTyped, type TypedArray } from '../../dtype.js';
+import type { TypedArray } from '../../dtype.js';
+import { recycle, takeTyped } from './pool.js';
 import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/params.js';
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
@@ -32,9 +33,9 @@ function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out:
   const outN = N / BG;
   const P = OH * OW;
   const Kd = Cg * KH * KW;
-  const dst = allocTyped(out.dtype, out.size);
+  const dst = takeTyped(out.dtype, out.size);
   if (P === 0 || Og === 0 || outN === 0) return dst;
-  const patch = allocTyped(a.dtype, P * Kd);
+  const patch = takeTyped(a.dtype, P * Kd, true);
   for (let n = 0; n < outN; n++) {
     for (let g = 0; g < groups; g++) {
       const img = BG > 1 ? g * outN + n : n;
@@ -63,6 +64,7 @@ function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out:
       matmul(out.dtype, w, g * Og * Kd, patch, 0, dst, (n * O + g * Og) * P, Og, P, Kd);
     }
   }
+  recycle(patch);
   return dst;
 }
 
@@ -96,7 +98,7 @@ function pool2d(isMax: boolean, x: TypedArray, a: ShapedArray, out: ShapedArray,
   const PW = (p.padding[nd - 1] as PadPair)[0];
   // the product of the leading dims (not size / (H·W): an empty plane still has padded outputs)
   const planes = a.shape.slice(0, nd - 2).reduce((n, d) => n * d, 1);
-  const dst = allocTyped(out.dtype, out.size);
+  const dst = takeTyped(out.dtype, out.size);
   const init = isMax ? Number.NEGATIVE_INFINITY : 0;
   for (let pl = 0; pl < planes; pl++) {
     const src = pl * H * W;
@@ -144,7 +146,7 @@ function reduceWindow(isMax: boolean, x: TypedArray, a: ShapedArray, out: Shaped
     }
     lists.push(perOut);
   }
-  const dst = allocTyped(out.dtype, out.size);
+  const dst = takeTyped(out.dtype, out.size);
   const idx = new Int32Array(nd);
   const init = isMax ? Number.NEGATIVE_INFINITY : 0;
   const fold = (d: number, base: number, acc: number): number => {

@@ -1,5 +1,6 @@
 import type { ShapedArray } from '../../aval.js';
-import { allocTyped, type TypedArray } from '../../dtype.js';
+import type { TypedArray } from '../../dtype.js';
+import { recycle, takeTyped } from './pool.js';
 import { sizeOf, stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
 import { stridedMove } from './strided.js';
@@ -12,7 +13,7 @@ function arrange(x: TypedArray, a: ShapedArray, batch: readonly number[], contra
   if (perm.every((p, i) => p === i)) return x;
   const s = stridesOf(a.shape);
   const shape = perm.map((p) => a.shape[p] as number);
-  const dst = allocTyped(a.dtype, a.size);
+  const dst = takeTyped(a.dtype, a.size, true);
   stridedMove(
     x,
     0,
@@ -34,9 +35,12 @@ export const dotKernels: CpuKernels = {
     const K = sizeOf(contracting[0].map((d) => a!.shape[d] as number));
     const M = freeSize(a!, batch[0], contracting[0]);
     const N = freeSize(b!, batch[1], contracting[1]);
-    const dst = allocTyped(out!.dtype, out!.size);
+    const dst = takeTyped(out!.dtype, out!.size, K > 0);
     if (K === 0 || out!.size === 0) return [dst];
     for (let i = 0; i < B; i++) matmul(out!.dtype, lhs, i * M * K, rhs, i * N * K, dst, i * M * N, M, N, K);
+    // the rearranged copies are scratch
+    if (lhs !== x) recycle(lhs);
+    if (rhs !== y) recycle(rhs);
     return [dst];
   },
 };

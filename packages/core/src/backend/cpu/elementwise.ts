@@ -1,5 +1,6 @@
 import type { DType, TypedArray } from '../../dtype.js';
-import { allocTyped, isFloatDType } from '../../dtype.js';
+import { isFloatDType } from '../../dtype.js';
+import { takeTyped } from './pool.js';
 import type { PrimitiveName } from '../../primitives/params.js';
 import type { CpuKernels } from './kernel.js';
 import { erfInv } from './special.js';
@@ -121,7 +122,7 @@ const EMPTY = new Float32Array(0);
 
 function run(expr: string, outDType: DType, inputs: readonly TypedArray[]): TypedArray {
   const n = (inputs[0] as TypedArray).length;
-  const out = allocTyped(outDType, n);
+  const out = takeTyped(outDType, n, true);
   compileLoop(expr, inputs.length)(out, inputs[0] ?? EMPTY, inputs[1] ?? EMPTY, inputs[2] ?? EMPTY, n);
   return out;
 }

@@ -8,6 +8,7 @@ import { dotKernels } from './dot.js';
 import { elementwiseKernels } from './elementwise.js';
 import { indexingKernels } from './indexing.js';
 import type { CpuKernel, CpuKernels } from './kernel.js';
+import { recycle } from './pool.js';
 import { randomKernels } from './random.js';
 import { reductionKernels } from './reductions.js';
 import { shapeOpKernels } from './shape-ops.js';
@@ -80,6 +81,8 @@ export class CpuBackend implements Backend {
     if (--b.refs === 0) {
       this.#liveBuffers--;
       this.#liveBytes -= b.data.byteLength;
+      // nothing else holds the array (reads copy, writes copy in), so it can back a later output
+      recycle(b.data);
       b.data = EMPTY;
     }
   }

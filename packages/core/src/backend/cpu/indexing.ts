@@ -1,5 +1,6 @@
 import type { ShapedArray } from '../../aval.js';
-import { allocTyped, type TypedArray } from '../../dtype.js';
+import type { TypedArray } from '../../dtype.js';
+import { takeTyped } from './pool.js';
 import { sizeOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
 
@@ -33,7 +34,7 @@ export const indexingKernels: CpuKernels = {
   gather: ([x, idx], [a, ia], [out], { axis }) => {
     const [pre, n, post] = split(a!, axis);
     const m = ia!.size;
-    const dst = allocTyped(out!.dtype, out!.size);
+    const dst = takeTyped(out!.dtype, out!.size, true);
     for (let p = 0; p < pre; p++) {
       for (let t = 0; t < m; t++) {
         let i = idx![t] as number;

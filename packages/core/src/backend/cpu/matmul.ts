@@ -21,7 +21,16 @@ export function matmulSource(int: boolean): string {
       stores.push(`C[o${r} + ${c}] = s${r}${c};`);
     }
   }
+  // K = 1 is an outer product (per-example gradients under vmap): no reduction to tile
+  const outer = int ? 'Math.imul(a, Bt[bOff + j])' : 'a * Bt[bOff + j]';
   return `
+if (K === 1) {
+  for (let i = 0; i < M; i++) {
+    const a = A[aOff + i], o = cOff + i * N;
+    for (let j = 0; j < N; j++) C[o + j] = ${outer};
+  }
+  return;
+}
 const M4 = M - (M % 4), N4 = N - (N % 4);
 for (let i = 0; i < M4; i += 4) {
   const pa0 = aOff + i * K, pa1 = pa0 + K, pa2 = pa1 + K, pa3 = pa2 + K;

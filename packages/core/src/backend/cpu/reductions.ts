@@ -1,5 +1,6 @@
 import type { ShapedArray } from '../../aval.js';
-import { allocTyped, type TypedArray } from '../../dtype.js';
+import type { TypedArray } from '../../dtype.js';
+import { takeTyped } from './pool.js';
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
 
@@ -84,7 +85,7 @@ function reduce(r: Reducer, x: TypedArray, a: ShapedArray, axes: readonly number
       }
     }
   }
-  const dst = allocTyped(out.dtype, out.size);
+  const dst = takeTyped(out.dtype, out.size, true);
   if (out.dtype === 'int32') for (let i = 0; i < acc.length; i++) dst[i] = (acc[i] as number) | 0;
   else dst.set(acc);
   return dst;

@@ -1,12 +1,13 @@
 import type { ShapedArray } from '../../aval.js';
-import { allocTyped, type TypedArray } from '../../dtype.js';
+import type { TypedArray } from '../../dtype.js';
+import { takeTyped } from './pool.js';
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
 import { stridedMove } from './strided.js';
 
 /** A fresh row-major array holding the strided view (offset, strides) of `x`. */
 function contiguousCopy(x: TypedArray, offset: number, strides: readonly number[], out: ShapedArray): TypedArray {
-  const dst = allocTyped(out.dtype, out.size);
+  const dst = takeTyped(out.dtype, out.size, true);
   stridedMove(x, offset, strides, dst, 0, stridesOf(out.shape), out.shape);
   return dst;
 }
@@ -60,7 +61,7 @@ export const shapeOpKernels: CpuKernels = {
     return [contiguousCopy(x!, offset, strides, out!)];
   },
   pad: ([x], [a], [out], { lo, interior, value }) => {
-    const dst = allocTyped(out!.dtype, out!.size);
+    const dst = takeTyped(out!.dtype, out!.size);
     if (value !== 0) dst.fill(value);
     const inS = stridesOf(a!.shape);
     const outS = stridesOf(out!.shape);
@@ -91,7 +92,7 @@ export const shapeOpKernels: CpuKernels = {
     return [dst];
   },
   concatenate: (inputs, avals, [out], { axis }) => {
-    const dst = allocTyped(out!.dtype, out!.size);
+    const dst = takeTyped(out!.dtype, out!.size);
     const outS = stridesOf(out!.shape);
     let at = 0;
     inputs.forEach((x, i) => {
@@ -102,7 +103,7 @@ export const shapeOpKernels: CpuKernels = {
     return [dst];
   },
   iota: (_inputs, _avals, [out], { dimension }) => {
-    const dst = allocTyped(out!.dtype, out!.size);
+    const dst = takeTyped(out!.dtype, out!.size);
     const shape = out!.shape;
     const inner = stridesOf(shape)[dimension] as number;
     const n = shape[dimension] as number;

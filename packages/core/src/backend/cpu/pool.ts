@@ -1,0 +1,50 @@
+import { allocTyped, type DType, type TypedArray, type TypedArrayFor } from '../../dtype.js';
+
+/**
+ * Recycles large typed arrays. A fresh large allocation costs page faults on first touch (about
+ * as much as writing it twice), and eager training allocates the same sizes every step; released
+ * buffers of at least MIN_BYTES wait here, keyed by type and length, up to MAX_BYTES in all.
+ */
+const MIN_BYTES = 64 * 1024;
+const MAX_BYTES = 256 * 1024 * 1024;
+
+const free = new Map<string, TypedArray[]>();
+let pooledBytes = 0;
+
+const key = (dtype: DType, size: number): string => `${dtype}:${size}`;
+
+function dtypeOf(a: TypedArray): DType {
+  if (a instanceof Float32Array) return 'float32';
+  if (a instanceof Float64Array) return 'float64';
+  if (a instanceof Int32Array) return 'int32';
+  return 'bool';
+}
+
+/** A typed array of `size` elements: zero-filled unless `uninitialized` (for kernels that write every element). */
+export function takeTyped<D extends DType>(dtype: D, size: number, uninitialized = false): TypedArrayFor<D> {
+  const list = free.get(key(dtype, size));
+  const reused = list?.pop();
+  if (reused === undefined) return allocTyped(dtype, size);
+  pooledBytes -= reused.byteLength;
+  if (!uninitialized) reused.fill(0);
+  return reused as TypedArrayFor<D>;
+}
+
+/** Hands back an array nobody references any more (a released buffer or a kernel's scratch). */
+export function recycle(a: TypedArray): void {
+  if (a.byteLength < MIN_BYTES || a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength) return;
+  if (pooledBytes + a.byteLength > MAX_BYTES) return;
+  const k = key(dtypeOf(a), a.length);
+  let list = free.get(k);
+  if (!list) {
+    list = [];
+    free.set(k, list);
+  }
+  list.push(a);
+  pooledBytes += a.byteLength;
+}
+
+/** Bytes held for reuse (not counted as live). */
+export function pooledByteCount(): number {
+  return pooledBytes;
+}
