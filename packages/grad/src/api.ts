@@ -302,7 +302,10 @@ function lowerAux(aux: unknown): unknown {
  * const df = grad((w: { a: Array; b: Array }) => np.sum(np.multiply(w.a, w.b)));
  * df({ a, b }); // { a: b, b: a }
  */
-export function grad<A extends unknown[], N extends number | readonly number[] = 0>(f: (...args: A) => ArrayLike, opts?: GradOptions<N> & { hasAux?: false }): (...args: A) => Grads<A, N>;
+export function grad<A extends unknown[], N extends number | readonly number[] = 0>(
+  f: (...args: A) => ArrayLike,
+  opts?: GradOptions<N> & { hasAux?: false },
+): (...args: A) => Grads<A, N>;
 export function grad<A extends unknown[], Aux, N extends number | readonly number[] = 0>(
   f: (...args: A) => readonly [ArrayLike, Aux],
   opts: GradOptions<N> & { hasAux: true },

@@ -20,7 +20,8 @@ export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...
       });
       const out = f(...(tree.unflatten(def, ins) as A));
       const outs = tree.leaves(out).map((o): PartialTracer => {
-        if (!(o instanceof ArrayClass) && typeof o !== 'number' && typeof o !== 'boolean') throw new TenfoldError('makeJaxpr', 'outputs must be arrays or numbers');
+        if (!(o instanceof ArrayClass) && typeof o !== 'number' && typeof o !== 'boolean')
+          throw new TenfoldError('makeJaxpr', 'outputs must be arrays or numbers');
         const a: Array = o instanceof ArrayClass ? o : np.asArray(o);
         const t = a instanceof PartialTracer && a.trace.main === main ? a : (pe.pure(a) as PartialTracer);
         return pe.instantiate(t);

@@ -1,4 +1,17 @@
-import { type Array, Array as ArrayClass, bind, np, type PrimitiveName, type PrimitiveParams, ShapedArray, TenfoldError, Trace, Tracer, tree, withMainTrace } from '@tenfold/core';
+import {
+  type Array,
+  Array as ArrayClass,
+  bind,
+  np,
+  type PrimitiveName,
+  type PrimitiveParams,
+  ShapedArray,
+  TenfoldError,
+  Trace,
+  Tracer,
+  tree,
+  withMainTrace,
+} from '@tenfold/core';
 import { type BatchDim, type BatchRule, batchRules } from './rules/batch.js';
 
 /** A value under vmap: the batched array and where its batch dimension is (null: same for all examples). */
@@ -65,7 +78,10 @@ function leafAxes(op: string, spec: AxisSpec, value: unknown, path: string): Bat
   if (spec === null || typeof spec === 'number') return tree.leaves(value).map(() => spec);
   if (globalThis.Array.isArray(spec)) {
     if (!globalThis.Array.isArray(value) || value.length !== spec.length) {
-      throw new TenfoldError(op, `axis spec at ${path || 'the top'} is a list of ${spec.length} but the value there is ${globalThis.Array.isArray(value) ? `a list of ${value.length}` : typeof value}; specs must match the structure of the arguments`);
+      throw new TenfoldError(
+        op,
+        `axis spec at ${path || 'the top'} is a list of ${spec.length} but the value there is ${globalThis.Array.isArray(value) ? `a list of ${value.length}` : typeof value}; specs must match the structure of the arguments`,
+      );
     }
     return spec.flatMap((s, i) => leafAxes(op, s, value[i], `${path}[${i}]`));
   }
@@ -75,7 +91,8 @@ function leafAxes(op: string, spec: AxisSpec, value: unknown, path: string): Bat
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
   const specKeys = Object.keys(spec).sort();
-  if (keys.join() !== specKeys.join()) throw new TenfoldError(op, `axis spec at ${path || 'the top'} has keys {${specKeys.join(', ')}} but the value has {${keys.join(', ')}}`);
+  if (keys.join() !== specKeys.join())
+    throw new TenfoldError(op, `axis spec at ${path || 'the top'} has keys {${specKeys.join(', ')}} but the value has {${keys.join(', ')}}`);
   const sp = spec as { readonly [key: string]: AxisSpec };
   return keys.flatMap((k) => leafAxes(op, sp[k] as AxisSpec, obj[k], path ? `${path}.${k}` : k));
 }
@@ -109,7 +126,8 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
           : (() => {
               throw new TenfoldError(op, 'inAxes must be a number, null, or a list with one entry per argument');
             })();
-    if (specs.length !== args.length) throw new TenfoldError(op, `inAxes has ${specs.length} entries but the function was called with ${args.length} arguments`);
+    if (specs.length !== args.length)
+      throw new TenfoldError(op, `inAxes has ${specs.length} entries but the function was called with ${args.length} arguments`);
     const [leaves, def] = tree.flatten(args);
     const arrays = leaves.map(asArray);
     const axes = args.flatMap((a, i) => leafAxes(op, specs[i] as AxisSpec, a, `argument ${i}`));
@@ -162,7 +180,8 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
           return val;
         }
         const rank = (d === null ? val.ndim : val.ndim - 1) + 1;
-        if (!Number.isInteger(want) || want < -rank || want >= rank) throw new TenfoldError(op, `out axis ${want} is out of range for output ${i} of rank ${rank}`);
+        if (!Number.isInteger(want) || want < -rank || want >= rank)
+          throw new TenfoldError(op, `out axis ${want} is out of range for output ${i} of rank ${rank}`);
         const target = want < 0 ? want + rank : want;
         // unbatched outputs are broadcast along the new axis, as in JAX
         if (d === null) return np.broadcastTo(np.expandDims(val, target), [...val.shape.slice(0, target), axisSize, ...val.shape.slice(target)]);

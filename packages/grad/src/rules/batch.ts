@@ -7,12 +7,22 @@ export type BatchDim = number | null;
  * A batching rule: the primitive applied to batched operands (each with its batch dimension),
  * giving the outputs and their batch dimensions — one primitive call for the whole batch.
  */
-export type BatchRule<P extends PrimitiveName> = (vals: readonly Array[], dims: readonly BatchDim[], params: PrimitiveParams[P], axisSize: number) => [Array[], BatchDim[]];
+export type BatchRule<P extends PrimitiveName> = (
+  vals: readonly Array[],
+  dims: readonly BatchDim[],
+  params: PrimitiveParams[P],
+  axisSize: number,
+) => [Array[], BatchDim[]];
 export type BatchRules = Partial<{ [P in PrimitiveName]: BatchRule<P> }>;
 
 /** Moves the batch dimension to the front (or adds one of `size` for an unbatched value). */
 export function moveToFront(x: Array, dim: BatchDim, size: number): Array {
-  if (dim === null) return lax.broadcastInDim(x, [size, ...x.shape], x.shape.map((_, i) => i + 1));
+  if (dim === null)
+    return lax.broadcastInDim(
+      x,
+      [size, ...x.shape],
+      x.shape.map((_, i) => i + 1),
+    );
   if (dim === 0) return x;
   const perm = [dim, ...x.shape.map((_, i) => i).filter((i) => i !== dim)];
   return lax.transpose(x, perm);
@@ -151,7 +161,10 @@ const conv: BatchRule<'conv'> = ([l, r], [ld, rd], p, size) => {
   if (ld === null) {
     const og = (O as number) / groups;
     // [B, groups, O/groups, I, ...] → [groups, B, O/groups, I, ...]
-    const k = lax.reshape(lax.transpose(lax.reshape(rhs, [size, groups, og, ...kinner]), [1, 0, 2, ...rest(kinner.length, 3)]), [size * (O as number), ...kinner]);
+    const k = lax.reshape(lax.transpose(lax.reshape(rhs, [size, groups, og, ...kinner]), [1, 0, 2, ...rest(kinner.length, 3)]), [
+      size * (O as number),
+      ...kinner,
+    ]);
     const out = bind('conv', [l!, k], p)[0] as Array; // [N, groups·B·og, ...]
     const [N, , ...sp] = out.shape as number[];
     const back = lax.transpose(lax.reshape(out, [N as number, groups, size, og, ...sp]), [0, 2, 1, 3, ...rest(sp.length, 4)]);
@@ -187,10 +200,51 @@ function windowRule(prim: 'reduce_window_sum' | 'reduce_window_max'): BatchRule<
 }
 
 const ELEMENTWISE: PrimitiveName[] = [
-  'add', 'sub', 'mul', 'div', 'rem', 'pow', 'max', 'min', 'atan2', 'and', 'or', 'xor', 'shift_left', 'shift_right_logical',
-  'shift_right_arithmetic', 'eq', 'ne', 'lt', 'le', 'gt', 'ge', 'neg', 'not', 'exp', 'log', 'log1p', 'expm1', 'tanh', 'logistic',
-  'sqrt', 'rsqrt', 'sin', 'cos', 'abs', 'sign', 'floor', 'ceil', 'round', 'is_finite', 'erf_inv', 'select', 'convert_element_type',
-  'bitcast_convert_type', 'stop_gradient', 'threefry2x32',
+  'add',
+  'sub',
+  'mul',
+  'div',
+  'rem',
+  'pow',
+  'max',
+  'min',
+  'atan2',
+  'and',
+  'or',
+  'xor',
+  'shift_left',
+  'shift_right_logical',
+  'shift_right_arithmetic',
+  'eq',
+  'ne',
+  'lt',
+  'le',
+  'gt',
+  'ge',
+  'neg',
+  'not',
+  'exp',
+  'log',
+  'log1p',
+  'expm1',
+  'tanh',
+  'logistic',
+  'sqrt',
+  'rsqrt',
+  'sin',
+  'cos',
+  'abs',
+  'sign',
+  'floor',
+  'ceil',
+  'round',
+  'is_finite',
+  'erf_inv',
+  'select',
+  'convert_element_type',
+  'bitcast_convert_type',
+  'stop_gradient',
+  'threefry2x32',
 ];
 
 const rules: Record<string, BatchRule<never>> = {};
@@ -206,13 +260,25 @@ export const batchRules: BatchRules = {
   argmax: frontThen<'argmax'>((x, { axis }) => lax.argmax(x, axis + 1)),
   argmin: frontThen<'argmin'>((x, { axis }) => lax.argmin(x, axis + 1)),
   argsort: frontThen<'argsort'>((x, { axis, descending }) => lax.argsort(x, axis + 1, descending)),
-  broadcast_in_dim: frontThen<'broadcast_in_dim'>((x, { shape, broadcastDimensions }) => lax.broadcastInDim(x, [x.shape[0] as number, ...shape], [0, ...shift(broadcastDimensions)])),
+  broadcast_in_dim: frontThen<'broadcast_in_dim'>((x, { shape, broadcastDimensions }) =>
+    lax.broadcastInDim(x, [x.shape[0] as number, ...shape], [0, ...shift(broadcastDimensions)]),
+  ),
   reshape: frontThen<'reshape'>((x, { newShape }) => lax.reshape(x, [x.shape[0] as number, ...newShape])),
   transpose: frontThen<'transpose'>((x, { permutation }) => lax.transpose(x, [0, ...shift(permutation)])),
   slice: frontThen<'slice'>((x, { start, limit, strides }) => lax.slice(x, [0, ...start], [x.shape[0] as number, ...limit], [1, ...strides])),
-  pad: frontThen<'pad'>((x, { lo, hi, interior, value }) => bind('pad', [x], { lo: [0, ...lo], hi: [0, ...hi], interior: [0, ...interior], value })[0] as Array),
+  pad: frontThen<'pad'>(
+    (x, { lo, hi, interior, value }) => bind('pad', [x], { lo: [0, ...lo], hi: [0, ...hi], interior: [0, ...interior], value })[0] as Array,
+  ),
   rev: frontThen<'rev'>((x, { axes }) => lax.rev(x, shift(axes))),
-  concatenate: (vals, dims, { axis }, size) => [[lax.concatenate(vals.map((v, i) => moveToFront(v, dims[i] ?? null, size)), axis + 1)], [0]],
+  concatenate: (vals, dims, { axis }, size) => [
+    [
+      lax.concatenate(
+        vals.map((v, i) => moveToFront(v, dims[i] ?? null, size)),
+        axis + 1,
+      ),
+    ],
+    [0],
+  ],
   dot_general: dotGeneral,
   gather,
   scatter_add: scatterRule('scatter_add'),

@@ -58,7 +58,12 @@ function dotTransposeLhs(ct: Array, x: ShapedArray, y: Array, { contracting, bat
     return lax.dotGeneral(y, ct, { contracting: [yKept, ansY], batch: [yBatch, ansBatch] });
   }
   const out = lax.dotGeneral(ct, y, { contracting: [ansY, yKept], batch: [ansBatch, yBatch] });
-  return isIdentity(layoutA) ? out : lax.transpose(out, range(xNdim).map((d) => layoutA.indexOf(d)));
+  return isIdentity(layoutA)
+    ? out
+    : lax.transpose(
+        out,
+        range(xNdim).map((d) => layoutA.indexOf(d)),
+      );
 }
 
 function dotTransposeRhs(ct: Array, x: Array, y: ShapedArray, params: DotGeneralParams): Array {

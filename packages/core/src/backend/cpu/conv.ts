@@ -1,9 +1,9 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
-import { recycle, takeTyped } from './pool.js';
 import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/params.js';
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
+import { recycle, takeTyped } from './pool.js';
 import { matmul } from './threads.js';
 
 /** Spatial parameters padded to two dimensions (a 1-d conv runs as 2-d with height 1). */

@@ -1,8 +1,8 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
-import { recycle, takeTyped } from './pool.js';
 import { sizeOf, stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
+import { recycle, takeTyped } from './pool.js';
 import { stridedMove } from './strided.js';
 import { matmul } from './threads.js';
 

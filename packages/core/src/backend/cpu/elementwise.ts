@@ -1,8 +1,8 @@
 import type { DType, TypedArray } from '../../dtype.js';
 import { isFloatDType } from '../../dtype.js';
-import { takeTyped } from './pool.js';
 import type { PrimitiveName } from '../../primitives/params.js';
 import type { CpuKernels } from './kernel.js';
+import { takeTyped } from './pool.js';
 import { erfInv } from './special.js';
 
 /**

@@ -1,8 +1,8 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
-import { takeTyped } from './pool.js';
 import { sizeOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
+import { takeTyped } from './pool.js';
 
 /** operand viewed as [pre, n, post] around `axis`. */
 function split(a: ShapedArray, axis: number): [number, number, number] {

@@ -1,8 +1,8 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
-import { takeTyped } from './pool.js';
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
+import { takeTyped } from './pool.js';
 
 /** How each reduction starts and combines; NaN propagates through max/min as in NumPy. */
 const REDUCERS = {

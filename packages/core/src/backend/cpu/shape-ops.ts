@@ -1,8 +1,8 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
-import { takeTyped } from './pool.js';
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
+import { takeTyped } from './pool.js';
 import { stridedMove } from './strided.js';
 
 /** A fresh row-major array holding the strided view (offset, strides) of `x`. */
