@@ -117,7 +117,8 @@ function moveAxis(x: Array, from: number, to: number): Array {
 export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOptions = {}): (...args: A) => R {
   const op = 'vmap';
   return (...args: A): R => {
-    const inSpec: AxisSpec = opts.inAxes ?? 0;
+    // null is a spec (nothing mapped), not a missing option: only undefined defaults to 0
+    const inSpec: AxisSpec = opts.inAxes === undefined ? 0 : opts.inAxes;
     const specs: AxisSpec[] =
       inSpec === null || typeof inSpec === 'number'
         ? args.map(() => inSpec)
@@ -161,7 +162,7 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
       const ins = arrays.map((x, i) => (dims[i] === null ? x : new BatchTracer(trace, x, dims[i] ?? null)));
       const out = f(...(tree.unflatten(def, ins) as A));
       const [outLeaves, outDef] = tree.flatten(out);
-      const outSpec: AxisSpec = opts.outAxes ?? 0;
+      const outSpec: AxisSpec = opts.outAxes === undefined ? 0 : opts.outAxes;
       const outAxes = leafAxes(op, outSpec, out, 'output');
       const results = outLeaves.map((l, i) => {
         const o = asArray(l);

@@ -1,4 +1,4 @@
-import { type Array, bind, type DotGeneralParams, lax, np, type PrimitiveName, type PrimitiveParams } from '@tenfold/core';
+import { type Array, abstractEval, bind, type DotGeneralParams, lax, np, type PrimitiveName, type PrimitiveParams, ShapedArray } from '@tenfold/core';
 
 /** A batch dimension, or null for a value that is the same for every example. */
 export type BatchDim = number | null;
@@ -171,6 +171,11 @@ const conv: BatchRule<'conv'> = ([l, r], [ld, rd], p, size) => {
     return [[lax.reshape(back, [N as number, size, O as number, ...sp])], [1]];
   }
   const lhs = moveToFront(l!, ld ?? null, size); // [B, N, C, ...]
+  if (size === 0) {
+    // an empty batch: B·groups would be 0 groups, which conv rejects; the result is empty anyway
+    const [out] = abstractEval('conv', [new ShapedArray(lhs.shape.slice(1), lhs.dtype), new ShapedArray(rhs.shape.slice(1), rhs.dtype)], p);
+    return [[np.zeros([0, ...out!.shape], { dtype: out!.dtype })], [0]];
+  }
   const [N, C, ...sp] = lhs.shape.slice(1) as number[];
   const kernels = lax.reshape(rhs, [size * (O as number), ...kinner]); // [B·O, I, ...]: example-major groups
   if (BG > 1) {
