@@ -174,8 +174,10 @@ export abstract class Array {
 
 const Array_isArray = globalThis.Array.isArray;
 
-const registry = new FinalizationRegistry<{ backend: Backend; handle: DataHandle }>(({ backend, handle }) => {
-  backend.release(handle);
+/** The backstop: an array that was never disposed releases its reference when it is collected. */
+const registry = new FinalizationRegistry<{ backend: Backend; token: object }>(({ backend, token }) => {
+  if (backend.releaseFinalized) backend.releaseFinalized(token);
+  else backend.release(token as DataHandle);
 });
 
 /** An array whose data live in a backend buffer (the values eager evaluation produces). */
@@ -190,7 +192,7 @@ export class ConcreteArray extends Array {
     this.#aval = aval;
     this.backend = backend;
     this.#handle = handle;
-    registry.register(this, { backend, handle }, this);
+    registry.register(this, { backend, token: backend.finalizer ? backend.finalizer(handle) : handle }, this);
   }
   get aval(): ShapedArray {
     return this.#aval;

@@ -40,6 +40,14 @@ export interface Backend {
   readSync(handle: DataHandle): TypedArray;
   retain(handle: DataHandle): void;
   release(handle: DataHandle): void;
+  /**
+   * Optional: a token for the garbage-collection backstop that releases `handle` without keeping
+   * its memory reachable (so the collector can free host memory before the callback runs).
+   * Without it the backstop holds the handle and calls `release`.
+   */
+  finalizer?(handle: DataHandle): object;
+  /** Releases the reference a {@link Backend.finalizer} token stands for. */
+  releaseFinalized?(token: object): void;
   execute<P extends PrimitiveName>(prim: P, params: PrimitiveParams[P], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[];
   stats(): BackendStats;
 }

@@ -23,12 +23,35 @@ const kernels: CpuKernels = {
   ...randomKernels,
 };
 
+/** The reference count of one buffer, shared by every array viewing it; it never holds the data. */
+class RefCount {
+  refs = 1;
+  readonly bytes: number;
+  constructor(bytes: number) {
+    this.bytes = bytes;
+  }
+}
+
 /** A reference-counted typed array. */
 class CpuBuffer {
   data: TypedArray;
-  refs = 1;
+  readonly count: RefCount;
   constructor(data: TypedArray) {
     this.data = data;
+    this.count = new RefCount(data.byteLength);
+  }
+}
+
+/**
+ * What the garbage-collection backstop keeps for a CpuBuffer: only its count. Holding nothing of
+ * the data lets the collector free an unreachable array's memory at once, even in a synchronous
+ * loop where finalization callbacks have not run yet. (Not a WeakRef: a WeakRef keeps its target
+ * alive until the current job ends, which in a training loop is never.)
+ */
+class CpuFinalizer {
+  readonly count: RefCount;
+  constructor(b: CpuBuffer) {
+    this.count = b.count;
   }
 }
 
@@ -52,8 +75,18 @@ export class CpuBackend implements Backend {
   }
   #buf(handle: DataHandle): CpuBuffer {
     const b = handle as unknown as CpuBuffer;
-    if (b.refs <= 0) throw new Error('internal: cpu buffer used after release');
+    if (b.count.refs <= 0) throw new Error('internal: cpu buffer used after release');
     return b;
+  }
+  #drop(count: RefCount, b: CpuBuffer | undefined): void {
+    if (--count.refs !== 0) return;
+    this.#liveBuffers--;
+    this.#liveBytes -= count.bytes;
+    if (b !== undefined) {
+      // nothing else holds the array (reads copy, writes copy in), so it can back a later output
+      recycle(b.data);
+      b.data = EMPTY;
+    }
   }
   alloc(dtype: DType, size: number): DataHandle {
     return this.#wrap(allocTyped(dtype, size));
@@ -74,17 +107,18 @@ export class CpuBackend implements Backend {
     return this.#buf(handle).data;
   }
   retain(handle: DataHandle): void {
-    this.#buf(handle).refs++;
+    this.#buf(handle).count.refs++;
   }
   release(handle: DataHandle): void {
     const b = this.#buf(handle);
-    if (--b.refs === 0) {
-      this.#liveBuffers--;
-      this.#liveBytes -= b.data.byteLength;
-      // nothing else holds the array (reads copy, writes copy in), so it can back a later output
-      recycle(b.data);
-      b.data = EMPTY;
-    }
+    this.#drop(b.count, b);
+  }
+  finalizer(handle: DataHandle): object {
+    return new CpuFinalizer(this.#buf(handle));
+  }
+  releaseFinalized(token: object): void {
+    const t = token as CpuFinalizer;
+    this.#drop(t.count, undefined);
   }
   execute<P extends PrimitiveName>(prim: P, params: PrimitiveParams[P], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[] {
     const kernel = kernels[prim] as CpuKernel<P> | undefined;
