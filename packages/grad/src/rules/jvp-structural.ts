@@ -1,4 +1,4 @@
-import { type Array, bind, lax, np } from '@tenfold/core';
+import { type Array, bind, ConcreteArray, defaultBackendName, lax, np } from '@tenfold/core';
 import { instantiate, isZero, type MaybeZero, Zero } from '../zero.js';
 import type { JvpRule, JvpRules } from './types.js';
 
@@ -67,12 +67,21 @@ const reduceProd: JvpRule<'reduce_prod'> = ([x], [t], params) => {
   return [[out!], [lax.reshape(tp, out!.shape)]];
 };
 
-/** Flat indices of each pooling window's maximum (the first one on ties), as int32 with the output's shape. */
-export function windowArgmax(x: Array, params: import('@tenfold/core').ReduceWindowParams, outShape: readonly number[]): Array {
-  // Static shapes: list each window's flat input positions once (-1 for padding), then pick the
-  // position of the largest value by a gather and an argmax over the window axis.
-  const nd = x.ndim;
-  const strides = x.shape.map((_, i) => x.shape.slice(i + 1).reduce((p, d) => p * d, 1));
+/**
+ * For each output of a windowed reduction, the flat input positions of its window (the position
+ * one past the end for padding), as an int32 [outputs, windowSize] array. It depends only on
+ * shapes, so it is computed once per configuration: training reuses it every step.
+ */
+const positionCache = new Map<string, Array>();
+const POSITION_CACHE_SIZE = 32;
+
+function windowPositions(shape: readonly number[], params: import('@tenfold/core').ReduceWindowParams, outShape: readonly number[]): Array {
+  const key = JSON.stringify([defaultBackendName(), shape, params, outShape]);
+  const cached = positionCache.get(key);
+  if (cached) return cached;
+  const nd = shape.length;
+  const size = shape.reduce((p, d) => p * d, 1);
+  const strides = shape.map((_, i) => shape.slice(i + 1).reduce((p, d) => p * d, 1));
   const perDim: number[][][] = [];
   for (let d = 0; d < nd; d++) {
     const lists: number[][] = [];
@@ -82,7 +91,7 @@ export function windowArgmax(x: Array, params: import('@tenfold/core').ReduceWin
         const pos = o * (params.windowStrides[d] as number) - (params.padding[d] as readonly [number, number])[0] + w * (params.windowDilation[d] as number);
         const base = params.baseDilation[d] as number;
         const i = pos / base;
-        offs.push(pos < 0 || pos % base !== 0 || i >= (x.shape[d] as number) ? -1 : i * (strides[d] as number));
+        offs.push(pos < 0 || pos % base !== 0 || i >= (shape[d] as number) ? -1 : i * (strides[d] as number));
       }
       lists.push(offs);
     }
@@ -92,9 +101,9 @@ export function windowArgmax(x: Array, params: import('@tenfold/core').ReduceWin
   const outSize = outShape.reduce((p, d) => p * d, 1);
   const table = new Int32Array(outSize * windowSize);
   const idx = new globalThis.Array<number>(nd).fill(0);
+  const widx = new globalThis.Array<number>(nd).fill(0);
   for (let o = 0; o < outSize; o++) {
-    // enumerate the window (odometer over window dims)
-    const widx = new globalThis.Array<number>(nd).fill(0);
+    widx.fill(0);
     for (let w = 0; w < windowSize; w++) {
       let flat = 0;
       for (let d = 0; d < nd; d++) {
@@ -105,7 +114,7 @@ export function windowArgmax(x: Array, params: import('@tenfold/core').ReduceWin
         }
         flat += off;
       }
-      table[o * windowSize + w] = flat < 0 ? x.size : flat;
+      table[o * windowSize + w] = flat < 0 ? size : flat;
       for (let d = nd - 1; d >= 0; d--) {
         if (++widx[d]! < (params.windowDimensions[d] as number)) break;
         widx[d] = 0;
@@ -117,10 +126,19 @@ export function windowArgmax(x: Array, params: import('@tenfold/core').ReduceWin
     }
   }
   const positions = np.array(table, { shape: [outSize, windowSize] });
+  if (positions instanceof ConcreteArray) positions.pin();
+  if (positionCache.size >= POSITION_CACHE_SIZE) positionCache.delete(positionCache.keys().next().value as string);
+  positionCache.set(key, positions);
+  return positions;
+}
+
+/** Flat indices of each pooling window's maximum (the first one on ties), as int32 with the output's shape. */
+export function windowArgmax(x: Array, params: import('@tenfold/core').ReduceWindowParams, outShape: readonly number[]): Array {
+  const positions = windowPositions(x.shape, params, outShape);
+  const [outSize, windowSize] = positions.shape as [number, number];
   // padding reads a -inf sentinel appended after the data
   const flatX = np.concatenate([np.ravel(x), np.full([1], Number.NEGATIVE_INFINITY, { dtype: x.dtype })]);
-  const values = lax.gather(flatX, positions, 0);
-  const best = lax.argmax(values, 1);
+  const best = lax.argmax(lax.gather(flatX, positions, 0), 1);
   const chosen = lax.gather(np.ravel(positions), np.add(np.multiply(np.arange(outSize), windowSize), best), 0);
   return np.reshape(chosen, outShape);
 }

@@ -11,10 +11,14 @@ function as2d<T>(list: readonly T[], fill: T): [T, T] {
   return list.length === 1 ? [fill, list[0] as T] : [list[0] as T, list[1] as T];
 }
 
+/** Patch rows per matmul: large enough to keep the matmul (and its threads) busy, small enough to stay in cache-sized scratch. */
+const PATCH_ELEMENTS = 1 << 22;
+
 /**
- * Convolution by im2col + the matmul kernel: for each image and group, the receptive fields are
- * gathered into a [positions, Cg·KH·KW] patch matrix (contraction-contiguous, the layout the
- * kernel streams), and the OIHW weights of the group are already [Og, Cg·KH·KW].
+ * Convolution by im2col + the matmul kernel. For each group, the receptive fields of a chunk of
+ * images are gathered into one [images·positions, Cg·KH·KW] patch matrix (contraction-contiguous,
+ * the layout the kernel streams) and multiplied by the group's OIHW weights ([Og, Cg·KH·KW]
+ * already) in one large matmul, whose [Og, images·positions] result is then laid out as NCHW.
  */
 function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out: ShapedArray, p: ConvParams): TypedArray {
   const [N, C] = a.shape as [number, number];
@@ -35,36 +39,51 @@ function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out:
   const Kd = Cg * KH * KW;
   const dst = takeTyped(out.dtype, out.size);
   if (P === 0 || Og === 0 || outN === 0) return dst;
-  const patch = takeTyped(a.dtype, P * Kd, true);
-  for (let n = 0; n < outN; n++) {
-    for (let g = 0; g < groups; g++) {
-      const img = BG > 1 ? g * outN + n : n;
-      const c0 = G > 1 ? g * Cg : 0;
-      patch.fill(0);
-      for (let oh = 0; oh < OH; oh++) {
-        for (let ow = 0; ow < OW; ow++) {
-          const row = (oh * OW + ow) * Kd;
-          for (let kh = 0; kh < KH; kh++) {
-            const yd = oh * sh - ph[0] + kh * rh;
-            if (yd < 0 || yd % dh !== 0) continue;
-            const y = yd / dh;
-            if (y >= H) continue;
-            for (let kw = 0; kw < KW; kw++) {
-              const xd = ow * sw - pw[0] + kw * rw;
-              if (xd < 0 || xd % dw !== 0) continue;
-              const xx = xd / dw;
-              if (xx >= W) continue;
-              let src = ((img * C + c0) * H + y) * W + xx;
-              let col = row + kh * KW + kw;
-              for (let c = 0; c < Cg; c++, src += H * W, col += KH * KW) patch[col] = x[src] as number;
+  const chunk = Math.max(1, Math.min(outN, Math.floor(PATCH_ELEMENTS / Math.max(1, P * Kd))));
+  const patch = takeTyped(a.dtype, chunk * P * Kd, true);
+  const product = takeTyped(out.dtype, Og * chunk * P, true);
+  for (let g = 0; g < groups; g++) {
+    const c0 = G > 1 ? g * Cg : 0;
+    for (let n0 = 0; n0 < outN; n0 += chunk) {
+      const count = Math.min(chunk, outN - n0);
+      patch.fill(0, 0, count * P * Kd);
+      for (let i = 0; i < count; i++) {
+        const n = n0 + i;
+        const img = BG > 1 ? g * outN + n : n;
+        for (let oh = 0; oh < OH; oh++) {
+          for (let ow = 0; ow < OW; ow++) {
+            const row = ((i * OH + oh) * OW + ow) * Kd;
+            for (let kh = 0; kh < KH; kh++) {
+              const yd = oh * sh - ph[0] + kh * rh;
+              if (yd < 0 || yd % dh !== 0) continue;
+              const y = yd / dh;
+              if (y >= H) continue;
+              for (let kw = 0; kw < KW; kw++) {
+                const xd = ow * sw - pw[0] + kw * rw;
+                if (xd < 0 || xd % dw !== 0) continue;
+                const xx = xd / dw;
+                if (xx >= W) continue;
+                let src = ((img * C + c0) * H + y) * W + xx;
+                let col = row + kh * KW + kw;
+                for (let c = 0; c < Cg; c++, src += H * W, col += KH * KW) patch[col] = x[src] as number;
+              }
             }
           }
         }
       }
-      matmul(out.dtype, w, g * Og * Kd, patch, 0, dst, (n * O + g * Og) * P, Og, P, Kd);
+      const cols = count * P;
+      matmul(out.dtype, w, g * Og * Kd, patch, 0, product, 0, Og, cols, Kd);
+      // [Og, images·positions] → each image's [Og, positions] block of the NCHW output
+      for (let i = 0; i < count; i++) {
+        for (let o = 0; o < Og; o++) {
+          const from = o * cols + i * P;
+          dst.set(product.subarray(from, from + P) as never, ((n0 + i) * O + g * Og + o) * P);
+        }
+      }
     }
   }
   recycle(patch);
+  recycle(product);
   return dst;
 }
 
