@@ -1,0 +1,133 @@
+// The training run: a pure loss(params, batch), an optimizer fold over shuffled batches per epoch,
+// a test pass as the tutorial prints it, and the artifacts (checkpoint, metrics, plot).
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { type Array, np, random, setDefaultBackend } from '@tenfold/core';
+import {
+  adam,
+  correctCount,
+  cosineDecay,
+  epochKey,
+  fitEpochAsync,
+  initTrainState,
+  type Layer,
+  type LearningRate,
+  loadMnist,
+  type MnistSplit,
+  nllLoss,
+  type Optimizer,
+  saveCheckpoint,
+  sgd,
+  shuffledBatches,
+  takeBatch,
+  trainStep,
+} from '@tenfold/nn';
+import * as E from 'fp-ts/lib/Either.js';
+import { cnn, mlp } from './models.js';
+import type { MnistOptions } from './options.js';
+import { type EpochRecord, renderPlot } from './plot.js';
+import { epochProgress } from './progress.js';
+
+export interface RunSummary {
+  readonly epochs: readonly EpochRecord[];
+  readonly finalAccuracy: number;
+  readonly checkpoint: string;
+}
+
+/** Where messages go: stdout lines (tests capture them). */
+export type Print = (line: string) => void;
+
+type Batch = { readonly images: Array; readonly labels: Array };
+
+/** Average NLL (summed, then divided by the set size), correct count and accuracy over a split. */
+function evaluate(apply: (x: Array) => Array, split: MnistSplit, batchSize = 1000): { loss: number; correct: number; total: number } {
+  const total = split.labels.shape[0] as number;
+  let lossSum = 0;
+  let correct = 0;
+  for (let start = 0; start < total; start += batchSize) {
+    const end = Math.min(total, start + batchSize);
+    const images = split.images.index(np.slice(start, end));
+    const labels = split.labels.index(np.slice(start, end));
+    const logProbs = apply(images);
+    lossSum += nllLoss(logProbs, labels, { reduction: 'sum' }).item() as number;
+    correct += correctCount(logProbs, labels);
+  }
+  return { loss: lossSum / total, correct, total };
+}
+
+function makeOptimizer(opts: MnistOptions, lr: LearningRate): Optimizer<'sgd'> | Optimizer<'adam'> {
+  return opts.optimizer === 'adam' ? adam({ lr, weightDecay: opts.weightDecay }) : sgd({ lr, momentum: opts.momentum, weightDecay: opts.weightDecay });
+}
+
+/** Trains and evaluates as the options say; returns a non-zero exit code on a data error. */
+export async function run(opts: MnistOptions, print: Print, interactive: boolean): Promise<RunSummary | { error: string }> {
+  setDefaultBackend(opts.backend);
+  const data = loadMnist({
+    dir: opts.data,
+    layout: opts.model === 'cnn' ? 'nchw' : 'flat',
+    limit: { train: opts.trainLimit, test: opts.testLimit },
+  });
+  if (E.isLeft(data)) return { error: data.left.reason };
+  const { train, test } = data.right;
+  const nTrain = train.labels.shape[0] as number;
+  const nTest = test.labels.shape[0] as number;
+  const stepsPerEpoch = Math.ceil(nTrain / opts.batchSize);
+  const model: Layer<unknown> = opts.model === 'cnn' ? (cnn() as Layer<unknown>) : (mlp() as Layer<unknown>);
+  const [initKey, shuffleKey] = random.split(random.key(opts.seed));
+  const lr: LearningRate = opts.schedule === 'cosine' ? cosineDecay(opts.lr, opts.epochs * stepsPerEpoch) : opts.lr;
+  const optimizer = makeOptimizer(opts, lr);
+  print(
+    `tenfold MNIST: ${opts.model} (${model.name}), ${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${opts.lr}${opts.optimizer === 'sgd' ? ` momentum ${opts.momentum}` : ''}${opts.schedule === 'cosine' ? ' (cosine decay)' : ''}, seed ${opts.seed}, ${opts.backend} backend`,
+  );
+  print(`data: ${nTrain} training and ${nTest} test images`);
+
+  // The whole model in one pure function of (params, batch): what grad differentiates.
+  const loss = (params: unknown, batch: Batch): Array => nllLoss(model.apply(params, batch.images), batch.labels);
+  const step = trainStep(loss, optimizer as Optimizer<'sgd'>);
+  let state = initTrainState(model.init(initKey), optimizer as Optimizer<'sgd'>);
+  const records: EpochRecord[] = [];
+  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+    const t0 = performance.now();
+    const order = shuffledBatches(epochKey(shuffleKey, epoch), nTrain, opts.batchSize);
+    const progress = epochProgress(epoch, opts.epochs, order.length, interactive, print);
+    let running = 0;
+    let seen = 0;
+    const batches = function* (): Generator<Batch> {
+      for (const idx of order) yield takeBatch({ images: train.images, labels: train.labels }, idx);
+    };
+    const result = await fitEpochAsync(step, state, batches(), {
+      onBatch: ({ index, loss: l }) => {
+        const value = l.item() as number;
+        running += value;
+        seen++;
+        progress.tick(index + 1, running / seen);
+        if (index % opts.logEvery === 0) progress.log(`epoch ${epoch} batch ${index + 1}/${order.length}: Train Loss ${value.toFixed(6)}`);
+      },
+    });
+    state = result.state;
+    progress.stop();
+    const trainSeconds = (performance.now() - t0) / 1000;
+    const params = state.params;
+    const ev = evaluate((x) => model.apply(params, x), test);
+    const seconds = (performance.now() - t0) / 1000;
+    records.push({ epoch, trainLoss: running / Math.max(1, seen), testLoss: ev.loss, testAccuracy: ev.correct / ev.total, seconds });
+    print(
+      `epoch ${epoch}/${opts.epochs}: Average loss: ${ev.loss.toFixed(4)}, Correct: ${ev.correct}/${ev.total}, Accuracy: ${((100 * ev.correct) / ev.total).toFixed(2)}% (train ${trainSeconds.toFixed(1)} s, ${(seen / trainSeconds).toFixed(1)} batch/s)`,
+    );
+  }
+
+  mkdirSync(opts.out, { recursive: true });
+  const checkpoint = path.join(opts.out, `${opts.model}.safetensors`);
+  const saved = saveCheckpoint(checkpoint, state.params, {
+    metadata: { model: opts.model, epochs: String(opts.epochs), seed: String(opts.seed), accuracy: String(records.at(-1)?.testAccuracy ?? '') },
+  });
+  if (E.isLeft(saved)) return { error: saved.left.reason };
+  const metrics = { options: opts, epochs: records };
+  writeFileSync(path.join(opts.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+  writeFileSync(path.join(opts.out, 'plot.svg'), renderPlot(records, `tenfold MNIST ${opts.model}: loss and test accuracy per epoch`));
+  const meanEpoch = records.reduce((s, r) => s + r.seconds, 0) / Math.max(1, records.length);
+  const finalAccuracy = records.at(-1)?.testAccuracy ?? 0;
+  print(`done: test accuracy ${(100 * finalAccuracy).toFixed(2)}% after ${records.length} epochs, ${meanEpoch.toFixed(1)} s per epoch (training + test pass)`);
+  print(`wrote ${checkpoint}, ${path.join(opts.out, 'metrics.json')} and ${path.join(opts.out, 'plot.svg')}`);
+  return { epochs: records, finalAccuracy, checkpoint };
+}

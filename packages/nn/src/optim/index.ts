@@ -1,0 +1,13 @@
+/**
+ * Optimizers as pure folds, optax-style: `init(params) -> state`,
+ * `update(grads, state, params) -> { params, state }`, over any parameter pytree; learning rates
+ * may be schedules of the update count.
+ *
+ * @example
+ * import { sgd, cosineDecay } from '@tenfold/nn';
+ * const opt = sgd({ lr: cosineDecay(0.1, 5000), momentum: 0.9 });
+ */
+export { type AdamOptions, type AdamState, adam, adamw } from './adam.js';
+export { constantSchedule, cosineDecay, exponentialDecay, joinSchedules, linearSchedule, stepDecay } from './schedules.js';
+export { type SgdOptions, type SgdState, sgd } from './sgd.js';
+export type { LearningRate, Moments, Optimizer, OptimizerKind, OptimizerStates, OptState, Schedule, UpdateResult } from './types.js';

@@ -1,0 +1,91 @@
+import type { Array, tree } from '@tenfold/core';
+import type { AdamState } from './adam.js';
+import type { SgdState } from './sgd.js';
+
+/**
+ * A learning-rate schedule: the learning rate of update number `step` (0 for the first update,
+ * then 1, 2, ...: the optimizer state's `count` before the update).
+ *
+ * @example
+ * const lr: Schedule = (step) => (step < 1000 ? 0.1 : 0.01);
+ */
+export type Schedule = (step: number) => number;
+
+/**
+ * A learning rate: a constant, or a {@link Schedule} of the update count.
+ *
+ * @example
+ * sgd({ lr: 0.01 });
+ * sgd({ lr: cosineDecay(0.1, 10_000) });
+ */
+export type LearningRate = number | Schedule;
+
+/**
+ * A pytree of arrays with the structure of the parameters `P` (gradients, momentum buffers,
+ * moment estimates): `P` with every leaf an Array.
+ *
+ * @example
+ * const grads: Moments<Params> = grad(lossFn)(params, batch);
+ */
+export type Moments<P> = tree.MapLeaves<P, Array>;
+
+/**
+ * The optimizer states by optimizer kind, as a type-level map from the parameters' type `P` (a
+ * "higher-kinded" lookup, as fp-ts's `URItoKind`): `OptState<P, 'sgd'>` is `SgdState<P>`. Add your
+ * own optimizer's state by declaration merging (`declare module '@tenfold/nn' { interface
+ * OptimizerStates<P> { mine: MyState<P> } }`).
+ *
+ * @example
+ * type S = OptimizerStates<Params>['adam']; // AdamState<Params>
+ */
+export interface OptimizerStates<P> {
+  sgd: SgdState<P>;
+  adam: AdamState<P>;
+  adamw: AdamState<P>;
+}
+
+/**
+ * The kinds of optimizers: the keys of {@link OptimizerStates}.
+ *
+ * @example
+ * const kind: OptimizerKind = sgd({ lr: 0.1 }).kind; // 'sgd'
+ */
+export type OptimizerKind = keyof OptimizerStates<unknown>;
+
+/**
+ * The state of an optimizer of kind `K` for parameters of type `P`.
+ *
+ * @example
+ * type S = OptState<[DenseParams, null, DenseParams], 'adam'>; // { count; mu; nu }
+ */
+export type OptState<P, K extends OptimizerKind> = OptimizerStates<P>[K];
+
+/**
+ * The result of `Optimizer.update`: the new parameters and the new optimizer state.
+ *
+ * @example
+ * const { params: next, state }: UpdateResult<Params, SgdState<Params>> = opt.update(grads, optState, params);
+ */
+export interface UpdateResult<P, S> {
+  readonly params: P;
+  readonly state: S;
+}
+
+/**
+ * An optimizer as a pure fold, optax-style: `init(params)` makes its state (typed from the
+ * parameters' type) and `update(grads, state, params)` returns the next parameters and state.
+ * Nothing is mutated; params may be any pytree of float arrays (its leaves come back as Arrays).
+ *
+ * @example
+ * const opt = sgd({ lr: 0.01, momentum: 0.9 });
+ * let state = opt.init(params);
+ * ({ params, state } = opt.update(grads, state, params));
+ */
+export interface Optimizer<K extends OptimizerKind> {
+  /** Which optimizer (selects the state type in {@link OptimizerStates}). */
+  readonly kind: K;
+  /** The initial state for `params` (zeros for buffers, `count` 0). */
+  init<P>(params: P): OptState<P, K>;
+  /** One step: the new parameters and state, from the gradients (same structure as params). */
+  update<P>(grads: Moments<P>, state: OptState<P, K>, params: P): UpdateResult<P, OptState<P, K>>;
+}

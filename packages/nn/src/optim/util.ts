@@ -1,0 +1,43 @@
+// Internal helpers for the optimizers (not exported from the package).
+import { type Array, TenfoldError, tree } from '@tenfold/core';
+import type { LearningRate } from './types.js';
+
+/** tree.map over trees whose leaves are arrays (or numbers), with the first tree's structure. */
+export function mapArrays(op: string, f: (...xs: Array[]) => Array, first: unknown, ...rest: unknown[]): unknown {
+  try {
+    return tree.map((...leaves: unknown[]) => f(...(leaves as Array[])), first, ...rest);
+  } catch (e) {
+    if (e instanceof TenfoldError && e.message.includes('structure')) {
+      throw new TenfoldError(op, `the gradients and optimizer state must have the parameters' structure: ${e.message}`);
+    }
+    throw e;
+  }
+}
+
+/** The learning rate of update `count`. */
+export function lrAt(op: string, lr: LearningRate, count: number): number {
+  const v = typeof lr === 'function' ? lr(count) : lr;
+  if (typeof v !== 'number' || !Number.isFinite(v)) throw new TenfoldError(op, `the learning rate must be a finite number, got ${String(v)} at step ${count}`);
+  return v;
+}
+
+export function checkLr(op: string, lr: unknown): LearningRate {
+  if (typeof lr === 'function') return lr as LearningRate;
+  if (typeof lr !== 'number' || !Number.isFinite(lr) || lr < 0)
+    throw new TenfoldError(op, `lr must be a number >= 0 or a schedule (step) => number, got ${String(lr)}`);
+  return lr;
+}
+
+export function checkRange(op: string, name: string, v: number, lo: number, hi: number, hiOpen = false): number {
+  if (typeof v !== 'number' || !(v >= lo && (hiOpen ? v < hi : v <= hi))) {
+    throw new TenfoldError(op, `${name} must be in [${lo}, ${hi}${hiOpen ? ')' : ']'}, got ${String(v)}`);
+  }
+  return v;
+}
+
+export function checkCount(op: string, count: unknown): number {
+  if (typeof count !== 'number' || !Number.isInteger(count) || count < 0) {
+    throw new TenfoldError(op, `the state's count must be an integer >= 0, got ${String(count)}; pass the state init() or update() returned`);
+  }
+  return count;
+}

@@ -1,0 +1,277 @@
+/**
+ * Training as folds: {@link trainStep} turns a loss function and an optimizer into a pure step
+ * `(state, batch) -> { state, loss }`, and {@link fitEpoch} folds it over an epoch's batches.
+ *
+ * A recipe that reaches 98.4% test accuracy on MNIST (measured on the CPU backend, ~20 s an epoch):
+ * the classic PyTorch tutorial's MLP 784-200-200-10 with log-softmax and NLL loss, pixels
+ * normalized as (p/255 − 0.1307)/0.3081, batches of 200 shuffled each epoch, and SGD with momentum
+ * 0.9 and a cosine-decayed learning rate from 0.1 over the 3000 updates of 10 epochs. (The
+ * tutorial's constant lr 0.01 gives 97.9% after 10 epochs; adam({ lr: 1e-3 }) on unnormalized
+ * pixels 97.8%.)
+ *
+ * @example
+ * import { random } from '@tenfold/core';
+ * import { cosineDecay, dense, fitEpochAsync, initTrainState, logSoftmax, meanLoss, nllLoss, relu, sequential, sgd, trainStep } from '@tenfold/nn';
+ * const model = sequential(dense(784, 200), relu(), dense(200, 200), relu(), dense(200, 10), logSoftmax());
+ * type Params = ParamsOf<typeof model>;
+ * const optimizer = sgd({ lr: cosineDecay(0.1, 3000), momentum: 0.9 });
+ * const step = trainStep((p: Params, [x, y]: [Array, Array]) => nllLoss(model.apply(p, x), y), optimizer);
+ * let state = initTrainState(model.init(random.key(0)), optimizer);
+ * for (let epoch = 0; epoch < 10; epoch++) {
+ *   const { state: next, losses } = await fitEpochAsync(step, state, batches(epoch)); // batches: Iterable<[x, y]>
+ *   state = next;
+ *   console.log(epoch, meanLoss(losses), accuracy(model.apply(state.params, xTest), yTest));
+ * }
+ */
+import { type Array, isConcrete, np, random, TenfoldError } from '@tenfold/core';
+import { valueAndGrad } from '@tenfold/grad';
+import { pipe } from 'fp-ts/lib/function.js';
+import * as RA from 'fp-ts/lib/ReadonlyArray.js';
+import type { Moments, Optimizer, OptimizerKind, OptState } from './optim/types.js';
+
+/**
+ * Everything a training loop carries from step to step: the parameters, the optimizer state, the
+ * number of steps taken and, for stochastic models (dropout), a base PRNG key.
+ *
+ * @example
+ * const state: TrainState<Params, OptState<Params, 'sgd'>> = initTrainState(params, sgd({ lr: 0.01 }));
+ */
+export interface TrainState<P, S> {
+  readonly params: P;
+  readonly optState: S;
+  /** Steps taken so far. */
+  readonly step: number;
+  /** The base key; step `n` gets `random.foldIn(key, n)` (absent: no randomness). */
+  readonly key?: random.PRNGKey;
+}
+
+/**
+ * What {@link trainStep} passes to the loss function besides the parameters and the batch.
+ *
+ * @example
+ * const lossFn = (p: Params, [x, y]: [Array, Array], ctx: StepContext) => crossEntropy(model.apply(p, x, { train: true, key: ctx.key }), y);
+ */
+export interface StepContext {
+  /** The step number (state.step before this step). */
+  readonly step: number;
+  /** This step's key, `random.foldIn(state.key, step)`, or undefined when the state has no key. */
+  readonly key: random.PRNGKey | undefined;
+}
+
+/**
+ * A loss function of the parameters (differentiated), the batch and the step context (not
+ * differentiated): returns a float scalar Array.
+ *
+ * @example
+ * const lossFn: LossFn<Params, [Array, Array]> = (p, [x, y]) => nllLoss(model.apply(p, x), y);
+ */
+export type LossFn<P, B> = (params: P, batch: B, ctx: StepContext) => Array;
+
+/**
+ * The result of one step: the next state and the batch's loss (an Array: read it when you need it).
+ *
+ * @example
+ * const { state: next, loss }: StepResult<Params, OptState<Params, 'sgd'>> = step(state, batch);
+ */
+export interface StepResult<P, S> {
+  readonly state: TrainState<P, S>;
+  readonly loss: Array;
+}
+
+/**
+ * A training step: a pure function of the state and a batch.
+ *
+ * @example
+ * const step: StepFn<Params, OptState<Params, 'adam'>, [Array, Array]> = trainStep(lossFn, adam());
+ */
+export type StepFn<P, S, B> = (state: TrainState<P, S>, batch: B) => StepResult<P, S>;
+
+/**
+ * The initial training state: `params`, `optimizer.init(params)`, step 0 and an optional base key
+ * for stochastic layers.
+ *
+ * @example
+ * const state = initTrainState(model.init(random.key(0)), adam({ lr: 1e-3 }), { key: random.key(1) });
+ */
+export function initTrainState<P, K extends OptimizerKind>(
+  params: P,
+  optimizer: Optimizer<K>,
+  opts: { key?: random.PRNGKey } = {},
+): TrainState<P, OptState<P, K>> {
+  const base = { params, optState: optimizer.init(params), step: 0 };
+  return opts.key === undefined ? base : { ...base, key: opts.key };
+}
+
+/**
+ * A pure training step from a loss function and an optimizer: it computes
+ * `valueAndGrad(lossFn)(params, batch, ctx)` with respect to the parameters, applies
+ * `optimizer.update`, and returns the next state (step + 1) with the batch's loss as an Array (no
+ * device sync). For dropout, give the state a key ({@link initTrainState}) and pass
+ * `{ train: true, key: ctx.key }` to the model: step n uses `random.foldIn(key, n)`, so the same
+ * key gives the same run.
+ *
+ * @example
+ * const step = trainStep(
+ *   (p: Params, [x, y]: [Array, Array], ctx) => crossEntropy(model.apply(p, x, { train: true, key: ctx.key }), y),
+ *   adam({ lr: 1e-3 }),
+ * );
+ * const { state: next, loss } = step(state, [x, y]);
+ */
+export function trainStep<P, B, K extends OptimizerKind>(lossFn: LossFn<P, B>, optimizer: Optimizer<K>): StepFn<P, OptState<P, K>, B> {
+  return (state, batch) => {
+    const ctx: StepContext = { step: state.step, key: state.key === undefined ? undefined : random.foldIn(state.key, state.step) };
+    const [loss, grads] = valueAndGrad((p: P) => lossFn(p, batch, ctx))(state.params) as [Array, Moments<P>];
+    const { params, state: optState } = optimizer.update(grads, state.optState, state.params);
+    return { state: { ...state, params, optState, step: state.step + 1 }, loss };
+  };
+}
+
+/**
+ * What {@link fitEpoch}'s `onBatch` observes after each batch.
+ *
+ * @example
+ * const log = ({ index, loss }: BatchInfo<Params, OptState<Params, 'sgd'>, [Array, Array]>) => console.log(index, loss.item());
+ */
+export interface BatchInfo<P, S, B> {
+  /** The batch's position in the epoch (0-based). */
+  readonly index: number;
+  /** The batch's loss (an Array: `loss.item()` reads it, at the cost of a device sync). */
+  readonly loss: Array;
+  /** The state after the step. */
+  readonly state: TrainState<P, S>;
+  readonly batch: B;
+}
+
+/**
+ * Options of {@link fitEpoch}.
+ *
+ * @example
+ * fitEpoch(step, state, batches, { onBatch: ({ index }) => progress.tick(index) });
+ */
+export interface FitEpochOptions<P, S, B> {
+  /** Called after every batch to observe progress (logging); its return value is ignored and it must not change the state. */
+  readonly onBatch?: (info: BatchInfo<P, S, B>) => void;
+}
+
+/**
+ * The result of {@link fitEpoch}: the final state and every batch's loss, in order.
+ *
+ * @example
+ * const { state: next, losses } = fitEpoch(step, state, batches); // EpochResult
+ */
+export interface EpochResult<P, S> {
+  readonly state: TrainState<P, S>;
+  readonly losses: readonly Array[];
+}
+
+interface Acc<P, S> {
+  readonly state: TrainState<P, S>;
+  readonly losses: Array[];
+}
+
+function reducer<P, S, B>(step: StepFn<P, S, B>, opts: FitEpochOptions<P, S, B>) {
+  return (index: number, acc: Acc<P, S>, batch: B): Acc<P, S> => {
+    const { state, loss } = step(acc.state, batch);
+    opts.onBatch?.({ index, loss, state, batch });
+    // the accumulator's list is private to this fold, so appending in place is not observable
+    acc.losses.push(loss);
+    return { state, losses: acc.losses };
+  };
+}
+
+/**
+ * One epoch as a fold of `step` over `batches` (an array or any iterable, e.g. a generator of
+ * shuffled batches), with `pipe` and `ReadonlyArray.reduceWithIndex` from fp-ts: equivalent to
+ * calling `step` on each batch in turn. `onBatch` observes each step (for progress or logging).
+ * Losses stay Arrays: read them with {@link meanLoss} (one sync) when you need them.
+ *
+ * Memory: eager arrays are released by a FinalizationRegistry, whose callbacks run only when the
+ * event loop turns; a synchronous fold keeps every step's intermediates (about 12 MB per step for
+ * a 784-200-200-10 MLP with batches of 200) until it returns. For whole epochs use
+ * {@link fitEpochAsync}, which yields between steps.
+ *
+ * @example
+ * const { state: next, losses } = fitEpoch(step, state, batches, {
+ *   onBatch: ({ index, loss }) => { if (index % 100 === 0) console.log(index, loss.item()); },
+ * });
+ */
+export function fitEpoch<P, S, B>(
+  step: StepFn<P, S, B>,
+  state: TrainState<P, S>,
+  batches: Iterable<B>,
+  opts: FitEpochOptions<P, S, B> = {},
+): EpochResult<P, S> {
+  const f = reducer(step, opts);
+  const init: Acc<P, S> = { state, losses: [] };
+  if (globalThis.Array.isArray(batches)) return pipe(batches as readonly B[], RA.reduceWithIndex(init, f));
+  let acc = init;
+  let index = 0;
+  for (const batch of batches) acc = f(index++, acc, batch);
+  return acc;
+}
+
+/** Options of {@link fitEpochAsync}. */
+export interface FitEpochAsyncOptions<P, S, B> extends FitEpochOptions<P, S, B> {
+  /**
+   * Yield to the event loop (a macrotask: `setImmediate`, else `setTimeout`) after every this
+   * many batches (default 1; 0 never). Eager arrays are freed by a FinalizationRegistry whose
+   * callbacks run only when the event loop turns, so without yields a long epoch holds every
+   * step's intermediates until it ends.
+   */
+  readonly yieldEvery?: number;
+}
+
+/** Resolves on the next macrotask, so finalizers and I/O can run. */
+function nextTask(): Promise<void> {
+  const g = globalThis as { setImmediate?: (f: () => void) => unknown };
+  return new Promise((resolve) => {
+    if (g.setImmediate !== undefined) g.setImmediate(resolve);
+    else setTimeout(resolve, 0);
+  });
+}
+
+/**
+ * {@link fitEpoch} over an async iterable (or a sync one), e.g. batches read from disk as they are
+ * needed. It awaits each batch and yields to the event loop between steps (see `yieldEvery`), so
+ * memory of finished steps is reclaimed during the epoch and logging or I/O can run: prefer it to
+ * {@link fitEpoch} for whole epochs in eager mode.
+ *
+ * @example
+ * for (let epoch = 0; epoch < 10; epoch++) {
+ *   const { state: next, losses } = await fitEpochAsync(step, state, batches(epoch));
+ *   state = next;
+ *   console.log(epoch, meanLoss(losses));
+ * }
+ */
+export async function fitEpochAsync<P, S, B>(
+  step: StepFn<P, S, B>,
+  state: TrainState<P, S>,
+  batches: AsyncIterable<B> | Iterable<B>,
+  opts: FitEpochAsyncOptions<P, S, B> = {},
+): Promise<EpochResult<P, S>> {
+  const every = opts.yieldEvery ?? 1;
+  if (!Number.isInteger(every) || every < 0) throw new TenfoldError('fitEpochAsync', `yieldEvery must be an integer >= 0, got ${every}`);
+  const f = reducer(step, opts);
+  let acc: Acc<P, S> = { state, losses: [] };
+  let index = 0;
+  for await (const batch of batches) {
+    acc = f(index++, acc, batch);
+    if (every > 0 && index % every === 0) await nextTask();
+  }
+  return acc;
+}
+
+/**
+ * The mean of a list of scalar losses as a JS number (one device sync for the whole list); NaN for
+ * an empty list.
+ *
+ * @example
+ * const { losses } = fitEpoch(step, state, batches);
+ * console.log(`loss ${meanLoss(losses).toFixed(4)}`);
+ */
+export function meanLoss(losses: readonly Array[]): number {
+  if (losses.length === 0) return Number.NaN;
+  const m = np.mean(np.stack(losses.map((l) => np.reshape(l, []))));
+  if (!isConcrete(m)) throw new TenfoldError('meanLoss', 'cannot read traced losses inside a transform');
+  return m.item() as number;
+}
