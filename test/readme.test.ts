@@ -21,6 +21,12 @@ describe('README', () => {
     expect(firstBlock).toMatch(/\nnpm test\b/);
   });
 
+  it('shows examples/mnist/minimal.ts verbatim as the core of the MNIST program', () => {
+    const section = readme.split('## MNIST')[1]?.split('\n## ')[0] ?? '';
+    const block = /```ts\n([\s\S]*?)```/.exec(section)?.[1];
+    expect(block).toBe(readFileSync(new URL('examples/mnist/minimal.ts', root), 'utf8'));
+  });
+
   it('shows examples/quickstart.ts verbatim, and the output that it really prints', async () => {
     const [code, output] = quickstartBlocks();
     const source = readFileSync(new URL('examples/quickstart.ts', root), 'utf8');

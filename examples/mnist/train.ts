@@ -93,7 +93,7 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
     let running = 0;
     let seen = 0;
     const batches = function* (): Generator<Batch> {
-      for (const idx of order) yield takeBatch({ images: train.images, labels: train.labels }, idx);
+      for (const idx of order) yield takeBatch(train, idx);
     };
     const result = await fitEpochAsync(step, state, batches(), {
       onBatch: ({ index, loss: l }) => {

@@ -13,7 +13,7 @@ import {
   withMainTrace,
 } from '@tenfold/core';
 import { backwardPass } from './backward.js';
-import { JVPTrace, JVPTracer } from './jvp.js';
+import { JVPTrace, JVPTracer, splitJvp } from './jvp.js';
 import { PartialEvalTrace, PartialTracer, tracersToJaxpr } from './partial-eval.js';
 import { instantiate, isZero, type MaybeZero, Zero } from './zero.js';
 
@@ -69,19 +69,7 @@ function jvpFlat(f: FlatFn, primals: readonly Array[], tangents: readonly MaybeZ
   return withMainTrace(JVPTrace, null, (main) => {
     const trace = main.trace as JVPTrace;
     const ins = primals.map((p, i) => new JVPTracer(trace, p, tangents[i] as MaybeZero));
-    const outs = f(ins);
-    const primalsOut: Array[] = [];
-    const tangentsOut: MaybeZero[] = [];
-    for (const o of outs) {
-      if (o instanceof JVPTracer && o.trace.main === main) {
-        primalsOut.push(o.primal);
-        tangentsOut.push(o.tangent);
-      } else {
-        primalsOut.push(o);
-        tangentsOut.push(new Zero(o.aval));
-      }
-    }
-    return [primalsOut, tangentsOut];
+    return splitJvp(trace, f(ins));
   });
 }
 

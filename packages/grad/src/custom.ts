@@ -1,6 +1,6 @@
 import { type Array, Array as ArrayClass, bind, isTraced, np, TenfoldError, tree } from '@tenfold/core';
 import type { GradOf } from './api.js';
-import { JVPTrace, JVPTracer } from './jvp.js';
+import { JVPTrace, JVPTracer, splitJvp } from './jvp.js';
 import type { TransposeRules } from './rules/types.js';
 import { instantiate, isZero, type MaybeZero, Zero } from './zero.js';
 
@@ -21,21 +21,6 @@ function topJvp(xs: readonly Array[]): JVPTrace | null {
     if (top === null || level > top.level) top = { level, trace: x.trace };
   }
   return top !== null && top.trace instanceof JVPTrace ? top.trace : null;
-}
-
-function split(trace: JVPTrace, xs: readonly Array[]): [Array[], MaybeZero[]] {
-  const primals: Array[] = [];
-  const tangents: MaybeZero[] = [];
-  for (const x of xs) {
-    if (x instanceof JVPTracer && x.trace === trace) {
-      primals.push(x.primal);
-      tangents.push(x.tangent);
-    } else {
-      primals.push(x);
-      tangents.push(new Zero(x.aval));
-    }
-  }
-  return [primals, tangents];
 }
 
 /**
@@ -60,7 +45,7 @@ export function customJvp<A extends unknown[], R>(
     const xs = toArrays(name, leaves);
     const trace = topJvp(xs);
     if (trace === null) return f(...args);
-    const [primals, tangents] = split(trace, xs);
+    const [primals, tangents] = splitJvp(trace, xs);
     if (tangents.every(isZero)) return f(...(tree.unflatten(def, primals) as A));
     const [out, tout] = rule(tree.unflatten(def, primals) as A, tree.unflatten(def, tangents.map(instantiate)) as { [K in keyof A]: GradOf<A[K]> });
     const [outs, outDef] = tree.flatten(out);
@@ -104,7 +89,7 @@ export function customVjp<A extends unknown[], R, Res>(
     const xs = toArrays(name, leaves);
     const trace = topJvp(xs);
     if (trace === null) return f(...args);
-    const [primals, tangents] = split(trace, xs);
+    const [primals, tangents] = splitJvp(trace, xs);
     if (tangents.every(isZero)) return f(...(tree.unflatten(def, primals) as A));
     const [out, residuals] = fwd(...(tree.unflatten(def, primals) as A));
     const [outLeaves, outDef] = tree.flatten(out);

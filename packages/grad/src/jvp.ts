@@ -50,3 +50,19 @@ export class JVPTrace extends Trace {
     return outs.map((p, i) => new JVPTracer(this, p, touts[i] as MaybeZero));
   }
 }
+
+/** Primals and tangents of values seen by the JVP trace `trace` (others have zero tangents). */
+export function splitJvp(trace: JVPTrace, xs: readonly Array[]): [Array[], MaybeZero[]] {
+  const primals: Array[] = [];
+  const tangents: MaybeZero[] = [];
+  for (const x of xs) {
+    if (x instanceof JVPTracer && x.trace.main === trace.main) {
+      primals.push(x.primal);
+      tangents.push(x.tangent);
+    } else {
+      primals.push(x);
+      tangents.push(new Zero(x.aval));
+    }
+  }
+  return [primals, tangents];
+}

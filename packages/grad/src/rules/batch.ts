@@ -1,4 +1,17 @@
-import { type Array, abstractEval, bind, type DotGeneralParams, lax, np, type PrimitiveName, type PrimitiveParams, ShapedArray } from '@tenfold/core';
+import {
+  type Array,
+  abstractEval,
+  BINARY_PRIMITIVES,
+  bind,
+  COMPARISON_PRIMITIVES,
+  type DotGeneralParams,
+  lax,
+  np,
+  type PrimitiveName,
+  type PrimitiveParams,
+  ShapedArray,
+  UNARY_PRIMITIVES,
+} from '@tenfold/core';
 
 /** A batch dimension, or null for a value that is the same for every example. */
 export type BatchDim = number | null;
@@ -204,47 +217,11 @@ function windowRule(prim: 'reduce_window_sum' | 'reduce_window_max'): BatchRule<
   };
 }
 
-const ELEMENTWISE: PrimitiveName[] = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'rem',
-  'pow',
-  'max',
-  'min',
-  'atan2',
-  'and',
-  'or',
-  'xor',
-  'shift_left',
-  'shift_right_logical',
-  'shift_right_arithmetic',
-  'eq',
-  'ne',
-  'lt',
-  'le',
-  'gt',
-  'ge',
-  'neg',
-  'not',
-  'exp',
-  'log',
-  'log1p',
-  'expm1',
-  'tanh',
-  'logistic',
-  'sqrt',
-  'rsqrt',
-  'sin',
-  'cos',
-  'abs',
-  'sign',
-  'floor',
-  'ceil',
-  'round',
-  'is_finite',
-  'erf_inv',
+/** Elementwise primitives of every arity batch the same way. */
+const ELEMENTWISE: readonly PrimitiveName[] = [
+  ...BINARY_PRIMITIVES,
+  ...COMPARISON_PRIMITIVES,
+  ...UNARY_PRIMITIVES,
   'select',
   'convert_element_type',
   'bitcast_convert_type',

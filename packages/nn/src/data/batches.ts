@@ -79,8 +79,8 @@ export type Dataset = { readonly [name: string]: Array };
  * @example
  * const batch = takeBatch({ images, labels }, idx); // { images: [B, 784], labels: [B] }
  */
-export function takeBatch<D extends Dataset>(dataset: D, indices: Array | readonly number[]): { [K in keyof D]: Array } {
-  const entries = Object.entries(dataset);
+export function takeBatch<D extends { readonly [K in keyof D]: Array }>(dataset: D, indices: Array | readonly number[]): { [K in keyof D]: Array } {
+  const entries = Object.entries(dataset) as [string, Array][];
   const first = entries[0];
   if (first !== undefined) {
     const n = first[1].shape[0];
