@@ -10,9 +10,6 @@ export {
   type GradOf,
   type GradOptions,
   grad,
-  hessian,
-  jacfwd,
-  jacrev,
   jvp,
   linearize,
   stopGradient,
@@ -21,6 +18,7 @@ export {
   vjp,
 } from './api.js';
 export { customJvp, customVjp } from './custom.js';
+export { hessian, type JacobianOf, jacfwd, jacrev } from './jacobian.js';
 export { JVPTrace, JVPTracer } from './jvp.js';
 export { makeJaxpr } from './staging.js';
 export { type AxisSpec, BatchTrace, BatchTracer, type VmapOptions, vmap } from './vmap.js';
