@@ -1,7 +1,8 @@
-import { type Array, Array as ArrayClass, bind, isTraced, np, TenfoldError, tree } from '@tenfold/core';
+import { type Array, Array as ArrayClass, bind, isTraced, np, TenfoldError, type Trace, tree } from '@tenfold/core';
 import type { GradOf } from './api.js';
 import { JVPTrace, JVPTracer, splitJvp } from './jvp.js';
 import type { TransposeRules } from './rules/types.js';
+import { type AxisSpec, BatchTrace, BatchTracer, leafAxes, vmap } from './vmap.js';
 import { instantiate, isZero, type MaybeZero, Zero } from './zero.js';
 
 function toArrays(op: string, leaves: readonly unknown[]): Array[] {
@@ -13,14 +14,31 @@ function toArrays(op: string, leaves: readonly unknown[]): Array[] {
 }
 
 /** The innermost active JVP trace among `xs`, when it is also their highest-level trace. */
-function topJvp(xs: readonly Array[]): JVPTrace | null {
-  let top: { level: number; trace: unknown } | null = null;
+/** The highest-level trace among `xs` (null when none is traced). */
+function topTrace(xs: readonly Array[]): Trace | null {
+  let top: Trace | null = null;
   for (const x of xs) {
-    if (!isTraced(x)) continue;
-    const level = x.trace.main.level;
-    if (top === null || level > top.level) top = { level, trace: x.trace };
+    if (isTraced(x) && (top === null || x.trace.main.level > top.main.level)) top = x.trace;
   }
-  return top !== null && top.trace instanceof JVPTrace ? top.trace : null;
+  return top;
+}
+
+/** The innermost active JVP trace among `xs`, when it is also their highest-level trace. */
+function topJvp(xs: readonly Array[]): JVPTrace | null {
+  const top = topTrace(xs);
+  return top instanceof JVPTrace ? top : null;
+}
+
+/**
+ * A custom function met by vmap above a JVP (grad(vmap(f))): its function and rule are batched
+ * with the same axes and applied one level down, so the JVP below still sees the custom rule.
+ */
+function batchThrough<R>(trace: BatchTrace, xs: readonly Array[], def: tree.TreeDef, call: (inAxes: AxisSpec, vals: unknown[]) => R): R {
+  const mine = (x: Array): x is BatchTracer => x instanceof BatchTracer && x.trace.main === trace.main;
+  const vals = xs.map((x) => (mine(x) ? x.val : x));
+  const dims = xs.map((x) => (mine(x) ? x.batchDim : null));
+  const out = call(tree.unflatten(def, dims) as AxisSpec, tree.unflatten(def, vals) as unknown[]);
+  return tree.map((o: Array) => new BatchTracer(trace, o, 0), out as never) as R;
 }
 
 /**
@@ -31,7 +49,7 @@ function topJvp(xs: readonly Array[]): JVPTrace | null {
  * @example
  * // log(1 + e^x) with a stable derivative
  * const softplus = customJvp(
- *   (x: Array) => np.logaddexp(x, 0),
+ *   (x: Array) => np.log1p(np.exp(x)),
  *   ([x], [t]) => [softplus(x), np.multiply(t, np.sigmoid(x))],
  * );
  */
@@ -40,9 +58,18 @@ export function customJvp<A extends unknown[], R>(
   rule: (primals: A, tangents: { [K in keyof A]: GradOf<A[K]> }) => [R, GradOf<R>],
 ): (...args: A) => R {
   const name = f.name || 'customJvp function';
-  return (...args: A): R => {
+  const wrapped = (...args: A): R => {
     const [leaves, def] = tree.flatten(args);
     const xs = toArrays(name, leaves);
+    const top = topTrace(xs);
+    if (top instanceof BatchTrace) {
+      return batchThrough(top, xs, def, (inAxes, vals) => {
+        const size = top.axisSize;
+        const fBatched = (...a: A) => vmap(f, { inAxes, axisSize: size })(...a);
+        const ruleBatched = (p: A, t: { [K in keyof A]: GradOf<A[K]> }) => vmap(rule, { inAxes: [inAxes, inAxes], axisSize: size })(p, t);
+        return customJvp(fBatched, ruleBatched)(...(vals as A));
+      });
+    }
     const trace = topJvp(xs);
     if (trace === null) return f(...args);
     const [primals, tangents] = splitJvp(trace, xs);
@@ -64,6 +91,7 @@ export function customJvp<A extends unknown[], R>(
       outArrays.map((o, i) => new JVPTracer(trace, o, tangentArrays[i] as Array)),
     ) as R;
   };
+  return wrapped;
 }
 
 /**
@@ -87,6 +115,31 @@ export function customVjp<A extends unknown[], R, Res>(
   return (...args: A): R => {
     const [leaves, def] = tree.flatten(args);
     const xs = toArrays(name, leaves);
+    const top = topTrace(xs);
+    if (top instanceof BatchTrace) {
+      return batchThrough(top, xs, def, (inAxes, vals) => {
+        const size = top.axisSize;
+        const argAxes = inAxes as readonly AxisSpec[];
+        const fBatched = (...a: A) => vmap(f, { inAxes, axisSize: size })(...a);
+        const fwdBatched = (...a: A) => vmap(fwd, { inAxes, axisSize: size })(...a);
+        // per-example cotangents; an argument shared by every example gets their sum
+        const bwdBatched = (res: Res, ct: GradOf<R>) => {
+          const cts = vmap(bwd, { inAxes: [0, 0], axisSize: size })(res, ct) as unknown[];
+          return cts.map((c, i) => {
+            const [ls, cDef] = tree.flatten(c);
+            const axes = leafAxes(name, argAxes[i] ?? null, c, `cotangent ${i}`);
+            return tree.unflatten(
+              cDef,
+              ls.map((l, k) => {
+                const ax = axes[k] ?? null;
+                return ax === null ? np.sum(l as Array, 0) : np.moveaxis(l as Array, 0, ax);
+              }),
+            );
+          }) as { [K in keyof A]: GradOf<A[K]> };
+        };
+        return customVjp(fBatched, fwdBatched, bwdBatched)(...(vals as A));
+      });
+    }
     const trace = topJvp(xs);
     if (trace === null) return f(...args);
     const [primals, tangents] = splitJvp(trace, xs);

@@ -74,7 +74,7 @@ export interface VmapOptions {
 }
 
 /** The axis spec of every leaf of `value`, given a spec that is a prefix of its structure. */
-function leafAxes(op: string, spec: AxisSpec, value: unknown, path: string): BatchDim[] {
+export function leafAxes(op: string, spec: AxisSpec, value: unknown, path: string): BatchDim[] {
   if (spec === null || typeof spec === 'number') return tree.leaves(value).map(() => spec);
   if (globalThis.Array.isArray(spec)) {
     if (!globalThis.Array.isArray(value) || value.length !== spec.length) {

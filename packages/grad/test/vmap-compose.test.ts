@@ -290,8 +290,27 @@ describe('vmap of functions with custom derivative rules', () => {
     close(vmap(grad((z: Array) => doubled(z)))(x), np.full([3], 7, { dtype: 'float64' }), 'vmap(grad)');
   });
 
-  // Known gap (reported, not asserted): under grad(vmap(...)) or jvp(vmap(...)) the custom
-  // function sees batch tracers above the JVP trace, so custom.ts's topJvp finds no JVP trace and
-  // the plain function is differentiated instead of the custom rule (x³ gives 3x², not 10).
-  it.todo('grad(vmap(customJvp function)) and grad(vmap(customVjp function)) use the custom rules');
+  it('grad(vmap(customJvp)) and jvp(vmap(customJvp)) use the custom rule (vmap batches the rule)', () => {
+    const F = (v: number[] | number) => np.array(v, { dtype: 'float64' });
+    // the rule claims d/dx x³ = 10, so a plain differentiation (3x²) would show
+    const cube: (x: Array) => Array = customJvp(
+      (x: Array) => np.power(x, 3),
+      ([x], [t]) => [cube(x), np.multiply(t, 10)],
+    );
+    close(grad((x: Array) => np.sum(vmap(cube)(x)))(F([1, 2, 3])), F([10, 10, 10]), 'grad(vmap(customJvp))');
+    close(jvp(vmap(cube), [F([1, 2])], [F([1, 1])])[1] as Array, F([10, 10]), 'jvp(vmap(customJvp))');
+    close(vmap(cube)(F([1, 2])), F([1, 8]), 'values');
+  });
+
+  it('grad(vmap(customVjp)) uses bwd, summing the cotangent of an argument shared by the batch', () => {
+    const F = (v: number[] | number) => np.array(v, { dtype: 'float64' });
+    const scaled = customVjp(
+      (x: Array, w: Array) => np.multiply(x, w),
+      (x: Array, w: Array) => [np.multiply(x, w), [x, w]] as [Array, [Array, Array]],
+      ([x, w]: [Array, Array], g: Array) => [np.multiply(np.multiply(g, w), 10), np.multiply(np.multiply(g, x), 10)] as [Array, Array],
+    );
+    const batched = (x: Array, w: Array) => np.sum(vmap(scaled, { inAxes: [0, null] })(x, w));
+    close(grad(batched)(F([1, 2, 3]), F(2)), F([20, 20, 20]), 'batched argument');
+    close(grad(batched, { argnums: 1 })(F([1, 2, 3]), F(2)), F(60), 'shared argument: the sum over examples');
+  });
 });
