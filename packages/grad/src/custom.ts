@@ -3,7 +3,7 @@ import type { GradOf } from './api.js';
 import { JVPTrace, JVPTracer, splitJvp } from './jvp.js';
 import type { TransposeRules } from './rules/types.js';
 import { type AxisSpec, BatchTrace, BatchTracer, leafAxes, vmap } from './vmap.js';
-import { instantiate, isZero, type MaybeZero, Zero } from './zero.js';
+import { instantiate, isZero, Zero } from './zero.js';
 
 function toArrays(op: string, leaves: readonly unknown[]): Array[] {
   return leaves.map((l) => {
