@@ -110,17 +110,15 @@ export const transposeRules: TransposeRules = {
   reshape: unaryLinear<'reshape'>((ct, x) => lax.reshape(ct, x.shape)),
   transpose: unaryLinear<'transpose'>((ct, _x, { permutation }) => lax.transpose(ct, inversePermutation(permutation))),
   rev: unaryLinear<'rev'>((ct, _x, { axes }) => lax.rev(ct, axes)),
-  slice: unaryLinear<'slice'>((ct, x, { start, limit, strides }) => {
-    // pad the cotangent back: low = start, interior = stride - 1, high = what remains
-    const lo = start;
+  slice: unaryLinear<'slice'>((ct, x, { start, strides }) => {
+    // pad the cotangent back: low = start, interior = stride - 1, high = what the last taken element leaves
     const interior = strides.map((s) => s - 1);
     const hi = x.shape.map((n, i) => {
       const count = ct.shape[i] as number;
-      const used = count === 0 ? 0 : (start[i] as number) + (count - 1) * (strides[i] as number) + 1;
-      return n - (count === 0 ? (start[i] as number) : used);
+      const end = count === 0 ? (start[i] as number) : (start[i] as number) + (count - 1) * (strides[i] as number) + 1;
+      return n - end;
     });
-    void limit;
-    return bind('pad', [ct], { lo, hi, interior, value: 0 })[0] as Array;
+    return bind('pad', [ct], { lo: start, hi, interior, value: 0 })[0] as Array;
   }),
   pad: unaryLinear<'pad'>((ct, _x, { lo, hi, interior }) => {
     // undo low/high padding (negative pad crops), then take every (interior + 1)-th element
