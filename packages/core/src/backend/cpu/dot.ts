@@ -4,7 +4,7 @@ import { sizeOf, stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
 import { recycle, takeTyped } from './pool.js';
 import { stridedMove } from './strided.js';
-import { matmul } from './threads.js';
+import { matmulBatched } from './threads.js';
 
 /** Lays `x` out as [batch..., free..., contracting...] (copying only when the order differs). */
 function arrange(x: TypedArray, a: ShapedArray, batch: readonly number[], contracting: readonly number[]): TypedArray {
@@ -37,7 +37,7 @@ export const dotKernels: CpuKernels = {
     const N = freeSize(b!, batch[1], contracting[1]);
     const dst = takeTyped(out!.dtype, out!.size, K > 0);
     if (K === 0 || out!.size === 0) return [dst];
-    for (let i = 0; i < B; i++) matmul(out!.dtype, lhs, i * M * K, rhs, i * N * K, dst, i * M * N, M, N, K);
+    matmulBatched(out!.dtype, lhs, 0, rhs, 0, dst, 0, B, M, N, K);
     // the rearranged copies are scratch
     if (lhs !== x) recycle(lhs);
     if (rhs !== y) recycle(rhs);

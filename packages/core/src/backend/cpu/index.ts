@@ -1,5 +1,5 @@
 import type { ShapedArray } from '../../aval.js';
-import { allocTyped, type DType, type TypedArray } from '../../dtype.js';
+import type { DType, TypedArray } from '../../dtype.js';
 import { fail } from '../../errors.js';
 import type { PrimitiveName, PrimitiveParams } from '../../primitives/params.js';
 import type { Backend, BackendInput, BackendStats, DataHandle } from '../backend.js';
@@ -8,7 +8,7 @@ import { dotKernels } from './dot.js';
 import { elementwiseKernels } from './elementwise.js';
 import { indexingKernels } from './indexing.js';
 import type { CpuKernel, CpuKernels } from './kernel.js';
-import { recycle } from './pool.js';
+import { recycle, takeTyped } from './pool.js';
 import { randomKernels } from './random.js';
 import { reductionKernels } from './reductions.js';
 import { shapeOpKernels } from './shape-ops.js';
@@ -89,10 +89,10 @@ export class CpuBackend implements Backend {
     }
   }
   alloc(dtype: DType, size: number): DataHandle {
-    return this.#wrap(allocTyped(dtype, size));
+    return this.#wrap(takeTyped(dtype, size));
   }
   write(dtype: DType, data: TypedArray): DataHandle {
-    const copy = allocTyped(dtype, data.length);
+    const copy = takeTyped(dtype, data.length, true);
     copy.set(data);
     return this.#wrap(copy);
   }

@@ -21,13 +21,18 @@ export function matmulSource(int: boolean): string {
       stores.push(`C[o${r} + ${c}] = s${r}${c};`);
     }
   }
-  // K = 1 is an outer product (per-example gradients under vmap): no reduction to tile
-  const outer = int ? 'Math.imul(a, Bt[bOff + j])' : 'a * Bt[bOff + j]';
+  // K = 1 is an outer product (per-example gradients under vmap): no reduction to tile, so the
+  // loop is bound by stores; unrolling by 8 lets V8 keep up with memory (about 2× the plain loop)
+  const times = (x: string) => (int ? `Math.imul(a, ${x})` : `a * ${x}`);
+  const outer8 = Array.from({ length: 8 }, (_, u) => `C[q + ${u}] = ${times(`Bt[p + ${u}]`)};`).join(' ');
   return `
 if (K === 1) {
+  const N8 = N - (N % 8);
   for (let i = 0; i < M; i++) {
     const a = A[aOff + i], o = cOff + i * N;
-    for (let j = 0; j < N; j++) C[o + j] = ${outer};
+    let j = 0;
+    for (; j < N8; j += 8) { const p = bOff + j, q = o + j; ${outer8} }
+    for (; j < N; j++) C[o + j] = ${times('Bt[bOff + j]')};
   }
   return;
 }

@@ -1,0 +1,114 @@
+// The cpu backend's threaded matmul: every split (by batch, by rows) and every placement of the
+// operands (shared in place, ordinary arrays through scratch, offsets) gives bit-identical results
+// to the single-threaded kernel, because each output element is computed by the same code.
+import { describe, expect, it } from 'vitest';
+import { matmulKernel } from '../src/backend/cpu/matmul.js';
+import { cpuThreadCount, matmulBatched } from '../src/backend/cpu/threads.js';
+import { lax, np, random } from '../src/index.js';
+
+// three threads whatever the machine, so the splits below are exercised (the pool starts lazily)
+process.env.TENFOLD_CPU_THREADS = '3';
+
+type Ctor = Float32ArrayConstructor | Float64ArrayConstructor | Int32ArrayConstructor;
+const CTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array } as const;
+
+/** Deterministic values: small integers for int32 (exact), fractions otherwise. */
+function fill<T extends Float32Array | Float64Array | Int32Array>(a: T, seed: number, int: boolean): T {
+  let s = seed >>> 0;
+  for (let i = 0; i < a.length; i++) {
+    s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+    a[i] = int ? (s >>> 24) - 128 : s / 2 ** 32 - 0.5;
+  }
+  return a;
+}
+
+function make(C: Ctor, n: number, shared: boolean): Float32Array | Float64Array | Int32Array {
+  return shared ? new C(new SharedArrayBuffer(n * C.BYTES_PER_ELEMENT) as unknown as ArrayBuffer) : new C(n);
+}
+
+interface Case {
+  dtype: keyof typeof CTORS;
+  batch: number;
+  M: number;
+  N: number;
+  K: number;
+  shared: [boolean, boolean, boolean];
+}
+
+function runCase({ dtype, batch, M, N, K, shared }: Case) {
+  const C = CTORS[dtype];
+  const int = dtype === 'int32';
+  // operands sit at an offset inside larger arrays, as the batched kernel's callers pass them
+  const off = 3;
+  const A = fill(make(C, off + batch * M * K, shared[0]), 1, int);
+  const B = fill(make(C, off + batch * N * K, shared[1]), 2, int);
+  const out = make(C, off + batch * M * N, shared[2]);
+  out.fill(7);
+  matmulBatched(dtype, A, off, B, off, out, off, batch, M, N, K);
+  const expected = new C(off + batch * M * N).fill(7);
+  const kernel = matmulKernel(dtype);
+  for (let n = 0; n < batch; n++) kernel(A, off + n * M * K, B, off + n * N * K, expected, off + n * M * N, M, N, K);
+  return { out, expected };
+}
+
+/** Elements that differ bit for bit (NaN never appears here); cheaper than a deep equality over millions. */
+function mismatches(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  expect(a.length).toBe(b.length);
+  let n = 0;
+  for (let i = 0; i < a.length; i++) if (!Object.is(a[i], b[i])) n++;
+  return n;
+}
+
+describe('threaded matmul (cpu backend)', () => {
+  it('runs on worker threads here', () => {
+    expect(cpuThreadCount()).toBe(3);
+  });
+
+  const cases: Case[] = [
+    // split by batch: many small products (vmap's per-example outer products have K = 1)
+    { dtype: 'float32', batch: 400, M: 37, N: 73, K: 1, shared: [true, true, true] },
+    { dtype: 'float32', batch: 9, M: 40, N: 33, K: 200, shared: [false, false, false] },
+    { dtype: 'float64', batch: 5, M: 44, N: 48, K: 250, shared: [true, false, true] },
+    { dtype: 'int32', batch: 3, M: 52, N: 41, K: 400, shared: [false, true, false] },
+    // split by rows: one large product, rows not a multiple of the tile or thread count
+    { dtype: 'float32', batch: 1, M: 131, N: 67, K: 300, shared: [true, true, true] },
+    { dtype: 'float32', batch: 1, M: 131, N: 67, K: 300, shared: [false, false, false] },
+    { dtype: 'float64', batch: 1, M: 9, N: 250, K: 1000, shared: [false, true, true] },
+  ];
+  for (const c of cases) {
+    it(`${c.dtype} batch ${c.batch}, [${c.M},${c.K}]·[${c.K},${c.N}], shared ${c.shared.join('/')}: bit-identical to one thread`, () => {
+      const { out, expected } = runCase(c);
+      expect(c.batch * c.M * c.N * (c.K + 1)).toBeGreaterThanOrEqual(1 << 21); // large enough to go to the threads
+      expect(mismatches(out, expected)).toBe(0);
+    });
+  }
+
+  it('leaves elements outside the output range untouched', () => {
+    const { out } = runCase({ dtype: 'float32', batch: 8, M: 64, N: 64, K: 64, shared: [false, false, true] });
+    expect(Array.from(out.subarray(0, 3))).toEqual([7, 7, 7]);
+  });
+
+  it('batched outer products through dot_general are exact products', () => {
+    const [ka, kb] = random.split(random.key(3));
+    const a = random.normal(ka, [300, 120, 1]);
+    const b = random.normal(kb, [300, 90, 1]);
+    const out = lax.dotGeneral(a, b, { contracting: [[2], [2]], batch: [[0], [0]] }).dataSync();
+    const av = a.dataSync();
+    const bv = b.dataSync();
+    let wrong = 0;
+    for (let n = 0; n < 300; n++) {
+      for (let i = 0; i < 120; i++) {
+        for (let j = 0; j < 90; j++) if (out[(n * 120 + i) * 90 + j] !== Math.fround((av[n * 120 + i] as number) * (bv[n * 90 + j] as number))) wrong++;
+      }
+    }
+    expect(wrong).toBe(0);
+  });
+
+  it('reads hand back ordinary (unshared) arrays even for buffers held in shared memory', () => {
+    const x = np.ones([512, 512]);
+    const data = x.dataSync();
+    expect(data.length).toBe(512 * 512);
+    expect(data.buffer).toBeInstanceOf(ArrayBuffer);
+    expect(data.buffer instanceof SharedArrayBuffer).toBe(false);
+  });
+});
