@@ -2,7 +2,7 @@
 // operands (shared in place, ordinary arrays through scratch, offsets) gives bit-identical results
 // to the single-threaded kernel, because each output element is computed by the same code.
 import { describe, expect, it } from 'vitest';
-import { matmulKernel } from '../src/backend/cpu/matmul.js';
+import { type MatmulLayout, matmulKernel } from '../src/backend/cpu/matmul.js';
 import { cpuThreadCount, matmulBatched } from '../src/backend/cpu/threads.js';
 import { lax, np, random } from '../src/index.js';
 
@@ -33,9 +33,10 @@ interface Case {
   N: number;
   K: number;
   shared: [boolean, boolean, boolean];
+  layout?: MatmulLayout;
 }
 
-function runCase({ dtype, batch, M, N, K, shared }: Case) {
+function runCase({ dtype, batch, M, N, K, shared, layout = { a: 'mk', b: 'nk' } }: Case) {
   const C = CTORS[dtype];
   const int = dtype === 'int32';
   // operands sit at an offset inside larger arrays, as the batched kernel's callers pass them
@@ -44,10 +45,11 @@ function runCase({ dtype, batch, M, N, K, shared }: Case) {
   const B = fill(make(C, off + batch * N * K, shared[1]), 2, int);
   const out = make(C, off + batch * M * N, shared[2]);
   out.fill(7);
-  matmulBatched(dtype, A, off, B, off, out, off, batch, M, N, K);
+  matmulBatched(dtype, A, off, B, off, out, off, batch, M, N, K, layout);
   const expected = new C(off + batch * M * N).fill(7);
-  const kernel = matmulKernel(dtype);
-  for (let n = 0; n < batch; n++) kernel(A, off + n * M * K, B, off + n * N * K, expected, off + n * M * N, M, N, K);
+  const kernel = matmulKernel(dtype, layout);
+  const lda = layout.a === 'mk' ? K : M;
+  for (let n = 0; n < batch; n++) kernel(A, off + n * M * K, lda, B, off + n * N * K, expected, off + n * M * N, M, N, K);
   return { out, expected };
 }
 
@@ -74,12 +76,51 @@ describe('threaded matmul (cpu backend)', () => {
     { dtype: 'float32', batch: 1, M: 131, N: 67, K: 300, shared: [true, true, true] },
     { dtype: 'float32', batch: 1, M: 131, N: 67, K: 300, shared: [false, false, false] },
     { dtype: 'float64', batch: 1, M: 9, N: 250, K: 1000, shared: [false, true, true] },
+    // operands read in place in every layout: A as [K,M], B as [K,N]
+    { dtype: 'float32', batch: 1, M: 131, N: 67, K: 300, shared: [true, true, true], layout: { a: 'km', b: 'kn' } },
+    { dtype: 'float32', batch: 1, M: 130, N: 66, K: 301, shared: [false, true, false], layout: { a: 'km', b: 'nk' } },
+    { dtype: 'float64', batch: 6, M: 41, N: 39, K: 230, shared: [true, false, true], layout: { a: 'mk', b: 'kn' } },
+    { dtype: 'int32', batch: 7, M: 35, N: 45, K: 200, shared: [true, true, false], layout: { a: 'km', b: 'kn' } },
   ];
   for (const c of cases) {
     it(`${c.dtype} batch ${c.batch}, [${c.M},${c.K}]·[${c.K},${c.N}], shared ${c.shared.join('/')}: bit-identical to one thread`, () => {
       const { out, expected } = runCase(c);
       expect(c.batch * c.M * c.N * (c.K + 1)).toBeGreaterThanOrEqual(1 << 21); // large enough to go to the threads
       expect(mismatches(out, expected)).toBe(0);
+    });
+  }
+
+  for (const layout of [
+    { a: 'mk', b: 'nk' },
+    { a: 'km', b: 'nk' },
+    { a: 'mk', b: 'kn' },
+    { a: 'km', b: 'kn' },
+  ] as const) {
+    it(`layout ${layout.a}/${layout.b}: every tile path equals the naive product (same order of additions)`, () => {
+      for (const [M, N, K] of [
+        [8, 8, 5],
+        [7, 10, 5],
+        [1, 9, 13],
+        [13, 3, 4],
+        [5, 17, 1],
+        [4, 4, 1],
+      ] as const) {
+        const A = fill(new Float32Array(M * K), 5, false);
+        const B = fill(new Float32Array(K * N), 6, false);
+        const aAt = (i: number, k: number) => A[layout.a === 'mk' ? i * K + k : k * M + i] as number;
+        const bAt = (k: number, j: number) => B[layout.b === 'nk' ? j * K + k : k * N + j] as number;
+        const out = new Float32Array(M * N);
+        matmulKernel('float32', layout)(A, 0, layout.a === 'mk' ? K : M, B, 0, out, 0, M, N, K);
+        const expected = new Float32Array(M * N);
+        for (let i = 0; i < M; i++) {
+          for (let j = 0; j < N; j++) {
+            let s = 0;
+            for (let k = 0; k < K; k++) s += aAt(i, k) * bAt(k, j);
+            expected[i * N + j] = s;
+          }
+        }
+        expect(mismatches(out, expected), `M=${M} N=${N} K=${K}`).toBe(0);
+      }
     });
   }
 

@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { DType, TypedArray } from '../../dtype.js';
-import { matmulKernel, matmulSource } from './matmul.js';
+import { KERNEL_PARAMS, layoutKey, type MatmulLayout, matmulKernel, matmulSource, ROW_MAJOR_BT } from './matmul.js';
 
 /**
  * Large matmuls are split across worker threads (Node only): by batch when a batched product has
@@ -26,6 +26,12 @@ const VIEW = { float32: Float32Array, float64: Float64Array, int32: Int32Array }
 /** One worker's share: batches [b0, b1) of rows [r0, r1), operands as element offsets into shared buffers. */
 interface Job {
   dtype: MatmulDType;
+  /** The kernel's cache key in the worker and its source (compiled there on first use). */
+  key: string;
+  src: string;
+  /** Where row r of batch n starts in A: aOff + n·M·K + r·aRowStep, with A's lda. */
+  aRowStep: number;
+  lda: number;
   a: SharedArrayBuffer;
   aOff: number;
   b: SharedArrayBuffer;
@@ -44,21 +50,20 @@ interface Job {
 }
 
 function workerSource(): string {
-  const f = JSON.stringify(matmulSource(false));
-  const i = JSON.stringify(matmulSource(true));
   return `
 const { parentPort } = require('node:worker_threads');
-const mk = (src) => new Function('A', 'aOff', 'Bt', 'bOff', 'C', 'cOff', 'M', 'N', 'K', src);
-const kernels = { float32: mk(${f}), float64: mk(${f}), int32: mk(${i}) };
+const kernels = new Map();
 const views = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
 parentPort.on('message', (j) => {
   let status = 1;
   try {
-    const V = views[j.dtype], k = kernels[j.dtype];
+    let k = kernels.get(j.key);
+    if (!k) kernels.set(j.key, (k = new Function(${KERNEL_PARAMS.map((p) => `'${p}'`).join(', ')}, j.src)));
+    const V = views[j.dtype];
     const A = new V(j.a), B = new V(j.b), C = new V(j.c);
     const rows = j.r1 - j.r0;
     for (let n = j.b0; n < j.b1; n++) {
-      k(A, j.aOff + (n * j.M + j.r0) * j.K, B, j.bOff + n * j.N * j.K, C, j.cOff + (n * j.M + j.r0) * j.N, rows, j.N, j.K);
+      k(A, j.aOff + n * j.M * j.K + j.r0 * j.aRowStep, j.lda, B, j.bOff + n * j.N * j.K, C, j.cOff + (n * j.M + j.r0) * j.N, rows, j.N, j.K);
     }
   } catch (e) {
     status = 2;
@@ -75,6 +80,7 @@ interface Pool {
 }
 
 let pool: Pool | null | undefined;
+const sources = new Map<string, string>();
 
 function builtin<T>(name: string): T | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
@@ -136,13 +142,15 @@ export function matmul(
   M: number,
   N: number,
   K: number,
+  layout: MatmulLayout = ROW_MAJOR_BT,
 ): void {
-  matmulBatched(dtype, A, aOff, Bt, bOff, C, cOff, 1, M, N, K);
+  matmulBatched(dtype, A, aOff, Bt, bOff, C, cOff, 1, M, N, K, layout);
 }
 
 /**
- * For each n < batch: C_n[M,N] = A_n[M,K]·Bt_n[N,K]ᵀ, where A_n starts at aOff + n·M·K, Bt_n at
- * bOff + n·N·K and C_n at cOff + n·M·N. Runs across threads when the work is large enough.
+ * For each n < batch: C_n[M,N] = A_n·B_n in the given layout (see {@link matmulKernel}), where A_n
+ * starts at aOff + n·M·K, B_n at bOff + n·N·K and C_n at cOff + n·M·N. Runs across threads when
+ * the work is large enough.
  */
 export function matmulBatched(
   dtype: DType,
@@ -156,23 +164,47 @@ export function matmulBatched(
   M: number,
   N: number,
   K: number,
+  layout: MatmulLayout = ROW_MAJOR_BT,
 ): void {
-  const kernel = matmulKernel(dtype);
+  const kernel = matmulKernel(dtype, layout);
+  const lda = layout.a === 'mk' ? K : M;
+  const aRowStep = layout.a === 'mk' ? K : 1;
   const work = batch * M * N * (K + 1);
   const p = work >= MIN_WORK && dtype !== 'bool' && (batch > 1 || M >= 8) ? getPool() : null;
   if (!p) {
-    for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, Bt, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
+    for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, lda, Bt, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
     return;
   }
   const parts = p.workers.length + 1;
+  const key = `${dtype}:${layoutKey(layout)}`;
+  let src = sources.get(key);
+  if (src === undefined) {
+    src = matmulSource(dtype === 'int32', layout);
+    sources.set(key, src);
+  }
   const operands = place(p, dtype as MatmulDType, A, aOff, batch * M * K, Bt, bOff, batch * N * K, C, cOff, batch * M * N);
   const run = (b0: number, b1: number, r0: number, r1: number, slots: Array<[number, number, number, number]>) => {
     slots.forEach(([wb0, wb1, wr0, wr1], w) => {
       Atomics.store(p.flags, w, 0);
-      (p.workers[w] as Worker).postMessage({ ...operands.job, b0: wb0, b1: wb1, r0: wr0, r1: wr1, M, N, K, flags: p.flags, slot: w } satisfies Job);
+      (p.workers[w] as Worker).postMessage({
+        ...operands.job,
+        key,
+        src,
+        aRowStep,
+        lda,
+        b0: wb0,
+        b1: wb1,
+        r0: wr0,
+        r1: wr1,
+        M,
+        N,
+        K,
+        flags: p.flags,
+        slot: w,
+      } satisfies Job);
     });
     const { out, outOff } = operands;
-    for (let n = b0; n < b1; n++) kernel(A, aOff + (n * M + r0) * K, Bt, bOff + n * N * K, out, outOff + (n * M + r0) * N, r1 - r0, N, K);
+    for (let n = b0; n < b1; n++) kernel(A, aOff + n * M * K + r0 * aRowStep, lda, Bt, bOff + n * N * K, out, outOff + (n * M + r0) * N, r1 - r0, N, K);
     awaitWorkers(p, slots.length);
   };
   if (batch >= parts) {
