@@ -1,12 +1,9 @@
-import { allocTyped, bytesPerElement, type DType, type TypedArray, type TypedArrayFor } from '../../dtype.js';
+import { allocTyped, type DType, type TypedArray, type TypedArrayFor } from '../../dtype.js';
 
 /**
  * Recycles large typed arrays. A fresh large allocation costs page faults on first touch (about
  * as much as writing it twice), and eager training allocates the same sizes every step; released
  * buffers of at least MIN_BYTES wait here, keyed by type and length, up to MAX_BYTES in all.
- *
- * Large arrays live on a SharedArrayBuffer where one exists, so worker threads (threads.ts) read
- * and write them in place instead of copying operands in and results out.
  */
 const MIN_BYTES = 64 * 1024;
 const MAX_BYTES = 256 * 1024 * 1024;
@@ -27,28 +24,10 @@ function dtypeOf(a: TypedArray): DType {
 export function takeTyped<D extends DType>(dtype: D, size: number, uninitialized = false): TypedArrayFor<D> {
   const list = free.get(key(dtype, size));
   const reused = list?.pop();
-  if (reused === undefined) return size * bytesPerElement(dtype) >= MIN_BYTES ? allocShared(dtype, size) : allocTyped(dtype, size);
+  if (reused === undefined) return allocTyped(dtype, size);
   pooledBytes -= reused.byteLength;
   if (!uninitialized) reused.fill(0);
   return reused as TypedArrayFor<D>;
-}
-
-const SHARED = typeof SharedArrayBuffer === 'undefined' ? undefined : SharedArrayBuffer;
-
-/** A zero-filled array on shared memory (falls back to an ordinary one where there is none). */
-function allocShared<D extends DType>(dtype: D, size: number): TypedArrayFor<D> {
-  if (SHARED === undefined) return allocTyped(dtype, size);
-  const buffer = new SHARED(size * bytesPerElement(dtype)) as unknown as ArrayBuffer;
-  switch (dtype) {
-    case 'float32':
-      return new Float32Array(buffer) as TypedArrayFor<D>;
-    case 'float64':
-      return new Float64Array(buffer) as TypedArrayFor<D>;
-    case 'int32':
-      return new Int32Array(buffer) as TypedArrayFor<D>;
-    default:
-      return new Uint8Array(buffer) as TypedArrayFor<D>;
-  }
 }
 
 /** Hands back an array nobody references any more (a released buffer or a kernel's scratch). */

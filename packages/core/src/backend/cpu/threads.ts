@@ -4,11 +4,10 @@ import { KERNEL_PARAMS, layoutKey, type MatmulLayout, matmulKernel, matmulSource
 
 /**
  * Large matmuls are split across worker threads (Node only): by batch when a batched product has
- * at least one batch per thread (per-example gradients under vmap are thousands of small outer
- * products), otherwise by rows. The calling thread takes the first share and blocks in
- * Atomics.wait for the rest, so the backend stays synchronous. Operands and results that live on
- * a SharedArrayBuffer (every large buffer of the cpu backend, see pool.ts) are used in place;
- * others go through one shared scratch buffer. Each output element is computed by the same code
+ * at least one batch per thread (per-example gradients under vmap are hundreds of outer
+ * products), otherwise by rows. The calling thread takes the first share, written straight into
+ * the result, and blocks in Atomics.wait for the rest, so the backend stays synchronous. The
+ * workers read and write through one shared scratch buffer (see `stage`). Each output element is computed by the same code
  * as on one thread, so results are bit-identical whatever the thread count. TENFOLD_CPU_THREADS
  * sets the total thread count (1 disables workers).
  */
@@ -182,20 +181,42 @@ export function matmulBatched(
     src = matmulSource(dtype === 'int32', layout);
     sources.set(key, src);
   }
-  const operands = place(p, dtype as MatmulDType, A, aOff, batch * M * K, Bt, bOff, batch * N * K, C, cOff, batch * M * N);
-  const run = (b0: number, b1: number, r0: number, r1: number, slots: Array<[number, number, number, number]>) => {
-    slots.forEach(([wb0, wb1, wr0, wr1], w) => {
+  // Each dispatch: the calling thread's [b0, b1) × rows [r0, r1), and the workers' shares. The
+  // workers' shares of one dispatch form one contiguous range [lo, hi) of C's elements.
+  type Share = [number, number, number, number];
+  const dispatches: Array<{ own: Share; slots: Share[]; lo: number; hi: number }> = [];
+  if (batch >= parts) {
+    // whole batches per thread; the calling thread takes the first share
+    const share = Math.ceil(batch / parts);
+    const slots: Share[] = [];
+    for (let b0 = share; b0 < batch && slots.length < p.workers.length; b0 += share) slots.push([b0, Math.min(batch, b0 + share), 0, M]);
+    dispatches.push({ own: [0, Math.min(batch, share), 0, M], slots, lo: share * M * N, hi: batch * M * N });
+  } else {
+    // rows per part, in multiples of 4 so every part runs full register tiles
+    const share = Math.ceil(M / parts / 4) * 4;
+    for (let n = 0; n < batch; n++) {
+      const slots: Share[] = [];
+      for (let r0 = share; r0 < M && slots.length < p.workers.length; r0 += share) slots.push([n, n + 1, r0, Math.min(M, r0 + share)]);
+      dispatches.push({ own: [n, n + 1, 0, Math.min(M, share)], slots, lo: Math.min(M * N * (n + 1), (n * M + share) * N), hi: (n + 1) * M * N });
+    }
+  }
+  const outLen = Math.max(...dispatches.map((d) => d.hi - d.lo));
+  const staged = stage(p, dtype as MatmulDType, A, aOff, batch * M * K, Bt, bOff, batch * N * K, C, cOff, outLen);
+  for (const { own, slots, lo, hi } of dispatches) {
+    slots.forEach(([b0, b1, r0, r1], w) => {
       Atomics.store(p.flags, w, 0);
       (p.workers[w] as Worker).postMessage({
-        ...operands.job,
+        ...staged.job,
+        // a worker writes element i of C at cOff + i: C itself, or the scratch range that mirrors [lo, hi)
+        cOff: staged.cInPlace ? staged.job.cOff : staged.job.cOff - lo,
         key,
         src,
         aRowStep,
         lda,
-        b0: wb0,
-        b1: wb1,
-        r0: wr0,
-        r1: wr1,
+        b0,
+        b1,
+        r0,
+        r1,
         M,
         N,
         K,
@@ -203,34 +224,22 @@ export function matmulBatched(
         slot: w,
       } satisfies Job);
     });
-    const { out, outOff } = operands;
-    for (let n = b0; n < b1; n++) kernel(A, aOff + n * M * K + r0 * aRowStep, lda, Bt, bOff + n * N * K, out, outOff + (n * M + r0) * N, r1 - r0, N, K);
+    const [b0, b1, r0, r1] = own;
+    for (let n = b0; n < b1; n++) kernel(A, aOff + n * M * K + r0 * aRowStep, lda, Bt, bOff + n * N * K, C, cOff + (n * M + r0) * N, r1 - r0, N, K);
     awaitWorkers(p, slots.length);
-  };
-  if (batch >= parts) {
-    // whole batches per thread; the calling thread takes the first share
-    const share = Math.ceil(batch / parts);
-    const slots: Array<[number, number, number, number]> = [];
-    for (let b0 = share; b0 < batch && slots.length < p.workers.length; b0 += share) slots.push([b0, Math.min(batch, b0 + share), 0, M]);
-    run(0, Math.min(batch, share), 0, M, slots);
-  } else {
-    // rows per part, in multiples of 4 so every part runs full register tiles
-    const share = Math.ceil(M / parts / 4) * 4;
-    for (let n = 0; n < batch; n++) {
-      const slots: Array<[number, number, number, number]> = [];
-      for (let r0 = share; r0 < M && slots.length < p.workers.length; r0 += share) slots.push([n, n + 1, r0, Math.min(M, r0 + share)]);
-      run(n, n + 1, 0, Math.min(M, share), slots);
-    }
+    staged.copyBack(lo, hi);
   }
-  operands.finish();
 }
 
 /**
- * Where the threads find the operands: in place when shared, else copied into the scratch buffer.
- * `out` is where the calling thread writes its share: C itself when shared, else the scratch copy
- * that `finish` copies back.
+ * Where the workers find the operands and put their results: in place when an array is on shared
+ * memory, else in the pool's scratch buffer (inputs copied in; the workers' share of the output,
+ * at most `outLen` elements, copied back by `copyBack`). The backend's own arrays are ordinary
+ * ArrayBuffers: V8 does not count SharedArrayBuffers towards the pressure that triggers garbage
+ * collection, so unreleased shared arrays would pile up (measured: +500 MB RSS over an MLP
+ * training run). The scratch buffer persists, sized by the largest product seen.
  */
-function place(
+function stage(
   p: Pool,
   dtype: MatmulDType,
   A: TypedArray,
@@ -241,31 +250,30 @@ function place(
   bLen: number,
   C: TypedArray,
   cOff: number,
-  cLen: number,
-): { job: Pick<Job, 'dtype' | 'a' | 'aOff' | 'b' | 'bOff' | 'c' | 'cOff'>; out: TypedArray; outOff: number; finish: () => void } {
+  outLen: number,
+): { job: Pick<Job, 'dtype' | 'a' | 'aOff' | 'b' | 'bOff' | 'c' | 'cOff'>; cInPlace: boolean; copyBack: (lo: number, hi: number) => void } {
   const a = sharedOf(A, aOff);
   const b = sharedOf(Bt, bOff);
   const c = sharedOf(C, cOff);
   const View = VIEW[dtype];
-  const need = (a ? 0 : aLen) + (b ? 0 : bLen) + (c ? 0 : cLen);
+  const need = (a ? 0 : aLen) + (b ? 0 : bLen) + (c ? 0 : outLen);
   const sab = need > 0 ? scratchFor(p, need * View.BYTES_PER_ELEMENT) : null;
   const scratch = sab ? new View(sab as unknown as ArrayBuffer) : null;
   let used = 0;
-  const stage = (x: TypedArray, off: number, len: number, copy: boolean) => {
+  const take = (x: TypedArray | null, off: number, len: number) => {
     const at = used;
     used += len;
-    if (copy) (scratch as TypedArray).set(x.subarray(off, off + len) as never, at);
+    if (x) (scratch as TypedArray).set(x.subarray(off, off + len) as never, at);
     return { sab: sab as SharedArrayBuffer, off: at };
   };
-  const aa = a ?? stage(A, aOff, aLen, true);
-  const bb = b ?? stage(Bt, bOff, bLen, true);
-  const cc = c ?? stage(C, cOff, cLen, false);
+  const aa = a ?? take(A, aOff, aLen);
+  const bb = b ?? take(Bt, bOff, bLen);
+  const cc = c ?? take(null, 0, outLen);
   return {
     job: { dtype, a: aa.sab, aOff: aa.off, b: bb.sab, bOff: bb.off, c: cc.sab, cOff: cc.off },
-    out: c ? C : (scratch as TypedArray),
-    outOff: c ? cOff : cc.off,
-    finish: () => {
-      if (!c) C.set((scratch as TypedArray).subarray(cc.off, cc.off + cLen) as never, cOff);
+    cInPlace: c !== null,
+    copyBack: (lo, hi) => {
+      if (!c && hi > lo) C.set((scratch as TypedArray).subarray(cc.off, cc.off + hi - lo) as never, cOff + lo);
     },
   };
 }
