@@ -67,6 +67,15 @@ describe('threaded matmul (cpu backend)', () => {
     expect(cpuThreadCount()).toBe(3);
   });
 
+  // first of the threaded tests, so the scratch buffer starts empty
+  it('a scratch buffer grown by a float32 product of odd size still serves float64 products', () => {
+    // stages 394,753 float32 elements (operands and the workers' share of the result): an odd count
+    expect(np.matmul(np.ones([3, 256, 171]), np.ones([3, 171, 257])).dataSync()[0]).toBe(171);
+    const y = np.matmul(np.ones([184, 64], { dtype: 'float64' }), np.ones([64, 184], { dtype: 'float64' }));
+    expect(y.dtype).toBe('float64');
+    expect(y.dataSync()[0]).toBe(64);
+  });
+
   const cases: Case[] = [
     // split by batch: many small products (vmap's per-example outer products have K = 1)
     { dtype: 'float32', batch: 400, M: 37, N: 73, K: 1, shared: [true, true, true] },
@@ -124,6 +133,11 @@ describe('threaded matmul (cpu backend)', () => {
       }
     });
   }
+
+  it('products with too few rows to share run on the calling thread, correctly', () => {
+    const { out, expected } = runCase({ dtype: 'float32', batch: 2, M: 1, N: 1024, K: 1024, shared: [false, false, false], layout: { a: 'mk', b: 'kn' } });
+    expect(mismatches(out, expected)).toBe(0);
+  });
 
   it('leaves elements outside the output range untouched', () => {
     const { out } = runCase({ dtype: 'float32', batch: 8, M: 64, N: 64, K: 64, shared: [false, false, true] });

@@ -119,7 +119,8 @@ export function cpuThreadCount(): number {
 }
 
 function scratchFor(p: Pool, bytes: number): SharedArrayBuffer {
-  if (p.scratch.byteLength < bytes) p.scratch = new SharedArrayBuffer(Math.max(bytes, 2 * p.scratch.byteLength));
+  // whole 8-byte words, so a buffer grown for float32 still holds a Float64Array view
+  if (p.scratch.byteLength < bytes) p.scratch = new SharedArrayBuffer(Math.ceil(Math.max(bytes, 2 * p.scratch.byteLength) / 8) * 8);
   return p.scratch;
 }
 
@@ -199,6 +200,11 @@ export function matmulBatched(
       for (let r0 = share; r0 < M && slots.length < p.workers.length; r0 += share) slots.push([n, n + 1, r0, Math.min(M, r0 + share)]);
       dispatches.push({ own: [n, n + 1, 0, Math.min(M, share)], slots, lo: Math.min(M * N * (n + 1), (n * M + share) * N), hi: (n + 1) * M * N });
     }
+  }
+  if (dispatches.every((d) => d.slots.length === 0)) {
+    // too few rows to share (e.g. two row-vector products on three threads): nothing to stage
+    for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, lda, Bt, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
+    return;
   }
   const outLen = Math.max(...dispatches.map((d) => d.hi - d.lo));
   const staged = stage(p, dtype as MatmulDType, A, aOff, batch * M * K, Bt, bOff, batch * N * K, C, cOff, outLen);
