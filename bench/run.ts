@@ -114,7 +114,7 @@ function machineLines(startLoad: number, command: string, date: string, totalSec
     `- **Node:** ${process.version} (V8 ${process.versions.v8})`,
     `- **OS:** ${osName()}`,
     `- **Load average (1 min) at start:** ${startLoad.toFixed(2)} on ${cores} cores${startLoad > cores * 0.5 ? ' (the machine was busy: expect noisy numbers)' : ''}`,
-    '- CPU backend: JavaScript kernels; matmuls (and the im2col convolutions) of at least 2M multiply-adds split their rows across worker threads (all cores; `TENFOLD_CPU_THREADS` overrides), everything else runs on one thread.',
+    '- CPU backend: JavaScript kernels; matmuls (and the im2col convolutions) of at least 2M multiply-adds are split across worker threads, by rows or, for batched products, by batch (all cores, at most 4; `TENFOLD_CPU_THREADS` overrides); everything else runs on one thread.',
   ];
 }
 

@@ -88,6 +88,6 @@ emit({
   rows,
   notes: [
     'The per-example gradient of the first layer alone is 200×784×200 float32 (125 MB): writing it is a floor on vmap(grad) that the batched grad (627 KB) does not pay.',
-    'vmap runs one batched primitive per operation: the per-example weight gradients are one dot_general with a batch dimension.',
+    'vmap runs one batched primitive per operation: the per-example weight gradients are one dot_general with a batch dimension (200 outer products, split across the threads by batch).',
   ],
 });
