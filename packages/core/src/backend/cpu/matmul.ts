@@ -1,13 +1,15 @@
 import type { DType, TypedArray } from '../../dtype.js';
 
 /**
- * C[M,N] = A·B, with each operand read in the layout it already has, so dot_general never
- * transposes a weight matrix to multiply by it:
+ * C[M,N] = A·B, with each operand read in one of two layouts, so a small product can read a
+ * row-major weight matrix in place instead of transposing it (dot.ts decides when that pays):
  * - A is stored [M,K] ('mk', rows contraction-contiguous) or [K,M] ('km');
  * - B is stored [N,K] ('nk', i.e. Bᵀ row-major) or [K,N] ('kn', plain row-major).
  * 4×4 register tiles keep 16 accumulators live, so each loaded value feeds four multiply-adds;
  * leftover rows (all of them in a vector-matrix product) run 1×4 tiles, leftover columns 4×1
- * tiles, and the corner plain dot products. Generated once per dtype and layout so each copy stays monomorphic in V8.
+ * tiles, and the corner plain dot products. Every layout adds the k terms in the same order, so
+ * results do not depend on it. Generated once per dtype and layout so each copy stays monomorphic
+ * in V8.
  */
 export type MatmulKernel = (
   A: TypedArray,
@@ -24,7 +26,8 @@ export type MatmulKernel = (
 
 /**
  * `lda` is the distance between A's rows ('mk') or between its k-slices ('km'): K or M for a whole
- * matrix, more when a thread computes a band of rows of a 'km' matrix. B's and C's rows are dense.
+ * matrix; a thread computing a band of a 'km' matrix's rows passes the whole matrix's M. B and C
+ * are dense.
  */
 export const KERNEL_PARAMS = ['A', 'aOff', 'lda', 'B', 'bOff', 'C', 'cOff', 'M', 'N', 'K'] as const;
 

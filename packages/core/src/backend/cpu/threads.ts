@@ -7,9 +7,9 @@ import { KERNEL_PARAMS, layoutKey, type MatmulLayout, matmulKernel, matmulSource
  * at least one batch per thread (per-example gradients under vmap are hundreds of outer
  * products), otherwise by rows. The calling thread takes the first share, written straight into
  * the result, and blocks in Atomics.wait for the rest, so the backend stays synchronous. The
- * workers read and write through one shared scratch buffer (see `stage`). Each output element is computed by the same code
- * as on one thread, so results are bit-identical whatever the thread count. TENFOLD_CPU_THREADS
- * sets the total thread count (1 disables workers).
+ * workers read and write through one shared scratch buffer (see `stage`). Each output element is
+ * computed by the same code as on one thread, so results are bit-identical whatever the thread
+ * count. TENFOLD_CPU_THREADS sets the total thread count (1 disables workers).
  */
 
 /** Below this much work (multiply-adds plus output writes), a thread hand-off costs more than it saves. */
@@ -130,12 +130,12 @@ function sharedOf(x: TypedArray, off: number): { sab: SharedArrayBuffer; off: nu
   return { sab: x.buffer, off: x.byteOffset / x.BYTES_PER_ELEMENT + off };
 }
 
-/** C[M,N] = A[M,K]·Bt[N,K]ᵀ like {@link matmulKernel}, across threads when the product is large. */
+/** C[M,N] = A·B in the given layout (see {@link matmulKernel}), across threads when the product is large. */
 export function matmul(
   dtype: DType,
   A: TypedArray,
   aOff: number,
-  Bt: TypedArray,
+  B: TypedArray,
   bOff: number,
   C: TypedArray,
   cOff: number,
@@ -144,7 +144,7 @@ export function matmul(
   K: number,
   layout: MatmulLayout = ROW_MAJOR_BT,
 ): void {
-  matmulBatched(dtype, A, aOff, Bt, bOff, C, cOff, 1, M, N, K, layout);
+  matmulBatched(dtype, A, aOff, B, bOff, C, cOff, 1, M, N, K, layout);
 }
 
 /**
@@ -156,7 +156,7 @@ export function matmulBatched(
   dtype: DType,
   A: TypedArray,
   aOff: number,
-  Bt: TypedArray,
+  B: TypedArray,
   bOff: number,
   C: TypedArray,
   cOff: number,
@@ -172,7 +172,7 @@ export function matmulBatched(
   const work = batch * M * N * (K + 1);
   const p = work >= MIN_WORK && dtype !== 'bool' && (batch > 1 || M >= 8) ? getPool() : null;
   if (!p) {
-    for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, lda, Bt, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
+    for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, lda, B, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
     return;
   }
   const parts = p.workers.length + 1;
@@ -203,11 +203,11 @@ export function matmulBatched(
   }
   if (dispatches.every((d) => d.slots.length === 0)) {
     // too few rows to share (e.g. two row-vector products on three threads): nothing to stage
-    for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, lda, Bt, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
+    for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, lda, B, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
     return;
   }
   const outLen = Math.max(...dispatches.map((d) => d.hi - d.lo));
-  const staged = stage(p, dtype as MatmulDType, A, aOff, batch * M * K, Bt, bOff, batch * N * K, C, cOff, outLen);
+  const staged = stage(p, dtype as MatmulDType, A, aOff, batch * M * K, B, bOff, batch * N * K, C, cOff, outLen);
   for (const { own, slots, lo, hi } of dispatches) {
     slots.forEach(([b0, b1, r0, r1], w) => {
       Atomics.store(p.flags, w, 0);
@@ -231,7 +231,7 @@ export function matmulBatched(
       } satisfies Job);
     });
     const [b0, b1, r0, r1] = own;
-    for (let n = b0; n < b1; n++) kernel(A, aOff + n * M * K + r0 * aRowStep, lda, Bt, bOff + n * N * K, C, cOff + (n * M + r0) * N, r1 - r0, N, K);
+    for (let n = b0; n < b1; n++) kernel(A, aOff + n * M * K + r0 * aRowStep, lda, B, bOff + n * N * K, C, cOff + (n * M + r0) * N, r1 - r0, N, K);
     awaitWorkers(p, slots.length);
     staged.copyBack(lo, hi);
   }
@@ -251,7 +251,7 @@ function stage(
   A: TypedArray,
   aOff: number,
   aLen: number,
-  Bt: TypedArray,
+  B: TypedArray,
   bOff: number,
   bLen: number,
   C: TypedArray,
@@ -259,7 +259,7 @@ function stage(
   outLen: number,
 ): { job: Pick<Job, 'dtype' | 'a' | 'aOff' | 'b' | 'bOff' | 'c' | 'cOff'>; cInPlace: boolean; copyBack: (lo: number, hi: number) => void } {
   const a = sharedOf(A, aOff);
-  const b = sharedOf(Bt, bOff);
+  const b = sharedOf(B, bOff);
   const c = sharedOf(C, cOff);
   const View = VIEW[dtype];
   const need = (a ? 0 : aLen) + (b ? 0 : bLen) + (c ? 0 : outLen);
@@ -273,7 +273,7 @@ function stage(
     return { sab: sab as SharedArrayBuffer, off: at };
   };
   const aa = a ?? take(A, aOff, aLen);
-  const bb = b ?? take(Bt, bOff, bLen);
+  const bb = b ?? take(B, bOff, bLen);
   const cc = c ?? take(null, 0, outLen);
   return {
     job: { dtype, a: aa.sab, aOff: aa.off, b: bb.sab, bOff: bb.off, c: cc.sab, cOff: cc.off },
