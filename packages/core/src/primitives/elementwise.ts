@@ -55,16 +55,13 @@ const INT_OR_BOOL_ONLY = new Set<PrimitiveName>(['and', 'or', 'xor', 'not']);
 const INT_ONLY = new Set<PrimitiveName>(['shift_left', 'shift_right_logical', 'shift_right_arithmetic']);
 const NUMERIC_ONLY = new Set<PrimitiveName>(['add', 'sub', 'mul', 'div', 'rem', 'pow', 'neg', 'abs', 'sign', 'floor', 'ceil', 'round']);
 
-/** `operands` describes the inputs for messages, e.g. `float32[2] and float32[2]`. */
-function checkDType(prim: PrimitiveName, dtype: DType, operands: string): void {
-  if (FLOAT_ONLY.has(prim) && !isFloatDType(dtype)) {
-    fail(prim, `needs floating-point inputs, got ${operands}; cast with astype('float32') first`);
-  }
-  if (INT_OR_BOOL_ONLY.has(prim) && isFloatDType(dtype)) fail(prim, `needs int32 or bool inputs, got ${operands}; cast with astype('int32') first`);
-  if (INT_ONLY.has(prim) && dtype !== 'int32') fail(prim, `needs int32 inputs, got ${operands}; cast with astype('int32') first`);
-  if (NUMERIC_ONLY.has(prim) && dtype === 'bool') {
-    fail(prim, `is not defined for bool inputs, got ${operands}; cast to int32 or float32 first`);
-  }
+/** Fails unless `prim` accepts `dtype`; `avals` describe the inputs in the message, built only on failure (this runs on every op). */
+function checkDType(prim: PrimitiveName, dtype: DType, avals: readonly ShapedArray[]): void {
+  const got = () => avals.map(String).join(' and ');
+  if (FLOAT_ONLY.has(prim) && !isFloatDType(dtype)) fail(prim, `needs floating-point inputs, got ${got()}; cast with astype('float32') first`);
+  if (INT_OR_BOOL_ONLY.has(prim) && isFloatDType(dtype)) fail(prim, `needs int32 or bool inputs, got ${got()}; cast with astype('int32') first`);
+  if (INT_ONLY.has(prim) && dtype !== 'int32') fail(prim, `needs int32 inputs, got ${got()}; cast with astype('int32') first`);
+  if (NUMERIC_ONLY.has(prim) && dtype === 'bool') fail(prim, `is not defined for bool inputs, got ${got()}; cast to int32 or float32 first`);
 }
 
 function sameShapeAndDType(prim: PrimitiveName, avals: readonly ShapedArray[]): ShapedArray {
@@ -83,7 +80,7 @@ function sameShapeAndDType(prim: PrimitiveName, avals: readonly ShapedArray[]): 
 function binaryRule(prim: BinaryPrimitive): ShapeRule<BinaryPrimitive> {
   return (avals) => {
     const a = sameShapeAndDType(prim, avals);
-    checkDType(prim, a.dtype, avals.map(String).join(' and '));
+    checkDType(prim, a.dtype, avals);
     return [new ShapedArray(a.shape, a.dtype)];
   };
 }
@@ -98,7 +95,7 @@ function comparisonRule(prim: ComparisonPrimitive): ShapeRule<ComparisonPrimitiv
 function unaryRule(prim: UnaryPrimitive): ShapeRule<UnaryPrimitive> {
   return ([a]) => {
     const x = a as ShapedArray;
-    checkDType(prim, x.dtype, String(x));
+    checkDType(prim, x.dtype, [x]);
     return [new ShapedArray(x.shape, prim === 'is_finite' ? 'bool' : x.dtype)];
   };
 }
