@@ -4,7 +4,7 @@ import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/p
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
 import { recycle, takeTyped } from './pool.js';
-import { matmul } from './threads.js';
+import { matmulBatched } from './threads.js';
 
 /** Spatial parameters padded to two dimensions (a 1-d conv runs as 2-d with height 1). */
 function as2d<T>(list: readonly T[], fill: T): [T, T] {
@@ -72,7 +72,7 @@ function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out:
         }
       }
       const cols = count * P;
-      matmul(out.dtype, w, g * Og * Kd, patch, 0, product, 0, Og, cols, Kd);
+      matmulBatched(out.dtype, w, g * Og * Kd, patch, 0, product, 0, 1, Og, cols, Kd);
       // [Og, images·positions] → each image's [Og, positions] block of the NCHW output
       for (let i = 0; i < count; i++) {
         for (let o = 0; o < Og; o++) {

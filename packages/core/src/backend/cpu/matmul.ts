@@ -145,13 +145,25 @@ for (let i = M4; i < M; i++) {
 }`;
 }
 
+const sources = new Map<string, string>();
 const kernels = new Map<string, MatmulKernel>();
+
+/** The cached kernel body for `dtype` and `layout` (worker threads compile the same text). */
+export function matmulSourceFor(dtype: DType, layout: MatmulLayout): string {
+  const key = `${dtype}:${layoutKey(layout)}`;
+  let src = sources.get(key);
+  if (src === undefined) {
+    src = matmulSource(dtype === 'int32', layout);
+    sources.set(key, src);
+  }
+  return src;
+}
 
 export function matmulKernel(dtype: DType, layout: MatmulLayout = ROW_MAJOR_BT): MatmulKernel {
   const key = `${dtype}:${layoutKey(layout)}`;
   let k = kernels.get(key);
   if (!k) {
-    k = new Function(...KERNEL_PARAMS, matmulSource(dtype === 'int32', layout)) as MatmulKernel;
+    k = new Function(...KERNEL_PARAMS, matmulSourceFor(dtype, layout)) as MatmulKernel;
     kernels.set(key, k);
   }
   return k;

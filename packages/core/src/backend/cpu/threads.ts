@@ -1,6 +1,6 @@
 import type { Worker } from 'node:worker_threads';
 import type { DType, TypedArray } from '../../dtype.js';
-import { KERNEL_PARAMS, layoutKey, type MatmulLayout, matmulKernel, matmulSource, ROW_MAJOR_BT } from './matmul.js';
+import { KERNEL_PARAMS, layoutKey, type MatmulLayout, matmulKernel, matmulSourceFor, ROW_MAJOR_BT } from './matmul.js';
 
 /**
  * Large matmuls are split across worker threads (Node only): by batch when a batched product has
@@ -79,7 +79,6 @@ interface Pool {
 }
 
 let pool: Pool | null | undefined;
-const sources = new Map<string, string>();
 
 function builtin<T>(name: string): T | undefined {
   const proc = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
@@ -130,23 +129,6 @@ function sharedOf(x: TypedArray, off: number): { sab: SharedArrayBuffer; off: nu
   return { sab: x.buffer, off: x.byteOffset / x.BYTES_PER_ELEMENT + off };
 }
 
-/** C[M,N] = A·B in the given layout (see {@link matmulKernel}), across threads when the product is large. */
-export function matmul(
-  dtype: DType,
-  A: TypedArray,
-  aOff: number,
-  B: TypedArray,
-  bOff: number,
-  C: TypedArray,
-  cOff: number,
-  M: number,
-  N: number,
-  K: number,
-  layout: MatmulLayout = ROW_MAJOR_BT,
-): void {
-  matmulBatched(dtype, A, aOff, B, bOff, C, cOff, 1, M, N, K, layout);
-}
-
 /**
  * For each n < batch: C_n[M,N] = A_n·B_n in the given layout (see {@link matmulKernel}), where A_n
  * starts at aOff + n·M·K, B_n at bOff + n·N·K and C_n at cOff + n·M·N. Runs across threads when
@@ -171,41 +153,14 @@ export function matmulBatched(
   const aRowStep = layout.a === 'mk' ? K : 1;
   const work = batch * M * N * (K + 1);
   const p = work >= MIN_WORK && dtype !== 'bool' && (batch > 1 || M >= 8) ? getPool() : null;
-  if (!p) {
+  const dispatches = p ? plan(batch, M, N, p.workers.length) : [];
+  if (!p || dispatches.every((d) => d.slots.length === 0)) {
+    // small, or too few rows to share (e.g. two row-vector products on three threads)
     for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, lda, B, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
     return;
   }
-  const parts = p.workers.length + 1;
   const key = `${dtype}:${layoutKey(layout)}`;
-  let src = sources.get(key);
-  if (src === undefined) {
-    src = matmulSource(dtype === 'int32', layout);
-    sources.set(key, src);
-  }
-  // Each dispatch: the calling thread's [b0, b1) × rows [r0, r1), and the workers' shares. The
-  // workers' shares of one dispatch form one contiguous range [lo, hi) of C's elements.
-  type Share = [number, number, number, number];
-  const dispatches: Array<{ own: Share; slots: Share[]; lo: number; hi: number }> = [];
-  if (batch >= parts) {
-    // whole batches per thread; the calling thread takes the first share
-    const share = Math.ceil(batch / parts);
-    const slots: Share[] = [];
-    for (let b0 = share; b0 < batch && slots.length < p.workers.length; b0 += share) slots.push([b0, Math.min(batch, b0 + share), 0, M]);
-    dispatches.push({ own: [0, Math.min(batch, share), 0, M], slots, lo: share * M * N, hi: batch * M * N });
-  } else {
-    // rows per part, in multiples of 4 so every part runs full register tiles
-    const share = Math.ceil(M / parts / 4) * 4;
-    for (let n = 0; n < batch; n++) {
-      const slots: Share[] = [];
-      for (let r0 = share; r0 < M && slots.length < p.workers.length; r0 += share) slots.push([n, n + 1, r0, Math.min(M, r0 + share)]);
-      dispatches.push({ own: [n, n + 1, 0, Math.min(M, share)], slots, lo: Math.min(M * N * (n + 1), (n * M + share) * N), hi: (n + 1) * M * N });
-    }
-  }
-  if (dispatches.every((d) => d.slots.length === 0)) {
-    // too few rows to share (e.g. two row-vector products on three threads): nothing to stage
-    for (let n = 0; n < batch; n++) kernel(A, aOff + n * M * K, lda, B, bOff + n * N * K, C, cOff + n * M * N, M, N, K);
-    return;
-  }
+  const src = matmulSourceFor(dtype, layout);
   const outLen = Math.max(...dispatches.map((d) => d.hi - d.lo));
   const staged = stage(p, dtype as MatmulDType, A, aOff, batch * M * K, B, bOff, batch * N * K, C, cOff, outLen);
   for (const { own, slots, lo, hi } of dispatches) {
@@ -235,6 +190,32 @@ export function matmulBatched(
     awaitWorkers(p, slots.length);
     staged.copyBack(lo, hi);
   }
+}
+
+/** One thread's share: batches [b0, b1) × rows [r0, r1). */
+type Share = [number, number, number, number];
+
+/**
+ * How a product is split: each dispatch is the calling thread's share and the workers' shares,
+ * whose outputs form one contiguous range [lo, hi) of C's elements. By batch when there is at
+ * least one batch per thread, else by rows of each batch in turn.
+ */
+function plan(batch: number, M: number, N: number, workers: number): Array<{ own: Share; slots: Share[]; lo: number; hi: number }> {
+  const parts = workers + 1;
+  if (batch >= parts) {
+    // whole batches per thread; the calling thread takes the first share
+    const share = Math.ceil(batch / parts);
+    const slots: Share[] = [];
+    for (let b0 = share; b0 < batch && slots.length < workers; b0 += share) slots.push([b0, Math.min(batch, b0 + share), 0, M]);
+    return [{ own: [0, Math.min(batch, share), 0, M], slots, lo: share * M * N, hi: batch * M * N }];
+  }
+  // rows per part, in multiples of 4 so every part runs full register tiles
+  const share = Math.ceil(M / parts / 4) * 4;
+  return globalThis.Array.from({ length: batch }, (_, n) => {
+    const slots: Share[] = [];
+    for (let r0 = share; r0 < M && slots.length < workers; r0 += share) slots.push([n, n + 1, r0, Math.min(M, r0 + share)]);
+    return { own: [n, n + 1, 0, Math.min(M, share)] as Share, slots, lo: Math.min(M * N * (n + 1), (n * M + share) * N), hi: (n + 1) * M * N };
+  });
 }
 
 /**
