@@ -2,9 +2,10 @@
 // operands (ordinary arrays through the scratch buffer, shared ones in place, offsets) and every
 // layout gives bit-identical results to the single-threaded kernel, because each output element
 // is computed by the same code.
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type MatmulLayout, matmulKernel } from '../src/backend/cpu/matmul.js';
-import { cpuThreadCount, matmulBatched } from '../src/backend/cpu/threads.js';
+import { cpuThreadCount, matmulBatched, plan } from '../src/backend/cpu/threads.js';
 import { type ConcreteArray, type CpuBackend, lax, np, random } from '../src/index.js';
 
 // three threads whatever the machine, so the splits below are exercised (the pool starts lazily)
@@ -133,6 +134,43 @@ describe('threaded matmul (cpu backend)', () => {
       }
     });
   }
+
+  it("a split gives every output element to exactly one thread; the workers' outputs are the range [lo, hi)", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 40 }),
+        fc.integer({ min: 1, max: 30 }),
+        fc.integer({ min: 1, max: 5 }),
+        fc.integer({ min: 1, max: 4 }),
+        (batch, M, N, workers) => {
+          const writes = new Int32Array(batch * M * N);
+          let misplaced = 0;
+          for (const { own, slots, lo, hi } of plan(batch, M, N, workers)) {
+            expect(slots.length).toBeLessThanOrEqual(workers);
+            [own, ...slots].forEach(([b0, b1, r0, r1], t) => {
+              for (let n = b0; n < b1; n++) {
+                for (let i = (n * M + r0) * N; i < (n * M + r1) * N; i++) {
+                  writes[i] = (writes[i] as number) + 1;
+                  // the calling thread (t = 0) writes outside [lo, hi), the workers inside it
+                  if (i >= lo && i < hi) misplaced += t > 0 ? 0 : 1;
+                  else misplaced += t > 0 ? 1 : 0;
+                }
+              }
+            });
+          }
+          expect(writes.every((w) => w === 1)).toBe(true);
+          expect(misplaced).toBe(0);
+        },
+      ),
+      { seed: 42, numRuns: 200 },
+    );
+  });
+
+  it("a worker's batches are copied back while it runs: results of a long batched product are complete", () => {
+    // 600 outer products [64]×[96]: each worker reports progress 200 times, once per product
+    const { out, expected } = runCase({ dtype: 'float32', batch: 600, M: 64, N: 96, K: 1, shared: [false, false, false] });
+    expect(mismatches(out, expected)).toBe(0);
+  });
 
   it('products with too few rows to share run on the calling thread, correctly', () => {
     const { out, expected } = runCase({ dtype: 'float32', batch: 2, M: 1, N: 1024, K: 1024, shared: [false, false, false], layout: { a: 'mk', b: 'kn' } });
