@@ -40,6 +40,8 @@ export function shapesEqual(a: Shape, b: Shape): boolean {
 
 /** NumPy broadcasting of several shapes; throws naming the op and all shapes when they clash. */
 export function broadcastShapes(op: string, ...shapes: Shape[]): number[] {
+  // the common case of every eager binary op on same-shaped arrays, without the general loop
+  if (shapes.length === 2 && shapesEqual(shapes[0] as Shape, shapes[1] as Shape)) return [...(shapes[0] as Shape)];
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);
   for (const s of shapes) {

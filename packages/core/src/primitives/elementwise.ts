@@ -55,13 +55,19 @@ const INT_OR_BOOL_ONLY = new Set<PrimitiveName>(['and', 'or', 'xor', 'not']);
 const INT_ONLY = new Set<PrimitiveName>(['shift_left', 'shift_right_logical', 'shift_right_arithmetic']);
 const NUMERIC_ONLY = new Set<PrimitiveName>(['add', 'sub', 'mul', 'div', 'rem', 'pow', 'neg', 'abs', 'sign', 'floor', 'ceil', 'round']);
 
-/** Fails unless `prim` accepts `dtype`; `avals` describe the inputs in the message, built only on failure (this runs on every op). */
+/** What `prim` asks of its inputs' dtype and how to fix it, when `dtype` does not qualify; undefined when it does. */
+function dtypeProblem(prim: PrimitiveName, dtype: DType): string | undefined {
+  if (FLOAT_ONLY.has(prim) && !isFloatDType(dtype)) return "needs floating-point inputs, got %; cast with astype('float32') first";
+  if (INT_OR_BOOL_ONLY.has(prim) && isFloatDType(dtype)) return "needs int32 or bool inputs, got %; cast with astype('int32') first";
+  if (INT_ONLY.has(prim) && dtype !== 'int32') return "needs int32 inputs, got %; cast with astype('int32') first";
+  if (NUMERIC_ONLY.has(prim) && dtype === 'bool') return 'is not defined for bool inputs, got %; cast to int32 or float32 first';
+  return undefined;
+}
+
+/** Fails unless `prim` accepts `dtype`; runs on every op, so it allocates nothing unless it fails. */
 function checkDType(prim: PrimitiveName, dtype: DType, avals: readonly ShapedArray[]): void {
-  const got = () => avals.map(String).join(' and ');
-  if (FLOAT_ONLY.has(prim) && !isFloatDType(dtype)) fail(prim, `needs floating-point inputs, got ${got()}; cast with astype('float32') first`);
-  if (INT_OR_BOOL_ONLY.has(prim) && isFloatDType(dtype)) fail(prim, `needs int32 or bool inputs, got ${got()}; cast with astype('int32') first`);
-  if (INT_ONLY.has(prim) && dtype !== 'int32') fail(prim, `needs int32 inputs, got ${got()}; cast with astype('int32') first`);
-  if (NUMERIC_ONLY.has(prim) && dtype === 'bool') fail(prim, `is not defined for bool inputs, got ${got()}; cast to int32 or float32 first`);
+  const problem = dtypeProblem(prim, dtype);
+  if (problem !== undefined) fail(prim, problem.replace('%', avals.map(String).join(' and ')));
 }
 
 function sameShapeAndDType(prim: PrimitiveName, avals: readonly ShapedArray[]): ShapedArray {

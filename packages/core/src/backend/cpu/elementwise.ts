@@ -136,17 +136,26 @@ export const elementwiseKernels: CpuKernels = {
   },
 };
 
+/** A kernel for an expression table entry, with its loop looked up once per input dtype (this runs on every op). */
+function tableKernel(expr: Expr, arity: number) {
+  const loops = new Map<DType, Loop>();
+  return (inputs: readonly TypedArray[], inAvals: readonly { dtype: DType }[], outAvals: readonly { dtype: DType }[]): TypedArray[] => {
+    const inDType = inAvals[0]!.dtype;
+    let loop = loops.get(inDType);
+    if (!loop) {
+      loop = compileLoop(expr(inDType), arity);
+      loops.set(inDType, loop);
+    }
+    const n = (inputs[0] as TypedArray).length;
+    const out = takeTyped(outAvals[0]!.dtype, n, true);
+    loop(out, inputs[0] ?? EMPTY, inputs[1] ?? EMPTY, EMPTY, n);
+    return [out];
+  };
+}
+
 for (const [prim, expr] of Object.entries(UNARY_EXPR)) {
-  (elementwiseKernels as Record<string, unknown>)[prim] = (
-    inputs: readonly TypedArray[],
-    inAvals: readonly { dtype: DType }[],
-    outAvals: readonly { dtype: DType }[],
-  ) => [run((expr as Expr)(inAvals[0]!.dtype), outAvals[0]!.dtype, inputs)];
+  (elementwiseKernels as Record<string, unknown>)[prim] = tableKernel(expr as Expr, 1);
 }
 for (const [prim, expr] of Object.entries(BINARY_EXPR)) {
-  (elementwiseKernels as Record<string, unknown>)[prim] = (
-    inputs: readonly TypedArray[],
-    inAvals: readonly { dtype: DType }[],
-    outAvals: readonly { dtype: DType }[],
-  ) => [run((expr as Expr)(inAvals[0]!.dtype), outAvals[0]!.dtype, inputs)];
+  (elementwiseKernels as Record<string, unknown>)[prim] = tableKernel(expr as Expr, 2);
 }
