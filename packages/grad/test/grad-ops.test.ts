@@ -201,6 +201,25 @@ const EXTRA: readonly Extra[] = [
     ],
     fn: (x, u) => x.at(np.array([1, 1, 2])).add(u as Array),
   },
+  // out-of-range indices: a gather clamps, so the clamped positions were read and get the
+  // cotangent; a scatter drops the update, whose gradient is then zero
+  { name: 'lax.gather with out-of-range indices (clamped)', shapes: [[4, 3]], fn: (x) => lax.gather(x, np.array([0, 5, -1, 2], { dtype: 'int32' }), 0) },
+  {
+    name: 'lax.scatterAdd with out-of-range indices (dropped)',
+    shapes: [
+      [4, 3],
+      [4, 3],
+    ],
+    fn: (x, u) => lax.scatterAdd(x, np.array([1, 7, -2, 1], { dtype: 'int32' }), u as Array, 0),
+  },
+  {
+    name: 'lax.scatter with out-of-range indices (dropped)',
+    shapes: [
+      [3, 4],
+      [3, 3],
+    ],
+    fn: (x, u) => lax.scatter(x, np.array([3, 0, -1], { dtype: 'int32' }), u as Array, 1),
+  },
   { name: 'split into 3', shapes: [[6, 2]], fn: (x) => np.split(x, 3, 0) },
   { name: 'split at [1, 3] on axis 1', shapes: [[2, 5]], fn: (x) => np.split(x, [1, 3], 1) },
   {

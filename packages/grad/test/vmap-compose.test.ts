@@ -183,6 +183,62 @@ describe('grad of vmap', () => {
     close(nested, grad((z: Array) => np.sum(np.stack(range(3).flatMap((i) => range(4).map((j) => f(row(row(z, i), j)))))))(x), 'nested');
   });
 
+  it('out-of-range indices: gradients through vmapped gather and scatters equal the loop (a dropped update gets zero)', () => {
+    const F = (v: number[][]) => np.array(v, { dtype: 'float64' });
+    const I = (v: number[][]) => np.array(v, { dtype: 'int32' });
+    // index 3 is padding for an axis of 3: scatters drop that update; -1 and 5 clamp in a gather
+    const idx = I([
+      [0, 1],
+      [2, 3],
+    ]);
+    const w = F([
+      [10, 20, 30],
+      [40, 50, 60],
+    ]);
+    const x = np.zeros([2, 3], { dtype: 'float64' });
+    const u = F([
+      [1, 1],
+      [1, 1],
+    ]);
+    for (const [name, f] of [
+      ['scatterAdd', (a: Array, i: Array, b: Array) => lax.scatterAdd(a, i, b, 0)],
+      ['scatter', (a: Array, i: Array, b: Array) => lax.scatter(a, i, b, 0)],
+    ] as const) {
+      const viaVmap = grad((b: Array) => np.sum(np.multiply(vmap(f)(x, idx, b), w)))(u);
+      const loop = grad((b: Array) => np.sum(np.multiply(np.stack([0, 1].map((n) => f(row(x, n), row(idx, n), row(b, n)))), w)))(u);
+      close(
+        loop,
+        F([
+          [10, 20],
+          [60, 0],
+        ]),
+        `${name}: loop`,
+      );
+      close(viaVmap, loop, `${name}: grad of vmap`);
+    }
+    const g = (a: Array, i: Array) => lax.gather(a, i, 0);
+    const xs = F([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
+    const gi = I([
+      [-1, 5],
+      [1, 7],
+    ]);
+    const viaVmap = grad((a: Array) => np.sum(vmap(g)(a, gi)))(xs);
+    const loop = grad((a: Array) => np.sum(np.stack([0, 1].map((n) => g(row(a, n), row(gi, n))))))(xs);
+    // each example read its first and last element (clamped), or its second and last
+    close(
+      loop,
+      F([
+        [1, 0, 1],
+        [0, 1, 1],
+      ]),
+      'gather: loop',
+    );
+    close(viaVmap, loop, 'gather: grad of vmap');
+  });
+
   it('second order: the Hessian of a vmapped sum is block diagonal with per-example Hessians', () => {
     const x = data([2, 3], 25);
     const h = hessian((z: Array) => np.sum(vmap(f)(z)))(x); // [2, 3, 2, 3]

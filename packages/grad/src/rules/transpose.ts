@@ -72,6 +72,23 @@ function dotTransposeRhs(ct: Array, x: Array, y: ShapedArray, params: DotGeneral
   return dotTransposeLhs(ct, y, x, swapped, true);
 }
 
+/** Where a gather with these indices read along an axis of size n: out-of-range indices clamp. */
+function readPositions(idx: Array, n: number): Array {
+  return np.clip(idx, 0, n - 1);
+}
+
+/**
+ * The cotangent of a scatter's updates: `ct` gathered at the indices, and zero for updates the
+ * scatter dropped (out-of-range indices), which a plain (clamping) gather would not give.
+ */
+function gatherKept(ct: Array, idx: Array, axis: number): Array {
+  const n = ct.shape[axis] as number;
+  const gathered = lax.gather(ct, idx, axis);
+  const kept = np.logicalAnd(np.greaterEqual(idx, 0), np.less(idx, n));
+  const dims = idx.shape.map((_, d) => axis + d);
+  return np.where(lax.broadcastInDim(kept, gathered.shape, dims), gathered, np.zeros([], { dtype: gathered.dtype }));
+}
+
 export const transposeRules: TransposeRules = {
   ...customTransposeRules,
   add: ([ct], [x, y]) => [isUndef(x) ? ct! : null, isUndef(y) ? ct! : null],
@@ -147,11 +164,12 @@ export const transposeRules: TransposeRules = {
   gather: ([ct], [x, idx], { axis }) => {
     const aval = (x as UndefPrimal).aval;
     if (isZero(ct)) return [new Zero(aval), null];
-    return [lax.scatterAdd(np.zeros(aval.shape, { dtype: aval.dtype }), idx as Array, ct!, axis), null];
+    // the gather read the clamped positions, so their cotangents go there
+    return [lax.scatterAdd(np.zeros(aval.shape, { dtype: aval.dtype }), readPositions(idx as Array, aval.shape[axis] as number), ct!, axis), null];
   },
   scatter_add: ([ct], [x, idx, u], { axis }) => {
     if (isZero(ct)) return [isUndef(x) ? ct : null, null, isUndef(u) ? new Zero(u.aval) : null];
-    return [isUndef(x) ? ct! : null, null, isUndef(u) ? lax.gather(ct!, idx as Array, axis) : null];
+    return [isUndef(x) ? ct! : null, null, isUndef(u) ? gatherKept(ct!, idx as Array, axis) : null];
   },
   scatter: ([ct], [x, idx, u], { axis }) => {
     // the overwritten positions receive nothing from the operand (indices assumed unique, as in JAX)
@@ -160,7 +178,7 @@ export const transposeRules: TransposeRules = {
     return [
       isUndef(x) ? lax.scatter(ct!, idx as Array, np.zeros(uAval.shape, { dtype: uAval.dtype }), axis) : null,
       null,
-      isUndef(u) ? lax.gather(ct!, idx as Array, axis) : null,
+      isUndef(u) ? gatherKept(ct!, idx as Array, axis) : null,
     ];
   },
   dot_general: ([ct], [x, y], params) => {
