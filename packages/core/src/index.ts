@@ -23,7 +23,7 @@ export {
 export { CpuBackend } from './backend/cpu/index.js';
 export { devicePut, devicePutAsync } from './device.js';
 export { DTYPES, type DType, isFloatDType, promoteTypes, type TypedArray } from './dtype.js';
-export { TenfoldError } from './errors.js';
+export { customVjpForwardModeError, TenfoldError } from './errors.js';
 export { type Atom, type Eqn, evalJaxpr, Jaxpr, Literal, printJaxpr, Var } from './ir/jaxpr.js';
 export * as lax from './lax.js';
 export * as np from './np.js';

@@ -29,6 +29,12 @@ function topJvp(xs: readonly Array[]): JVPTrace | null {
   return top instanceof JVPTrace ? top : null;
 }
 
+/** `fn` under the user's function name, which messages about the batched function should show. */
+function named<F extends (...a: never[]) => unknown>(name: string, fn: F): F {
+  Object.defineProperty(fn, 'name', { value: name });
+  return fn;
+}
+
 /**
  * A custom function met by vmap above a JVP (grad(vmap(f))): its function and rule are batched
  * with the same axes and applied one level down, so the JVP below still sees the custom rule.
@@ -65,7 +71,7 @@ export function customJvp<A extends unknown[], R>(
     if (top instanceof BatchTrace) {
       return batchThrough(top, xs, def, (inAxes, vals) => {
         const size = top.axisSize;
-        const fBatched = (...a: A) => vmap(f, { inAxes, axisSize: size })(...a);
+        const fBatched = named(name, (...a: A) => vmap(f, { inAxes, axisSize: size })(...a));
         const ruleBatched = (p: A, t: { [K in keyof A]: GradOf<A[K]> }) => vmap(rule, { inAxes: [inAxes, inAxes], axisSize: size })(p, t);
         return customJvp(fBatched, ruleBatched)(...(vals as A));
       });
@@ -120,7 +126,7 @@ export function customVjp<A extends unknown[], R, Res>(
       return batchThrough(top, xs, def, (inAxes, vals) => {
         const size = top.axisSize;
         const argAxes = inAxes as readonly AxisSpec[];
-        const fBatched = (...a: A) => vmap(f, { inAxes, axisSize: size })(...a);
+        const fBatched = named(name, (...a: A) => vmap(f, { inAxes, axisSize: size })(...a));
         const fwdBatched = (...a: A) => vmap(fwd, { inAxes, axisSize: size })(...a);
         // per-example cotangents; an argument shared by every example gets their sum
         const bwdBatched = (res: Res, ct: GradOf<R>) => {

@@ -1,6 +1,7 @@
 import {
   type Array,
   Array as ArrayClass,
+  abstractEval,
   bind,
   np,
   type PrimitiveName,
@@ -56,6 +57,21 @@ export class BatchTrace extends Trace {
     if (dims.every((d) => d === null)) return bind(prim, vals, params);
     const rule = batchRules[prim] as BatchRule<P> | undefined;
     if (!rule) throw new TenfoldError('vmap', `primitive ${prim} has no batching rule`);
+    // the shape rule on what one example sees, so that a user's mistake is reported with the
+    // user's shapes and parameters, not the batched ones the rule would pass on
+    try {
+      abstractEval(
+        prim,
+        ts.map((t) => t.aval),
+        params,
+      );
+    } catch (e) {
+      if (!(e instanceof TenfoldError)) throw e;
+      throw new TenfoldError(
+        e.op,
+        `${e.message.slice(e.op.length + 2)} (inside vmap: shapes are per example; the mapped axis of size ${this.axisSize} is not shown)`,
+      );
+    }
     const [outs, outDims] = rule(vals, dims, params, this.axisSize);
     return outs.map((o, i) => new BatchTracer(this, o, outDims[i] ?? null));
   }
@@ -73,26 +89,42 @@ export interface VmapOptions {
   axisSize?: number;
 }
 
-/** The axis spec of every leaf of `value`, given a spec that is a prefix of its structure. */
+/** How a value looks to an axis-spec message. */
+function describeValue(value: unknown): string {
+  if (value instanceof ArrayClass) return `an array ${value.aval}`;
+  if (globalThis.Array.isArray(value)) return `a list of ${value.length}`;
+  if (value === null || value === undefined) return String(value);
+  return typeof value === 'object' ? 'an object' : `a ${typeof value}`;
+}
+
+/**
+ * The axis spec of every leaf of `value`, given a spec that is a prefix of its structure; `path`
+ * names the value in messages ("argument 1", "output"), whose structure the specs must match.
+ */
 export function leafAxes(op: string, spec: AxisSpec, value: unknown, path: string): BatchDim[] {
+  const where = path || 'the top';
+  const of = path.startsWith('output') ? 'the outputs' : 'the arguments';
+  if (spec === undefined) {
+    throw new TenfoldError(op, `axis spec at ${where} is undefined; use a number for the mapped axis or null for an unmapped value`);
+  }
   if (spec === null || typeof spec === 'number') return tree.leaves(value).map(() => spec);
   if (globalThis.Array.isArray(spec)) {
     if (!globalThis.Array.isArray(value) || value.length !== spec.length) {
       throw new TenfoldError(
         op,
-        `axis spec at ${path || 'the top'} is a list of ${spec.length} but the value there is ${globalThis.Array.isArray(value) ? `a list of ${value.length}` : typeof value}; specs must match the structure of the arguments`,
+        `axis spec at ${where} is a list of ${spec.length} but the value there is ${describeValue(value)}; specs must match the structure of ${of}`,
       );
     }
     return spec.flatMap((s, i) => leafAxes(op, s, value[i], `${path}[${i}]`));
   }
   if (typeof value !== 'object' || value === null || globalThis.Array.isArray(value) || value instanceof ArrayClass) {
-    throw new TenfoldError(op, `axis spec at ${path || 'the top'} is an object but the value there is not`);
+    throw new TenfoldError(op, `axis spec at ${where} is an object but the value there is ${describeValue(value)}; specs must match the structure of ${of}`);
   }
   const obj = value as Record<string, unknown>;
   const keys = Object.keys(obj).sort();
   const specKeys = Object.keys(spec).sort();
   if (keys.join() !== specKeys.join())
-    throw new TenfoldError(op, `axis spec at ${path || 'the top'} has keys {${specKeys.join(', ')}} but the value has {${keys.join(', ')}}`);
+    throw new TenfoldError(op, `axis spec at ${where} has keys {${specKeys.join(', ')}} but the value has {${keys.join(', ')}}`);
   const sp = spec as { readonly [key: string]: AxisSpec };
   return keys.flatMap((k) => leafAxes(op, sp[k] as AxisSpec, obj[k], path ? `${path}.${k}` : k));
 }
@@ -129,6 +161,9 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
             })();
     if (specs.length !== args.length)
       throw new TenfoldError(op, `inAxes has ${specs.length} entries but the function was called with ${args.length} arguments`);
+    if (opts.axisSize !== undefined && !(Number.isInteger(opts.axisSize) && opts.axisSize >= 0)) {
+      throw new TenfoldError(op, `axisSize must be a non-negative integer, got ${opts.axisSize}`);
+    }
     const [leaves, def] = tree.flatten(args);
     const arrays = leaves.map(asArray);
     const axes = args.flatMap((a, i) => leafAxes(op, specs[i] as AxisSpec, a, `argument ${i}`));
@@ -139,7 +174,7 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
       const ax = axes[i] ?? null;
       if (ax === null) return null;
       if (!Number.isInteger(ax) || ax < -x.ndim || ax >= x.ndim) {
-        throw new TenfoldError(op, `in axis ${ax} is out of range for ${paths[i]?.[0] ?? `leaf ${i}`} of shape [${x.shape.join(',')}] (rank ${x.ndim})`);
+        throw new TenfoldError(op, `in axis ${ax} is out of range for argument ${paths[i]?.[0] ?? i} of shape [${x.shape.join(',')}] (rank ${x.ndim})`);
       }
       const d = ax < 0 ? ax + x.ndim : ax;
       const n = x.shape[d] as number;

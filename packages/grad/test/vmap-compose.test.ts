@@ -346,6 +346,22 @@ describe('vmap of functions with custom derivative rules', () => {
     close(vmap(grad((z: Array) => doubled(z)))(x), np.full([3], 7, { dtype: 'float64' }), 'vmap(grad)');
   });
 
+  it('forward mode through a customVjp function under vmap fails as it does without vmap, naming the function', () => {
+    const mySin = customVjp(
+      function mySin(z: Array) {
+        return np.sin(z);
+      },
+      (z: Array) => [np.sin(z), np.cos(z)] as [Array, Array],
+      (c: Array, g: Array) => [np.multiply(g, c)] as [Array],
+    );
+    const X = data([2, 3], 42);
+    const message = /^jvp: mySin has a custom VJP, which defines reverse mode only; forward mode \(jvp, jacfwd, hessian\) cannot run through it/;
+    expect(() => jvp(mySin, [X], [np.onesLike(X)])).toThrow(message);
+    expect(() => vmap((z: Array, t: Array) => jvp(mySin, [z], [t]))(X, np.onesLike(X))).toThrow(message);
+    expect(() => vmap(jacfwd((z: Array) => mySin(z)))(X)).toThrow(message);
+    expect(() => jvp(vmap(mySin), [X], [np.onesLike(X)])).toThrow(message);
+  });
+
   it('grad(vmap(customJvp)) and jvp(vmap(customJvp)) use the custom rule (vmap batches the rule)', () => {
     const F = (v: number[] | number) => np.array(v, { dtype: 'float64' });
     // the rule claims d/dx x³ = 10, so a plain differentiation (3x²) would show

@@ -282,15 +282,47 @@ describe('vmap: errors', () => {
     expect(() => vmap(f, { inAxes: { a: 0 } as never })(np.zeros([3]), np.zeros([3]))).toThrow(/inAxes must be a number, null, or a list/);
     const g = (p: { w: Array; b: Array }) => np.add(p.w, p.b);
     expect(() => vmap(g, { inAxes: [{ w: 0 }] })({ w: np.zeros([3]), b: np.zeros([3]) })).toThrow(/keys \{w\} but the value has \{b, w\}/);
-    expect(() => vmap(g, { inAxes: [[0, 0]] })({ w: np.zeros([3]), b: np.zeros([3]) })).toThrow(/list of 2 but the value there is object/);
-    expect(() => vmap((x: Array) => x, { inAxes: [{ a: 0 }] })(np.zeros([3]))).toThrow(/is an object but the value there is not/);
+    expect(() => vmap(g, { inAxes: [[0, 0]] })({ w: np.zeros([3]), b: np.zeros([3]) })).toThrow(/list of 2 but the value there is an object/);
+    expect(() => vmap((x: Array) => x, { inAxes: [{ a: 0 }] })(np.zeros([3]))).toThrow(/is an object but the value there is an array float32\[3\]/);
+    expect(() => vmap((x: Array) => x, { inAxes: [[0]] })(np.zeros([3]))).toThrow(
+      /is a list of 1 but the value there is an array float32\[3\]; specs must match the structure of the arguments/,
+    );
+    expect(() => vmap(f, { inAxes: [0, undefined] as never })(np.zeros([3]), np.zeros([3]))).toThrow(
+      /axis spec at argument 1 is undefined; use a number for the mapped axis or null/,
+    );
     expect(() => vmap((xs: Array[]) => xs[0]!, { inAxes: [[0, null, 0]] })([np.zeros([3]), np.zeros([3])])).toThrow(
       /list of 3 but the value there is a list of 2/,
     );
   });
 
   it('out axes that do not match the output structure', () => {
-    expect(() => vmap((x: Array) => [x, x], { outAxes: [0] })(np.zeros([3]))).toThrow(/list of 1 but the value there is a list of 2/);
+    expect(() => vmap((x: Array) => [x, x], { outAxes: [0] })(np.zeros([3]))).toThrow(
+      /list of 1 but the value there is a list of 2; specs must match the structure of the outputs/,
+    );
+    // the output as one example sees it
+    expect(() => vmap((x: Array) => x, { outAxes: [0] })(np.zeros([3, 2]))).toThrow(
+      /list of 1 but the value there is an array float32\[2\]; specs must match the structure of the outputs/,
+    );
+  });
+
+  it('axisSize must be a non-negative integer', () => {
+    for (const bad of [-1, 2.5, Number.NaN]) {
+      expect(() => vmap((x: Array) => x, { inAxes: null, axisSize: bad })(np.zeros([3]))).toThrow(`vmap: axisSize must be a non-negative integer, got ${bad}`);
+    }
+  });
+
+  it('a mistake inside the function is reported with the shapes and parameters of one example', () => {
+    const inside = /\(inside vmap: shapes are per example; the mapped axis of size 8 is not shown\)$/;
+    const transpose = () => vmap((a: Array) => lax.transpose(a, [1, 0]))(np.ones([8, 2, 3, 4]));
+    expect(transpose).toThrow(/^transpose: \[1,0\] is not a permutation of the 3 axes of float32\[2,3,4\]/);
+    expect(transpose).toThrow(inside);
+    expect(() => vmap((a: Array) => lax.reshape(a, [5]))(np.ones([8, 2, 3]))).toThrow(/^reshape: cannot reshape float32\[2,3\] \(6 elements\) into \[5\]/);
+    expect(() => vmap((a: Array, b: Array) => lax.add(a, b))(np.ones([8, 2, 3]), np.ones([8, 3, 2]))).toThrow(/float32\[2,3\] and float32\[3,2\]/);
+    expect(() => vmap((a: Array, b: Array) => lax.conv(a, b))(np.ones([8, 1, 3, 5, 5]), np.ones([8, 4, 2, 3, 3]))).toThrow(
+      /^conv: input channels 3 of float32\[1,3,5,5\] must equal featureGroupCount \(1\)/,
+    );
+    // an argument that is not mapped keeps its shape in the message
+    expect(() => vmap((a: Array, b: Array) => lax.add(a, b), { inAxes: [0, null] })(np.ones([8, 2]), np.ones([3]))).toThrow(/float32\[2\] and float32\[3\]/);
   });
 
   it('no mapped argument without axisSize', () => {

@@ -4,6 +4,7 @@ import {
   BINARY_PRIMITIVES,
   bind,
   COMPARISON_PRIMITIVES,
+  customVjpForwardModeError,
   type DotGeneralParams,
   lax,
   np,
@@ -235,6 +236,10 @@ for (const p of ELEMENTWISE) rules[p] = elementwise(p) as BatchRule<never>;
 /** Every primitive's batching rule, by family. */
 export const batchRules: BatchRules = {
   ...(rules as BatchRules),
+  // forward mode met a custom VJP (vmap of jvp, jacfwd): the same error as without vmap
+  custom_lin: (_vals, _dims, { name }) => {
+    throw customVjpForwardModeError(name);
+  },
   reduce_sum: frontThen<'reduce_sum'>((x, { axes }) => lax.reduceSum(x, shift(axes))),
   reduce_max: frontThen<'reduce_max'>((x, { axes }) => lax.reduceMax(x, shift(axes))),
   reduce_min: frontThen<'reduce_min'>((x, { axes }) => lax.reduceMin(x, shift(axes))),

@@ -1,5 +1,5 @@
 import type { TypedArray } from '../../dtype.js';
-import { TenfoldError } from '../../errors.js';
+import { customVjpForwardModeError } from '../../errors.js';
 import type { CpuKernels } from './kernel.js';
 
 const ROT0 = [13, 15, 26, 6];
@@ -33,10 +33,7 @@ export function threefry2x32(k0: number, k1: number, x0: number, x1: number, out
 
 export const randomKernels: CpuKernels = {
   custom_lin: (_inputs, _avals, _outs, { name }) => {
-    throw new TenfoldError(
-      'jvp',
-      `${name} has a custom VJP, which defines reverse mode only; forward mode (jvp, jacfwd, hessian) cannot run through it. Define a customJvp instead, or use vjp/grad/jacrev`,
-    );
+    throw customVjpForwardModeError(name);
   },
   threefry2x32: ([k0, k1, x0, x1]) => {
     const n = (x0 as TypedArray).length;
