@@ -199,6 +199,13 @@ export function crossEntropy(logits: Array, labels: Array, opts: CrossEntropyOpt
   return reduce(combined, weights, reduction);
 }
 
+/** Whether an array of shape `from` broadcasts to `to` without changing `to` (NumPy's rules). */
+function broadcastsTo(from: readonly number[], to: readonly number[]): boolean {
+  if (from.length > to.length) return false;
+  const off = to.length - from.length;
+  return from.every((d, i) => d === 1 || d === to[off + i]);
+}
+
 /**
  * The mean squared error, as `torch.nn.MSELoss`: `(pred − target)²`, averaged over every element
  * (default), summed, or elementwise. `target` must broadcast to `pred`'s shape.
@@ -209,6 +216,10 @@ export function crossEntropy(logits: Array, labels: Array, opts: CrossEntropyOpt
  */
 export function mse(pred: Array, target: Array, opts: MseOptions = {}): Array {
   const reduction = checkReduction('mse', opts.reduction ?? 'mean');
+  // a target that would broadcast pred to a larger shape ([N,1] against [N]) is almost always a bug
+  if (!broadcastsTo(target.shape, pred.shape)) {
+    throw new TenfoldError('mse', `target ${target.aval} does not broadcast to pred's shape ${pred.aval}; reshape one so that the shapes agree`);
+  }
   const sq = np.square(np.subtract(pred, target));
   return reduce(sq, null, reduction);
 }

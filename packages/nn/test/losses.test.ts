@@ -174,6 +174,15 @@ describe('mse', () => {
     expectAll(mse(pred, target, { reduction: 'none' }), [0, 4, 9]);
     expectAll(grad((p: Array) => mse(p, target))(pred), [0, -4 / 3, 2]);
   });
+
+  it('a target broadcasts to pred, never pred to a larger shape ([3,1] against [3] is an error, not 9 pairs)', () => {
+    expect(num(mse(f64([[1, 2, 3]]), f64([1, 2, 5])))).toBeCloseTo(4 / 3, 14);
+    expect(num(mse(f64([[1], [2], [3]]), f64([[2]])))).toBeCloseTo(2 / 3, 14);
+    expect(() => mse(f64([[1], [2], [3]]), f64([1, 2, 3]))).toThrow(
+      "mse: target float64[3] does not broadcast to pred's shape float64[3,1]; reshape one so that the shapes agree",
+    );
+    expect(() => mse(f64([1, 2, 3]), f64([[1, 2, 3]]))).toThrow(/target float64\[1,3\] does not broadcast/);
+  });
 });
 
 describe('metrics', () => {

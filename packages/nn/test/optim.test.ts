@@ -150,6 +150,30 @@ describe('sgd (torch.optim.SGD)', () => {
   });
 });
 
+describe('optimizers check gradients and state against the parameters', () => {
+  const params = { w: np.ones([2]), b: np.zeros([1]) };
+  for (const opt of [sgd({ lr: 0.1 }), sgd({ lr: 0.1, momentum: 0.9 }), adam(), adamw()]) {
+    it(`${opt.kind}: a gradient of another shape or dtype is an error naming the leaf, not a broadcast`, () => {
+      const state = opt.init(params);
+      expect(() => opt.update({ w: np.ones([3, 2]), b: np.ones([1]) }, state, params)).toThrow(
+        new RegExp(`^${opt.kind}: the gradients at w is float32\\[3,2\\] but the parameter is float32\\[2\\]; they must match in shape and dtype$`),
+      );
+      expect(() => opt.update({ w: np.ones([]), b: np.ones([1]) }, state, params)).toThrow(/gradients at w is float32\[\]/);
+      expect(() => opt.update({ w: np.ones([2], { dtype: 'float64' }), b: np.ones([1]) }, state, params)).toThrow(/gradients at w is float64\[2\]/);
+      expect(() => opt.update({ w: np.ones([2]) } as never, state, params)).toThrow(/the gradients must have the parameters' structure/);
+    });
+  }
+
+  it('state made for other parameters is an error (adam moments, sgd momentum buffers)', () => {
+    const other = { w: np.ones([5, 2]), b: np.ones([1]) };
+    const grads = { w: np.ones([2]), b: np.ones([1]) };
+    expect(() => adam().update(grads, adam().init(other), params)).toThrow(/first moments \(mu\) at w is float32\[5,2\]/);
+    const m = sgd({ lr: 0.1, momentum: 0.9 });
+    const { state } = m.update({ w: np.ones([5, 2]), b: np.ones([1]) }, m.init(other), other);
+    expect(() => m.update(grads, state, params)).toThrow(/momentum buffers at w is float32\[5,2\]/);
+  });
+});
+
 describe('adam (torch.optim.Adam)', () => {
   it('matches hand-computed steps of torch’s formula (with weight decay in the gradient)', () => {
     // g = grad + 0.1·p; m ← m + (g − m)(1 − b1); v ← b2·v + (1 − b2)g²;

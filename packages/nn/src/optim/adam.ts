@@ -1,6 +1,6 @@
 import { np } from '@tenfold/core';
 import type { LearningRate, Moments, Optimizer } from './types.js';
-import { checkCount, checkLr, checkRange, lrAt, mapArrays } from './util.js';
+import { checkCount, checkLikeParams, checkLr, checkRange, lrAt, mapArrays } from './util.js';
 
 /**
  * Options of {@link adam} and {@link adamw}, as `torch.optim.Adam` / `torch.optim.AdamW`.
@@ -53,6 +53,7 @@ function adamLike<K extends 'adam' | 'adamw'>(kind: K, opts: AdamOptions, decoup
     update(grads, state, params) {
       const { mu, nu } = state as AdamState<typeof params>;
       const count = checkCount(op, state.count);
+      checkLikeParams(op, params, { gradients: grads, 'first moments (mu)': mu, 'second moments (nu)': nu });
       const rate = lrAt(op, lr, count);
       const t = count + 1;
       const g = decoupled || weightDecay === 0 ? grads : mapArrays(op, (gi, p) => np.add(gi, np.multiply(p, weightDecay)), grads, params);

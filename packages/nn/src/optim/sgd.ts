@@ -1,6 +1,6 @@
 import { np, TenfoldError } from '@tenfold/core';
 import type { LearningRate, Moments, Optimizer } from './types.js';
-import { checkCount, checkLr, checkRange, lrAt, mapArrays } from './util.js';
+import { checkCount, checkLikeParams, checkLr, checkRange, lrAt, mapArrays } from './util.js';
 
 /**
  * Options of {@link sgd}, as `torch.optim.SGD`.
@@ -60,6 +60,7 @@ export function sgd(opts: SgdOptions): Optimizer<'sgd'> {
     init: (params) => ({ count: 0, momentum: momentum === 0 ? null : (mapArrays(op, (p) => np.zerosLike(np.asArray(p)), params) as never) }),
     update(grads, state, params) {
       const count = checkCount(op, state.count);
+      checkLikeParams(op, params, count > 0 && state.momentum !== null ? { gradients: grads, 'momentum buffers': state.momentum } : { gradients: grads });
       const rate = lrAt(op, lr, count);
       const g = weightDecay === 0 ? grads : mapArrays(op, (gi, p) => np.add(gi, np.multiply(p, weightDecay)), grads, params);
       let buf: unknown = null;

@@ -1,5 +1,5 @@
 // Internal helpers for the optimizers (not exported from the package).
-import { type Array, TenfoldError, tree } from '@tenfold/core';
+import { type Array, Array as ArrayClass, TenfoldError, tree } from '@tenfold/core';
 import type { LearningRate } from './types.js';
 
 /** tree.map over trees whose leaves are arrays (or numbers), with the first tree's structure. */
@@ -11,6 +11,26 @@ export function mapArrays(op: string, f: (...xs: Array[]) => Array, first: unkno
       throw new TenfoldError(op, `the gradients and optimizer state must have the parameters' structure: ${e.message}`);
     }
     throw e;
+  }
+}
+
+/**
+ * Fails unless every tree in `others` (gradients, moment buffers) has the parameters' structure
+ * and, leaf by leaf, their shape and dtype: arithmetic would otherwise broadcast a wrong-shaped
+ * gradient into the parameters, or promote them to another dtype, without a word.
+ */
+export function checkLikeParams(op: string, params: unknown, others: Readonly<Record<string, unknown>>): void {
+  const [paramLeaves, paramDef] = tree.flattenWithPath(params);
+  for (const [what, other] of Object.entries(others)) {
+    const [leaves, def] = tree.flattenWithPath(other);
+    if (!def.equals(paramDef)) throw new TenfoldError(op, `the ${what} must have the parameters' structure ${paramDef}, got ${def}`);
+    leaves.forEach(([path, leaf], i) => {
+      const p = paramLeaves[i]?.[1];
+      if (!(leaf instanceof ArrayClass) || !(p instanceof ArrayClass)) return;
+      if (leaf.shape.join() !== p.shape.join() || leaf.dtype !== p.dtype) {
+        throw new TenfoldError(op, `the ${what} at ${path || 'the top'} is ${leaf.aval} but the parameter is ${p.aval}; they must match in shape and dtype`);
+      }
+    });
   }
 }
 
