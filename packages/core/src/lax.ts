@@ -114,7 +114,10 @@ export const rev = (x: Array, axes: readonly number[]): Array => bind1('rev', [x
 export const gather = (operand: Array, indices: Array, axis: number): Array => bind1('gather', [operand, indices], { axis });
 /** Adds `updates` into `operand` at `indices` along `axis` (out-of-range updates are dropped). */
 export const scatterAdd = (operand: Array, indices: Array, updates: Array, axis: number): Array => bind1('scatter_add', [operand, indices, updates], { axis });
-/** Writes `updates` into `operand` at `indices` along `axis`. */
+/**
+ * Writes `updates` into `operand` at `indices` along `axis`; where indices repeat, the last update
+ * wins (every backend must keep that order: the gradient relies on it); out-of-range ones are dropped.
+ */
 export const scatter = (operand: Array, indices: Array, updates: Array, axis: number): Array => bind1('scatter', [operand, indices, updates], { axis });
 /** Counting along `dimension` of `shape`. @example lax.iota('int32', [3], 0) // [0, 1, 2] */
 export const iota = (dtype: DType, shape: readonly number[], dimension = 0): Array => bind1('iota', [], { dtype, shape, dimension });

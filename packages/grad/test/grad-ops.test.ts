@@ -194,6 +194,20 @@ const EXTRA: readonly Extra[] = [
     fn: (x, u) => x.at(np.array([3, 0])).set(u as Array),
   },
   {
+    // the last update for an index lands; the ones it overwrote have no effect and get no gradient
+    name: 'at().set (repeated indices)',
+    shapes: [
+      [4, 3],
+      [3, 3],
+    ],
+    fn: (x, u) => x.at(np.array([1, 1, 2])).set(u as Array),
+  },
+  {
+    name: 'lax.scatter with repeated and out-of-range indices',
+    shapes: [[5], [6]],
+    fn: (x, u) => lax.scatter(x, np.array([0, 3, 0, 9, 3, 3], { dtype: 'int32' }), u as Array, 0),
+  },
+  {
     name: 'at().add (repeated indices)',
     shapes: [
       [4, 3],

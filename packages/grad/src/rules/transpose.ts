@@ -80,13 +80,26 @@ function readPositions(idx: Array, n: number): Array {
 /**
  * The cotangent of a scatter's updates: `ct` gathered at the indices, and zero for updates the
  * scatter dropped (out-of-range indices), which a plain (clamping) gather would not give.
+ * With `overwrite` (scatter, not scatter_add) an update that a later one with the same index
+ * overwrote is dropped too: only the update that landed receives the cotangent.
  */
-function gatherKept(ct: Array, idx: Array, axis: number): Array {
+function gatherKept(ct: Array, idx: Array, axis: number, overwrite: boolean): Array {
   const n = ct.shape[axis] as number;
   const gathered = lax.gather(ct, idx, axis);
-  const kept = np.logicalAnd(np.greaterEqual(idx, 0), np.less(idx, n));
+  const kept = overwrite ? landed(idx, n) : np.logicalAnd(np.greaterEqual(idx, 0), np.less(idx, n));
   const dims = idx.shape.map((_, d) => axis + d);
   return np.where(lax.broadcastInDim(kept, gathered.shape, dims), gathered, np.zeros([], { dtype: gathered.dtype }));
+}
+
+/**
+ * Which updates of a scatter along an axis of size n landed: each update's number, scattered
+ * with the same indices (so the same one wins where indices repeat, and out-of-range ones are
+ * dropped), then read back and compared with its own.
+ */
+function landed(idx: Array, n: number): Array {
+  const ids = np.reshape(lax.iota('int32', [idx.size]), idx.shape);
+  const owner = lax.scatter(np.full([n], -1, { dtype: 'int32' }), idx, ids, 0);
+  return np.equal(lax.gather(owner, idx, 0), ids);
 }
 
 export const transposeRules: TransposeRules = {
@@ -169,16 +182,17 @@ export const transposeRules: TransposeRules = {
   },
   scatter_add: ([ct], [x, idx, u], { axis }) => {
     if (isZero(ct)) return [isUndef(x) ? ct : null, null, isUndef(u) ? new Zero(u.aval) : null];
-    return [isUndef(x) ? ct! : null, null, isUndef(u) ? gatherKept(ct!, idx as Array, axis) : null];
+    return [isUndef(x) ? ct! : null, null, isUndef(u) ? gatherKept(ct!, idx as Array, axis, false) : null];
   },
   scatter: ([ct], [x, idx, u], { axis }) => {
-    // the overwritten positions receive nothing from the operand (indices assumed unique, as in JAX)
+    // the overwritten positions receive nothing from the operand; of repeated indices, only the
+    // update that landed (the last) receives the cotangent
     if (isZero(ct)) return [isUndef(x) ? ct : null, null, isUndef(u) ? new Zero(u.aval) : null];
     const uAval = isUndef(u) ? u.aval : (u as Array).aval;
     return [
       isUndef(x) ? lax.scatter(ct!, idx as Array, np.zeros(uAval.shape, { dtype: uAval.dtype }), axis) : null,
       null,
-      isUndef(u) ? gatherKept(ct!, idx as Array, axis) : null,
+      isUndef(u) ? gatherKept(ct!, idx as Array, axis, true) : null,
     ];
   },
   dot_general: ([ct], [x, y], params) => {
