@@ -9,6 +9,7 @@ import {
   np,
   ShapedArray,
   TenfoldError,
+  traceDepth,
   tree,
   withMainTrace,
 } from '@tenfold/core';
@@ -230,6 +231,8 @@ function valueAndGradImpl(
   args: unknown[],
 ): [unknown, unknown, unknown] {
   const nums = checkArgnums(op, argnums, args.length);
+  // traces this call starts sit above the current stack; tracers below it belong to outer transforms
+  const ownLevel = traceDepth() + 1;
   let aux: unknown;
   const dynamic = nums.map((i) => args[i]);
   const g = (...dyn: unknown[]) => {
@@ -265,17 +268,21 @@ function valueAndGradImpl(
   if (!isFloatDType(va.dtype)) throw new TenfoldError(op, `the function must return a float scalar, got ${va.aval}`);
   const grads = back(np.ones([], { dtype: va.dtype }) as never) as unknown[];
   const result = typeof argnums === 'number' ? grads[0] : grads;
-  return [va, result, lowerAux(aux)];
+  return [va, result, lowerAux(aux, ownLevel)];
 }
 
-/** Aux values may have been computed under our (now finished) traces: keep only their values. */
-function lowerAux(aux: unknown): unknown {
+/**
+ * Aux values may have been computed under this call's (now finished) traces, of level `ownLevel`
+ * and above: keep only their values. Tracers of outer transforms stay, so that an outer grad or
+ * jvp still differentiates the aux (JAX's has_aux does the same).
+ */
+function lowerAux(aux: unknown, ownLevel: number): unknown {
   if (aux === undefined) return aux;
   return tree.map((l: unknown) => {
     let v = l;
     for (;;) {
-      if (v instanceof JVPTracer) v = v.primal;
-      else if (v instanceof PartialTracer && v.known !== null) v = v.known;
+      if (v instanceof JVPTracer && v.trace.main.level >= ownLevel) v = v.primal;
+      else if (v instanceof PartialTracer && v.trace.main.level >= ownLevel && v.known !== null) v = v.known;
       else break;
     }
     return v as Array;

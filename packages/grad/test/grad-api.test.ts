@@ -72,6 +72,30 @@ describe('grad / valueAndGrad: argnums, hasAux, pytrees', () => {
     expect(() => valueAndGrad((w: Array) => np.sum(w) as unknown as [Array, unknown], { hasAux: true })(x)).toThrow(/hasAux/);
   });
 
+  it('hasAux under an outer transform: the aux stays differentiable by the outer grad, jvp and jacfwd', () => {
+    const F = (v: number | number[]) => np.array(v, { dtype: 'float64' });
+    // inner: d/dx (x·y) with aux y²; outer: d/dy of the aux is 2y, of the inner gradient (y) is 1
+    const inner = (y: Array) => grad((w: Array) => [np.multiply(w, y), np.multiply(y, y)] as [Array, Array], { hasAux: true })(F(2));
+    close(grad((y: Array) => inner(y)[1])(F(3)), F(6));
+    close(grad((y: Array) => inner(y)[0])(F(3)), F(1));
+    close(jvp((y: Array) => inner(y)[1], [F(3)], [F(1)])[1], F(6));
+    const vgAux = (y: Array) =>
+      (valueAndGrad((w: Array) => [np.multiply(w, y), np.square(y)] as [Array, Array], { hasAux: true })(F(3)) as [[Array, Array], Array])[0][1];
+    close(grad(vgAux)(F(4)), F(8));
+    const jac = jacfwd((y: Array) => grad((w: Array) => [np.sum(np.multiply(w, y)), np.multiply(y, y)] as [Array, Array], { hasAux: true })(F([2, 2]))[1])(
+      F([3, 4]),
+    );
+    close(
+      jac,
+      F([
+        [6, 0],
+        [0, 8],
+      ]),
+    );
+    // an aux computed from the inner argument is a constant for the outer transform (x = 2)
+    close(grad((y: Array) => grad((w: Array) => [np.multiply(w, y), np.multiply(w, y)] as [Array, Array], { hasAux: true })(F(2))[1])(F(3)), F(2));
+  });
+
   it('pytree parameters: object, tuple and nested; same structure and TypeScript type', () => {
     interface Params {
       layers: [{ w: Array; b: Array }, { w: Array; b: Array }];
