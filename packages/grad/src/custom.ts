@@ -29,6 +29,38 @@ function topJvp(xs: readonly Array[]): JVPTrace | null {
   return top instanceof JVPTrace ? top : null;
 }
 
+/**
+ * The custom rule ran on this JVP's primals, so its results hold none of this JVP's tracers
+ * unless the function closes over a value being differentiated, whose derivative the rule does
+ * not define (JAX raises here too); without this check that derivative would silently be zero.
+ */
+function checkNoClosure(name: string, kind: string, trace: JVPTrace, leaves: readonly unknown[]): void {
+  if (leaves.some((l) => l instanceof JVPTracer && l.trace.main === trace.main)) {
+    throw new TenfoldError(
+      name,
+      `differentiated with respect to a value it closes over, but a ${kind} rule only defines derivatives with respect to the function's arguments; pass that value as an argument`,
+    );
+  }
+}
+
+/** A cotangent for a value of type T as bwd may give it: T's structure with arrays at the leaves, or null for zeros at any node. */
+export type CotangentOf<T> = unknown extends T
+  ? unknown
+  : null | (T extends tree.Leaf ? Array : T extends null | undefined ? T : { [K in keyof T]: CotangentOf<T[K]> });
+
+/**
+ * bwd may return null for (part of) an argument whose cotangent is zero, as JAX's None: those
+ * become zeros shaped like the argument.
+ */
+function zerosWhereNull(ct: unknown, arg: unknown): unknown {
+  if (ct === null && arg !== null) return tree.map((a: Array) => np.zerosLike(a), arg as never);
+  if (globalThis.Array.isArray(ct) && globalThis.Array.isArray(arg) && ct.length === arg.length) return ct.map((c, i) => zerosWhereNull(c, arg[i]));
+  const isNode = (v: unknown): v is Record<string, unknown> =>
+    typeof v === 'object' && v !== null && !globalThis.Array.isArray(v) && !(v instanceof ArrayClass);
+  if (isNode(ct) && isNode(arg)) return Object.fromEntries(Object.entries(ct).map(([k, c]) => [k, zerosWhereNull(c, arg[k])]));
+  return ct;
+}
+
 /** `fn` under the user's function name, which messages about the batched function should show. */
 function named<F extends (...a: never[]) => unknown>(name: string, fn: F): F {
   Object.defineProperty(fn, 'name', { value: name });
@@ -83,6 +115,7 @@ export function customJvp<A extends unknown[], R>(
     const [out, tout] = rule(tree.unflatten(def, primals) as A, tree.unflatten(def, tangents.map(instantiate)) as { [K in keyof A]: GradOf<A[K]> });
     const [outs, outDef] = tree.flatten(out);
     const [touts, toutDef] = tree.flatten(tout);
+    checkNoClosure(name, 'customJvp', trace, [...outs, ...touts]);
     if (!outDef.equals(toutDef)) throw new TenfoldError(name, `the custom JVP rule returned a tangent with structure ${toutDef} for an output with ${outDef}`);
     const outArrays = toArrays(name, outs);
     const tangentArrays = toArrays(name, touts);
@@ -102,8 +135,8 @@ export function customJvp<A extends unknown[], R>(
 
 /**
  * A function with a custom VJP, as jax.custom_vjp: `fwd(...args)` returns `[out, residuals]` and
- * `bwd(residuals, outCotangent)` returns one cotangent per argument (same structures). Reverse
- * mode uses bwd; forward mode (jvp) through it is an error.
+ * `bwd(residuals, outCotangent)` returns one cotangent per argument (same structures; null for a
+ * zero cotangent, as JAX's None). Reverse mode uses bwd; forward mode (jvp) through it is an error.
  *
  * @example
  * const clipGrad = customVjp(
@@ -115,7 +148,7 @@ export function customJvp<A extends unknown[], R>(
 export function customVjp<A extends unknown[], R, Res>(
   f: (...args: A) => R,
   fwd: (...args: A) => [R, Res],
-  bwd: (residuals: Res, ct: GradOf<R>) => { [K in keyof A]: GradOf<A[K]> },
+  bwd: (residuals: Res, ct: GradOf<R>) => { [K in keyof A]: CotangentOf<A[K]> },
 ): (...args: A) => R {
   const name = f.name || 'customVjp function';
   return (...args: A): R => {
@@ -132,6 +165,7 @@ export function customVjp<A extends unknown[], R, Res>(
         const bwdBatched = (res: Res, ct: GradOf<R>) => {
           const cts = vmap(bwd, { inAxes: [0, 0], axisSize: size })(res, ct) as unknown[];
           return cts.map((c, i) => {
+            if (c === null) return null; // a zero cotangent, filled in by the customVjp below
             const [ls, cDef] = tree.flatten(c);
             const axes = leafAxes(name, argAxes[i] ?? null, c, `cotangent ${i}`);
             return tree.unflatten(
@@ -141,7 +175,7 @@ export function customVjp<A extends unknown[], R, Res>(
                 return ax === null ? np.sum(l as Array, 0) : np.moveaxis(l as Array, 0, ax);
               }),
             );
-          }) as { [K in keyof A]: GradOf<A[K]> };
+          }) as { [K in keyof A]: CotangentOf<A[K]> };
         };
         return customVjp(fBatched, fwdBatched, bwdBatched)(...(vals as A));
       });
@@ -152,10 +186,11 @@ export function customVjp<A extends unknown[], R, Res>(
     if (tangents.every(isZero)) return f(...(tree.unflatten(def, primals) as A));
     const [out, residuals] = fwd(...(tree.unflatten(def, primals) as A));
     const [outLeaves, outDef] = tree.flatten(out);
+    checkNoClosure(name, 'customVjp', trace, [...outLeaves, ...tree.leaves(residuals)]);
     const outs = toArrays(name, outLeaves);
     const differentiable = tangents.map((t) => !isZero(t));
     const transpose = (cts: readonly Array[]): Array[] => {
-      const inCts = bwd(residuals, tree.unflatten(outDef, cts) as GradOf<R>);
+      const inCts = zerosWhereNull(bwd(residuals, tree.unflatten(outDef, cts) as GradOf<R>), tree.unflatten(def, primals));
       const [ctLeaves, ctDef] = tree.flatten(inCts);
       if (!ctDef.equals(def)) throw new TenfoldError(name, `bwd returned cotangents with structure ${ctDef}, but the arguments have ${def}`);
       const arrays = toArrays(name, ctLeaves);

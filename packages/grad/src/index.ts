@@ -17,8 +17,8 @@ export {
   valueAndGrad,
   vjp,
 } from './api.js';
-export { customJvp, customVjp } from './custom.js';
-export { hessian, type JacobianOf, jacfwd, jacrev } from './jacobian.js';
+export { type CotangentOf, customJvp, customVjp } from './custom.js';
+export { type ArgsAt, hessian, type JacobianOf, type JacobianOptions, jacfwd, jacrev } from './jacobian.js';
 export { JVPTrace, JVPTracer } from './jvp.js';
 export { makeJaxpr } from './staging.js';
 export { type AxisSpec, BatchTrace, BatchTracer, type VmapOptions, vmap } from './vmap.js';

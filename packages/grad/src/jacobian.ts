@@ -5,6 +5,14 @@ import { vmap } from './vmap.js';
 /** The Jacobian of an output of type R with respect to an input of type X: R's structure, each leaf holding X's structure. */
 export type JacobianOf<R, X> = tree.MapLeaves<R, GradOf<X>>;
 
+/** The argument(s) `argnums` selects: one argument for a number, a tuple of them for a list. */
+export type ArgsAt<A extends unknown[], N> = N extends number ? A[N] : N extends readonly number[] ? { [K in keyof N]: A[N[K] & number] } : never;
+
+export interface JacobianOptions<N> {
+  /** The argument to differentiate with respect to (default 0), or a list of them: the Jacobian then holds a tuple per output leaf, as JAX. */
+  argnums?: N;
+}
+
 function leafArrays(op: string, t: unknown, what: string): Array[] {
   return tree.leaves(t).map((l) => {
     if (l instanceof ArrayClass) return l;
@@ -19,15 +27,32 @@ function basis(a: Array): Array {
   return np.reshape(np.eye(n, n, 0, { dtype: a.dtype }), [n, ...a.shape]);
 }
 
-function withArg<A extends unknown[]>(args: A, argnum: number, x: unknown): A {
-  const copy = [...args] as A;
-  copy[argnum] = x;
-  return copy;
-}
-
-function checkArgnum(op: string, argnum: number, n: number): number {
-  if (!Number.isInteger(argnum) || argnum < -n || argnum >= n) throw new TenfoldError(op, `argnums ${argnum} is out of range for ${n} arguments`);
-  return argnum < 0 ? argnum + n : argnum;
+/**
+ * The value to differentiate with respect to (one argument, or the list of those `argnums` names)
+ * and how to rebuild the full argument list from a new value of it.
+ */
+function selectArgs(op: string, args: readonly unknown[], argnums: number | readonly number[]): { x: unknown; rebuild: (x: unknown) => unknown[] } {
+  const n = args.length;
+  const check = (a: number) => {
+    if (!Number.isInteger(a) || a < -n || a >= n) throw new TenfoldError(op, `argnums ${a} is out of range for a function called with ${n} arguments`);
+    return a < 0 ? a + n : a;
+  };
+  if (typeof argnums === 'number') {
+    const i = check(argnums);
+    return { x: args[i], rebuild: (x) => args.map((a, k) => (k === i ? x : a)) };
+  }
+  const nums = argnums.map(check);
+  if (new Set(nums).size !== nums.length) throw new TenfoldError(op, `argnums [${argnums.join(', ')}] repeats an argument`);
+  return {
+    x: nums.map((i) => args[i]),
+    rebuild: (x) => {
+      const full = [...args];
+      nums.forEach((i, k) => {
+        full[i] = (x as unknown[])[k];
+      });
+      return full;
+    },
+  };
 }
 
 function checkFloat(op: string, leaves: readonly Array[]): void {
@@ -43,15 +68,20 @@ function checkFloat(op: string, leaves: readonly Array[]): void {
  *
  * @example
  * jacfwd((x: Array) => np.multiply(x, x))(np.array([1, 2], { dtype: 'float32' })); // [[2, 0], [0, 4]]
+ * // with respect to both arguments: a tuple of Jacobians
+ * const [dx, dy] = jacfwd((x: Array, y: Array) => np.multiply(x, y), { argnums: [0, 1] as const })(x, y);
  */
-export function jacfwd<A extends unknown[], R>(f: (...args: A) => R, opts: { argnums?: number } = {}): (...args: A) => JacobianOf<R, A[0]> {
+export function jacfwd<A extends unknown[], R, N extends number | readonly number[] = 0>(
+  f: (...args: A) => R,
+  opts: JacobianOptions<N> = {},
+): (...args: A) => JacobianOf<R, ArgsAt<A, N>> {
   const op = 'jacfwd';
   return (...args: A) => {
-    const argnum = checkArgnum(op, opts.argnums ?? 0, args.length);
-    const [xLeaves, xDef] = tree.flatten(args[argnum]);
+    const { x, rebuild } = selectArgs(op, args, opts.argnums ?? 0);
+    const [xLeaves, xDef] = tree.flatten(x);
     const xs = leafArrays(op, xLeaves, 'arguments');
     checkFloat(op, xs);
-    const [y, fJvp] = linearize((x: unknown) => f(...withArg(args, argnum, x)), args[argnum]);
+    const [y, fJvp] = linearize((v: unknown) => f(...(rebuild(v) as A)), x);
     const [yLeaves, yDef] = tree.flatten(y);
     const ys = leafArrays(op, yLeaves, 'outputs');
     // perIn[j][i]: d out_i / d in_j as [...out_i.shape, ...in_j.shape]
@@ -75,7 +105,7 @@ export function jacfwd<A extends unknown[], R>(f: (...args: A) => R, opts: { arg
           perIn.map((cols) => cols[i]),
         ),
       ),
-    ) as JacobianOf<R, A[0]>;
+    ) as JacobianOf<R, ArgsAt<A, N>>;
   };
 }
 
@@ -86,13 +116,16 @@ export function jacfwd<A extends unknown[], R>(f: (...args: A) => R, opts: { arg
  * @example
  * jacrev((x: Array) => np.sin(x))(np.array([0, 1], { dtype: 'float32' })); // diag(cos x)
  */
-export function jacrev<A extends unknown[], R>(f: (...args: A) => R, opts: { argnums?: number } = {}): (...args: A) => JacobianOf<R, A[0]> {
+export function jacrev<A extends unknown[], R, N extends number | readonly number[] = 0>(
+  f: (...args: A) => R,
+  opts: JacobianOptions<N> = {},
+): (...args: A) => JacobianOf<R, ArgsAt<A, N>> {
   const op = 'jacrev';
   return (...args: A) => {
-    const argnum = checkArgnum(op, opts.argnums ?? 0, args.length);
-    const xs = leafArrays(op, tree.leaves(args[argnum]), 'arguments');
+    const { x, rebuild } = selectArgs(op, args, opts.argnums ?? 0);
+    const xs = leafArrays(op, tree.leaves(x), 'arguments');
     checkFloat(op, xs);
-    const [y, back] = vjp((x: unknown) => f(...withArg(args, argnum, x)), args[argnum]);
+    const [y, back] = vjp((v: unknown) => f(...(rebuild(v) as A)), x);
     const [yLeaves, yDef] = tree.flatten(y);
     const ys = leafArrays(op, yLeaves, 'outputs');
     const rows = ys.map((yi, i) => {
@@ -104,7 +137,7 @@ export function jacrev<A extends unknown[], R>(f: (...args: A) => R, opts: { arg
       const g = vmap((e: Array) => (back(ctOf(e) as never) as unknown[])[0])(basis(yi));
       return tree.map((l: Array) => np.reshape(l, [...yi.shape, ...l.shape.slice(1)]), g as never);
     });
-    return tree.unflatten(yDef, rows) as JacobianOf<R, A[0]>;
+    return tree.unflatten(yDef, rows) as JacobianOf<R, ArgsAt<A, N>>;
   };
 }
 
@@ -114,6 +147,9 @@ export function jacrev<A extends unknown[], R>(f: (...args: A) => R, opts: { arg
  * @example
  * hessian((x: Array) => np.sum(np.power(x, 3)))(np.array([1, 2], { dtype: 'float32' })); // diag(6x)
  */
-export function hessian<A extends unknown[]>(f: (...args: A) => Array, opts: { argnums?: number } = {}): (...args: A) => JacobianOf<GradOf<A[0]>, A[0]> {
-  return jacfwd(jacrev(f, opts), opts) as (...args: A) => JacobianOf<GradOf<A[0]>, A[0]>;
+export function hessian<A extends unknown[], N extends number | readonly number[] = 0>(
+  f: (...args: A) => Array,
+  opts: JacobianOptions<N> = {},
+): (...args: A) => JacobianOf<GradOf<ArgsAt<A, N>>, ArgsAt<A, N>> {
+  return jacfwd(jacrev(f, opts) as (...args: A) => unknown, opts) as (...args: A) => JacobianOf<GradOf<ArgsAt<A, N>>, ArgsAt<A, N>>;
 }

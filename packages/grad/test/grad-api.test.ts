@@ -73,7 +73,7 @@ describe('grad / valueAndGrad: argnums, hasAux, pytrees', () => {
   });
 
   it('hasAux under an outer transform: the aux stays differentiable by the outer grad, jvp and jacfwd', () => {
-    const F = (v: number | number[]) => np.array(v, { dtype: 'float64' });
+    const F = (v: number | number[] | number[][]) => np.array(v, { dtype: 'float64' });
     // inner: d/dx (x·y) with aux y²; outer: d/dy of the aux is 2y, of the inner gradient (y) is 1
     const inner = (y: Array) => grad((w: Array) => [np.multiply(w, y), np.multiply(y, y)] as [Array, Array], { hasAux: true })(F(2));
     close(grad((y: Array) => inner(y)[1])(F(3)), F(6));

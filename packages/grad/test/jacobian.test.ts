@@ -57,6 +57,31 @@ describe('Jacobians over pytrees', () => {
     close(jacfwd(g, { argnums: 0 })(a, b), np.multiply(np.eye(2, 2, 0, { dtype: 'float64' }), np.square(b)));
   });
 
+  it('argnums as a list gives a tuple of Jacobians (as JAX), and a tuple of tuples for the Hessian', () => {
+    const g = (a: Array, b: Array) => np.multiply(a, np.square(b));
+    const a = F([1, 2]);
+    const b = F([3, 4]);
+    for (const jac of [jacfwd, jacrev]) {
+      const [da, db] = jac(g, { argnums: [0, 1] as const })(a, b);
+      expectTypeOf(da).toEqualTypeOf<Array>();
+      close(da, jac(g, { argnums: 0 })(a, b));
+      close(db, jac(g, { argnums: 1 })(a, b));
+      // the order of argnums is the order of the tuple; negative argnums count from the end
+      const [db2, da2] = jac(g, { argnums: [-1, 0] as const })(a, b);
+      close(db2, db);
+      close(da2, da);
+      expect(() => jac(g, { argnums: [0, 0] })(a, b)).toThrow(/argnums \[0, 0\] repeats an argument/);
+      expect(() => jac(g, { argnums: [0, 2] })(a, b)).toThrow(/argnums 2 is out of range for a function called with 2 arguments/);
+    }
+    // f = Σ a·b²: H_aa = 0, H_ab = diag(2b), H_ba = diag(2b), H_bb = diag(2a)
+    const [[haa, hab], [hba, hbb]] = hessian((x: Array, y: Array) => np.sum(g(x, y)), { argnums: [0, 1] as const })(a, b);
+    const diag = (v: Array) => np.multiply(np.eye(2, 2, 0, { dtype: 'float64' }), v);
+    close(haa, np.zeros([2, 2], { dtype: 'float64' }));
+    close(hab, diag(np.multiply(b, 2)));
+    close(hba, diag(np.multiply(b, 2)));
+    close(hbb, diag(np.multiply(a, 2)));
+  });
+
   it('hessian of a pytree function is the Jacobian of its gradient', () => {
     const loss = (q: typeof p) => np.sum(np.square(np.add(np.matmul(q.w, v), q.b)));
     const h = hessian(loss)(p);

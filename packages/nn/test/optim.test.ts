@@ -11,6 +11,8 @@ import {
   joinSchedules,
   linearSchedule,
   type Moments,
+  type Optimizer,
+  type OptimizerKind,
   type OptState,
   type SgdState,
   sgd,
@@ -152,7 +154,8 @@ describe('sgd (torch.optim.SGD)', () => {
 
 describe('optimizers check gradients and state against the parameters', () => {
   const params = { w: np.ones([2]), b: np.zeros([1]) };
-  for (const opt of [sgd({ lr: 0.1 }), sgd({ lr: 0.1, momentum: 0.9 }), adam(), adamw()]) {
+  const optimizers: Optimizer<OptimizerKind>[] = [sgd({ lr: 0.1 }), sgd({ lr: 0.1, momentum: 0.9 }), adam(), adamw()];
+  for (const opt of optimizers) {
     it(`${opt.kind}: a gradient of another shape or dtype is an error naming the leaf, not a broadcast`, () => {
       const state = opt.init(params);
       expect(() => opt.update({ w: np.ones([3, 2]), b: np.ones([1]) }, state, params)).toThrow(
