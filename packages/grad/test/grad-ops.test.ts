@@ -354,13 +354,30 @@ describe('max/min ties: JAX rule (the tangent is averaged over the tied position
     const g = grad((a: Array) => np.max(a))(f64([1, 3, 3, 3]));
     expect(g.tolist()).toEqual([0, 1 / 3, 1 / 3, 1 / 3]);
   });
-  it('maximum/minimum/relu/clip at ties split the tangent in half', () => {
+  it('maximum/minimum/clip at ties split the tangent in half', () => {
     const x = f64([1, 2, 0, -1]);
     const y = f64([1, 0, 0, 3]);
     checkGrads((a, b) => np.maximum(a, b), [x, y], { order: 1 });
     checkGrads((a, b) => np.minimum(a, b), [x, y], { order: 1 });
-    expect(grad((a: Array) => np.sum(np.relu(a)))(f64([0, 1, -1])).tolist()).toEqual([0.5, 1, 0]);
+    expect(grad((a: Array) => np.sum(np.maximum(a, 0)))(f64([0, 1, -1])).tolist()).toEqual([0.5, 1, 0]);
     checkGrads((a) => np.clip(a, -1, 1), [f64([-1, 1, 0.5, 2])], { order: 1 });
+  });
+});
+
+describe('kinks with a one-sided convention (as JAX)', () => {
+  it('relu: derivative 0 at 0, as jax.nn.relu and PyTorch; NaN stays NaN', () => {
+    expect(grad((a: Array) => np.sum(np.relu(a)))(f64([0, 1, -1, -0])).tolist()).toEqual([0, 1, 0, 0]);
+    expect(np.relu(f64([Number.NaN, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, -2, 3])).tolist()).toEqual([
+      Number.NaN,
+      0,
+      Number.POSITIVE_INFINITY,
+      0,
+      3,
+    ]);
+    expect(np.relu(np.array([-2, 0, 5], { dtype: 'int32' })).tolist()).toEqual([0, 0, 5]);
+  });
+  it('abs: derivative 1 at 0 (JAX: select(x >= 0, t, -t)), and -1 at NaN', () => {
+    expect(grad((a: Array) => np.sum(np.abs(a)))(f64([0, 2, -3, -0, Number.NaN])).tolist()).toEqual([1, 1, -1, 1, -1]);
   });
 });
 

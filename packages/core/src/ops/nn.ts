@@ -2,7 +2,7 @@ import type { Array, ArrayLike } from '../array.js';
 import { isFloatDType } from '../dtype.js';
 import { normalizeAxes } from '../shape.js';
 import { asArray } from './convert.js';
-import { astype, divide, exp, isfinite, maximum, subtract, where } from './elementwise.js';
+import { astype, divide, exp, isfinite, lessEqual, subtract, where } from './elementwise.js';
 import { logsumexp, max, sum } from './reductions.js';
 
 function asFloat(x: ArrayLike): Array {
@@ -10,9 +10,14 @@ function asFloat(x: ArrayLike): Array {
   return isFloatDType(a.dtype) ? a : astype(a, 'float32');
 }
 
-/** max(x, 0). @example np.relu(np.array([-1, 2])) // [0, 2] */
+/**
+ * max(x, 0), NaN staying NaN. Its derivative at 0 is 0, as jax.nn.relu and PyTorch (not the
+ * half-and-half split of np.maximum at a tie). @example np.relu(np.array([-1, 2])) // [0, 2]
+ */
 export function relu(x: ArrayLike): Array {
-  return maximum(asArray(x), 0);
+  const a = asArray(x);
+  // x ≤ 0 is false for NaN, which passes through
+  return where(lessEqual(a, 0), 0, a);
 }
 
 /**

@@ -146,7 +146,8 @@ export const elementwiseJvpRules: JvpRules = {
   rsqrt: unary(lax.rsqrt, (x, out) => lax.mul(np.fullLike(out, -0.5), lax.div(out, x))),
   sin: unary(lax.sin, (x) => lax.cos(x)),
   cos: unary(lax.cos, (x) => lax.neg(lax.sin(x))),
-  abs: unary(lax.abs, (x) => lax.sign(x)),
+  // as JAX: the derivative at 0 is 1 (x ≥ 0 takes t), and NaN takes −t
+  abs: ([x], [t]) => [[lax.abs(x!)], [isZero(t) ? t! : lax.select(lax.ge(x!, np.zerosLike(x!)), t!, lax.neg(t!))]],
   erf_inv: unary(lax.erfInv, (_x, out) => lax.mul(np.fullLike(out, SQRT_PI_2), lax.exp(lax.mul(out, out)))),
   sign: zeroTangent(([x]) => [lax.sign(x!)]),
   floor: zeroTangent(([x]) => [lax.floor(x!)]),
