@@ -194,6 +194,9 @@ export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: A)
       if (a.shape.length !== o.shape.length || a.shape.some((d, k) => d !== o.shape[k])) {
         throw new TenfoldError(op, `cotangent ${i} has shape [${a.shape.join(',')}] but the output has [${o.shape.join(',')}]`);
       }
+      if (c instanceof ArrayClass && isFloatDType(o.dtype) && !isFloatDType(a.dtype)) {
+        throw new TenfoldError(op, `cotangent ${i} is ${a.aval} but the output is ${o.aval}; pass a float cotangent (astype('${o.dtype}'))`);
+      }
       return a.dtype === o.dtype ? a : a.astype(o.dtype);
     });
     const inCts = backwardPass(lin.jaxpr, ctArrays);

@@ -128,6 +128,10 @@ export function jacrev<A extends unknown[], R, N extends number | readonly numbe
     const [y, back] = vjp((v: unknown) => f(...(rebuild(v) as A)), x);
     const [yLeaves, yDef] = tree.flatten(y);
     const ys = leafArrays(op, yLeaves, 'outputs');
+    for (const yi of ys) {
+      // reverse mode needs a cotangent space for every output, as JAX's jacrev
+      if (!isFloatDType(yi.dtype)) throw new TenfoldError(op, `needs float outputs, got ${yi.aval}; use jacfwd, or cast the output with astype('float32')`);
+    }
     const rows = ys.map((yi, i) => {
       const ctOf = (e: Array) =>
         tree.unflatten(

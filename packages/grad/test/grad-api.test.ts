@@ -429,6 +429,8 @@ describe('errors', () => {
     expect(() => fJvp({ a: x, b: f64([[1, 2, 3]]) })).toThrow(/tangent 1/);
     const [, back] = vjp(f, p);
     expect(() => back(f64([1, 2]))).toThrow(/cotangent 0 has shape \[2\] but the output has \[3\]/);
+    // an integer cotangent for a float output is a mistake (JAX raises too); JS numbers are fine
+    expect(() => back(np.array([1, 1, 1], { dtype: 'int32' }))).toThrow(/cotangent 0 is int32\[3\] but the output is float64\[3\]; pass a float cotangent/);
     expect(() => back([x] as never)).toThrow(/structure/);
   });
 });

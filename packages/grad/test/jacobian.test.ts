@@ -95,4 +95,10 @@ describe('Jacobians over pytrees', () => {
   it('integer inputs have no Jacobian', () => {
     expect(() => jacrev((x: Array) => x)(np.array([1, 2]))).toThrow(/jacrev: cannot differentiate with respect to int32\[2\]/);
   });
+
+  it('jacrev of an integer output is an error, not a Jacobian of zeros', () => {
+    expect(() => jacrev((x: Array) => np.argmax(x))(F([1, 3]))).toThrow(
+      "jacrev: needs float outputs, got int32[]; use jacfwd, or cast the output with astype('float32')",
+    );
+  });
 });
