@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -8,7 +8,7 @@ import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type MnistOptions, parseOptions } from './options.js';
 import { renderPlot } from './plot.js';
-import { run } from './train.js';
+import { prepareOutDir, run } from './train.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
@@ -47,6 +47,16 @@ describe('mnist options', () => {
     [['--model', 'rnn'], /--model must be one of mlp, cnn, got 'rnn'/],
     [['--backend', 'tpu'], /--backend must be one of cpu/],
     [['--optimizer', 'lbfgs'], /--optimizer must be one of sgd, adam/],
+    [['--lr', '0x10'], /--lr must be a number > 0.*got '0x10'/],
+    [['--lr', '0b1'], /--lr must be a number/],
+    [['--lr', ''], /--lr must be a number/],
+    [['--lr', ' '], /--lr must be a number/],
+    [['--momentum', '0o1'], /--momentum must be a number/],
+    [['--epochs', '1e1'], /--epochs must be an integer >= 1.*got '1e1'/],
+    [['--seed', '0x10'], /--seed must be an integer/],
+    [['--train-limit', '0x10'], /--train-limit must be an integer/],
+    [['--out', ''], /--out must be a non-empty path/],
+    [['--data', ''], /--data must be a non-empty path/],
     [['--bogus'], /unknown option '--bogus'/],
     [['--epochs'], /argument missing/],
     [['surplus'], /too many arguments/],
@@ -58,6 +68,33 @@ describe('mnist options', () => {
       expect(r.text).toMatch(message);
       expect(r.text).toMatch(/--help/);
     }
+  });
+
+  it.each([
+    [['--train-limit', 'abc'], "--train-limit must be an integer >= 1 and <= 60000 (decimal digits, e.g. 10), got 'abc'"],
+    [['--test-limit', '0'], "--test-limit must be an integer >= 1 and <= 10000 (decimal digits, e.g. 10), got '0'"],
+  ])('an optional option %j prints only its own message', (argv, message) => {
+    const r = parseOptions(argv);
+    expect(r.kind === 'exit' && r.text).toBe(`${message}\nRun with --help for the options.`);
+  });
+
+  it('reports every invalid option, one line each', () => {
+    const r = parseOptions(['--epochs', 'x', '--train-limit', 'y']);
+    expect(r.kind === 'exit' && r.text.split('\n')).toEqual([
+      "--epochs must be an integer >= 1 and <= 10000 (decimal digits, e.g. 10), got 'x'",
+      "--train-limit must be an integer >= 1 and <= 60000 (decimal digits, e.g. 10), got 'y'",
+      'Run with --help for the options.',
+    ]);
+  });
+
+  it('accepts plain decimal numbers, with a fraction or exponent where a float is allowed', () => {
+    expect(options(['--lr', '1e-2']).lr).toBe(0.01);
+    expect(options(['--lr', '.5']).lr).toBe(0.5);
+    expect(options(['--lr', '+2.5E-1']).lr).toBe(0.25);
+    expect(options(['--epochs', '010']).epochs).toBe(10);
+    expect(options(['--seed', '-3']).seed).toBe(-3);
+    expect(options(['--train-limit', '500', '--test-limit', '7'])).toMatchObject({ trainLimit: 500, testLimit: 7 });
+    expect(options([])).toMatchObject({ trainLimit: undefined, testLimit: undefined, data: undefined });
   });
 
   it('--help lists every option and exits 0', () => {
@@ -81,6 +118,51 @@ describe('mnist options', () => {
     });
     expect(res.status).toBe(1);
     expect(res.stderr).toMatch(/nowhere/);
+  });
+});
+
+describe('the output directory is checked before training', () => {
+  const quick = (out: string) => options(['--epochs', '1', '--train-limit', '200', '--test-limit', '100', '--out', out]);
+
+  it('an existing file as --out: a one-line error, exit code 1, nothing trained', () => {
+    const file = path.join(tmp, 'a-file');
+    writeFileSync(file, 'x');
+    const res = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', path.join(here, 'main.ts'), ...['--train-limit', '200', '--test-limit', '100', '--epochs', '1', '--out', file]],
+      {
+        cwd: root,
+        encoding: 'utf8',
+      },
+    );
+    expect(res.status).toBe(1);
+    expect(res.stderr).toBe(`mnist: --out '${file}' exists and is not a directory; pass a directory path (it is created if missing)\n`);
+    expect(res.stdout).not.toMatch(/epoch/);
+    expect(readFileSync(file, 'utf8')).toBe('x');
+  });
+
+  it('run() returns the error without printing a training line', async () => {
+    const lines: string[] = [];
+    const under = path.join(tmp, 'a-file-2');
+    writeFileSync(under, '');
+    const r = await run(quick(path.join(under, 'sub')), (l) => lines.push(l), false);
+    expect('error' in r && r.error).toMatch(/^cannot use --out '.*a-file-2\/sub' as the output directory: ENOTDIR/);
+    expect(lines).toEqual([]);
+  });
+
+  it('a directory where an artifact goes is reported before training', async () => {
+    const out = path.join(tmp, 'blocked');
+    mkdirSync(path.join(out, 'metrics.json'), { recursive: true });
+    const lines: string[] = [];
+    const r = await run(quick(out), (l) => lines.push(l), false);
+    expect('error' in r && r.error).toMatch(/metrics\.json' is a directory where the run writes a file/);
+    expect(lines).toEqual([]);
+  });
+
+  it('creates a missing output directory, parents included', () => {
+    const out = path.join(tmp, 'new', 'nested');
+    expect(prepareOutDir(out, 'mlp')).toBeUndefined();
+    expect(statSync(out).isDirectory()).toBe(true);
   });
 });
 
@@ -122,6 +204,55 @@ describe('mnist end to end (2,000 training images, one epoch)', () => {
   });
 });
 
+describe('a diverging run (lr 100)', () => {
+  it('warns where the loss became NaN, keeps metrics.json valid and plot.svg free of NaN', async () => {
+    const out = path.join(tmp, 'diverged');
+    const lines: string[] = [];
+    const argv = ['--lr', '100', '--train-limit', '400', '--test-limit', '100', '--epochs', '4', '--log-every', '1', '--out', out];
+    const result = await run(options(argv), (l) => lines.push(l), false);
+    if ('error' in result) throw new Error(result.error);
+    const warnings = lines.filter((l) => l.startsWith('warning:'));
+    expect(warnings).toHaveLength(2);
+    const trainWarning = warnings.find((l) => l.includes('training loss')) ?? '';
+    const testWarning = warnings.find((l) => l.includes('test loss')) ?? '';
+
+    // the training warning names the first batch whose logged loss is not finite (every batch is logged)
+    const logged = lines.flatMap((l) => {
+      const b = /^epoch (\d+) batch (\d+)\/2: Train Loss (.*)$/.exec(l);
+      return b === null ? [] : [{ epoch: b[1], batch: b[2], loss: b[3] as string }];
+    });
+    const firstBad = logged.findIndex((b) => !Number.isFinite(Number(b.loss)));
+    expect(firstBad).toBeGreaterThanOrEqual(0);
+    const bad = logged[firstBad] as (typeof logged)[number];
+    expect(trainWarning).toMatch(
+      new RegExp(
+        `^warning: the training loss is ${bad.loss} at epoch ${bad.epoch}, batch ${bad.batch}/2 \\(step ${firstBad + 1}\\): training has diverged \\(try a smaller --lr than 100\\)`,
+      ),
+    );
+
+    // the test warning names the first epoch whose test loss is null in metrics.json
+    const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    const firstNull = metrics.epochs.findIndex((e: { testLoss: number | null }) => e.testLoss === null);
+    expect(firstNull).toBeGreaterThanOrEqual(0);
+    expect(testWarning).toMatch(new RegExp(`^warning: the test loss is (NaN|-?Infinity) after epoch ${firstNull + 1}: training has diverged`));
+    expect(metrics.epochs.at(-1).trainLoss).toBeNull();
+    expect(metrics.warnings).toEqual(warnings);
+    expect(lines.at(-2)).toMatch(/\(diverged: see the warnings above\)$/);
+
+    const svg = readFileSync(path.join(out, 'plot.svg'), 'utf8');
+    expectNumericAttributes(svg);
+    expect(svg).toMatch(new RegExp(`test loss not drawn at epochs? ${firstNull + 1}(,| \\()`));
+  });
+});
+
+/** Every coordinate attribute of the SVG is a finite number (NaN or Infinity makes it invalid). */
+function expectNumericAttributes(svg: string): void {
+  const values = [...svg.matchAll(/ (?:x|y|x1|x2|y1|y2|cx|cy)="([^"]*)"/g)].map((m) => m[1]);
+  const points = [...svg.matchAll(/ points="([^"]*)"/g)].flatMap((m) => (m[1] as string).split(/[ ,]/));
+  expect(values.length).toBeGreaterThan(10);
+  for (const v of [...values, ...points]) expect(v).toMatch(/^-?\d+(\.\d+)?$/);
+}
+
 describe('plot', () => {
   it('draws one point per epoch for each curve', () => {
     const svg = renderPlot(
@@ -134,5 +265,34 @@ describe('plot', () => {
     expect(svg.match(/<polyline/g)).toHaveLength(3);
     expect(svg.match(/<circle/g)).toHaveLength(6);
     expect(svg).toContain('x &lt; y &amp; z');
+    expect(svg).not.toContain('not drawn');
+  });
+
+  it('leaves non-finite points out, breaks the line there and says so', () => {
+    const svg = renderPlot(
+      [
+        { epoch: 1, trainLoss: 0.5, testLoss: 0.4, testAccuracy: 0.9, seconds: 1 },
+        { epoch: 2, trainLoss: Number.POSITIVE_INFINITY, testLoss: Number.NaN, testAccuracy: 0.5, seconds: 1 },
+        { epoch: 3, trainLoss: 0.3, testLoss: Number.NaN, testAccuracy: 0.1, seconds: 1 },
+      ],
+      't',
+    );
+    expectNumericAttributes(svg);
+    // train loss: two one-point segments (1 and 3); test loss: one point; accuracy: one line of 3
+    expect(svg.match(/<polyline[^>]*stroke="#1f77b4"/g)).toHaveLength(2);
+    expect(svg.match(/<polyline[^>]*stroke="#ff7f0e"/g)).toHaveLength(1);
+    expect(svg.match(/<circle/g)).toHaveLength(2 + 1 + 3);
+    expect(svg).toContain('train loss not drawn at epoch 2 (NaN or ±∞: the run diverged)');
+    expect(svg).toContain('test loss not drawn at epochs 2, 3 (NaN or ±∞: the run diverged)');
+  });
+
+  it('a loss near the largest double is still drawn to scale (the axis maximum does not overflow)', () => {
+    const svg = renderPlot([{ epoch: 1, trainLoss: 1.7e308, testLoss: 1, testAccuracy: 0.1, seconds: 1 }], 't');
+    expectNumericAttributes(svg);
+    const cy = (color: string) => Number(new RegExp(`<circle [^>]*cy="([^"]+)"[^>]*fill="${color}"`).exec(svg)?.[1]);
+    // the huge train loss near the top of the plot, the test loss of 1 on the x axis (y 276)
+    expect(cy('#1f77b4')).toBeLessThan(80);
+    expect(cy('#ff7f0e')).toBeCloseTo(276, 0);
+    expect(svg.match(/stroke="#eee"/g)?.length).toBeGreaterThan(1);
   });
 });

@@ -26,21 +26,39 @@ export interface MnistOptions {
 /** What parsing produced: options to run with, or text to print and an exit code. */
 export type ParseResult = { readonly kind: 'run'; readonly options: MnistOptions } | { readonly kind: 'exit'; readonly code: number; readonly text: string };
 
-/** A number written on the command line: finite, with an optional integer and range check. */
+// Plain decimal notation only: Number() would also take '0x10', '0b1', '0o7', '' and ' ' (as 0).
+const INTEGER = /^[+-]?\d+$/;
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A number written on the command line in plain decimal notation (integers as digits only; other
+ * numbers may have a fraction and an exponent), finite, with an optional range check.
+ */
 function numberFrom(
   name: string,
   { integer = false, min = Number.NEGATIVE_INFINITY, max = Number.POSITIVE_INFINITY, exclusiveMin = false } = {},
 ): t.Type<number, string, unknown> {
   const rule = `${integer ? 'an integer' : 'a number'}${exclusiveMin ? ` > ${min}` : min > Number.NEGATIVE_INFINITY ? ` >= ${min}` : ''}${max < Number.POSITIVE_INFINITY ? ` and <= ${max}` : ''}`;
+  const notation = integer ? 'decimal digits, e.g. 10' : 'decimal notation, e.g. 0.01 or 1e-3';
   return new t.Type<number, string, unknown>(
     name,
     (u): u is number => typeof u === 'number',
     (u, c) => {
-      const s = typeof u === 'string' ? u.trim() : String(u);
-      const v = s === '' ? Number.NaN : Number(s);
-      const ok = Number.isFinite(v) && (!integer || Number.isInteger(v)) && (exclusiveMin ? v > min : v >= min) && v <= max;
-      return ok ? t.success(v) : t.failure(u, c, `--${name} must be ${rule}, got '${s}'`);
+      const s = String(u);
+      const v = (integer ? INTEGER : DECIMAL).test(s) ? Number(s) : Number.NaN;
+      const ok = Number.isFinite(v) && (exclusiveMin ? v > min : v >= min) && v <= max;
+      return ok ? t.success(v) : t.failure(u, c, `--${name} must be ${rule} (${notation}), got '${s}'`);
     },
+    String,
+  );
+}
+
+/** A path option: any non-empty string ('' would mean the current directory by accident). */
+function pathFrom(name: string): t.Type<string, string, unknown> {
+  return new t.Type<string, string, unknown>(
+    name,
+    (u): u is string => typeof u === 'string' && u !== '',
+    (u, c) => (typeof u === 'string' && u !== '' ? t.success(u) : t.failure(u, c, `--${name} must be a non-empty path, got '${String(u)}'`)),
     String,
   );
 }
@@ -55,7 +73,18 @@ function choice<K extends string>(name: string, values: readonly K[]): t.Type<K,
   );
 }
 
-const optional = <A>(codec: t.Type<A, string, unknown>) => t.union([t.undefined, codec]);
+/**
+ * An option that may be absent. Not `t.union([t.undefined, codec])`: a union reports a failure of
+ * every member, and t.undefined's has no message (it printed "invalid value for .trainLimit.0").
+ */
+function optional<A>(codec: t.Type<A, string, unknown>): t.Type<A | undefined, string | undefined, unknown> {
+  return new t.Type<A | undefined, string | undefined, unknown>(
+    `${codec.name} (optional)`,
+    (u): u is A | undefined => u === undefined || codec.is(u),
+    (u, c) => (u === undefined ? t.success(undefined) : codec.validate(u, c)),
+    (a) => (a === undefined ? undefined : codec.encode(a)),
+  );
+}
 
 const Options = t.type({
   model: choice('model', ['mlp', 'cnn'] as const),
@@ -68,8 +97,8 @@ const Options = t.type({
   weightDecay: numberFrom('weight-decay', { min: 0, max: 1 }),
   seed: numberFrom('seed', { integer: true, min: -2147483648, max: 4294967295 }),
   backend: choice('backend', ['cpu'] as const),
-  data: optional(t.string),
-  out: t.string,
+  data: optional(pathFrom('data')),
+  out: pathFrom('out'),
   logEvery: numberFrom('log-every', { integer: true, min: 1 }),
   trainLimit: optional(numberFrom('train-limit', { integer: true, min: 1, max: 60_000 })),
   testLimit: optional(numberFrom('test-limit', { integer: true, min: 1, max: 10_000 })),
@@ -100,6 +129,12 @@ function program(): Command {
     .exitOverride();
 }
 
+/** One line per invalid option: the codecs' own messages (every codec here gives one). */
+function describeErrors(errors: t.Errors): string {
+  const lines = errors.map((err) => err.message ?? `invalid value for --${err.context.map((c) => c.key).find((k) => k !== '') ?? 'an option'}`);
+  return [...new Set(lines)].join('\n');
+}
+
 /**
  * Parses `argv` (without the node and script words). Never exits the process: the caller prints
  * `text` and exits with `code` (0 for --help, 2 for bad input).
@@ -125,7 +160,7 @@ export function parseOptions(argv: readonly string[]): ParseResult {
       (errors): ParseResult => ({
         kind: 'exit',
         code: 2,
-        text: `${[...new Set(errors.map((err) => err.message ?? `invalid value for ${err.context.map((c) => c.key).join('.')}`))].join('\n')}\nRun with --help for the options.`,
+        text: `${describeErrors(errors)}\nRun with --help for the options.`,
       }),
       (options): ParseResult => ({ kind: 'run', options }),
     ),

@@ -6,6 +6,8 @@ export interface Progress {
   tick(batch: number, loss: number | undefined): void;
   /** A line the tutorial prints every few batches ("Train Loss ..."). */
   log(line: string): void;
+  /** A line that must be seen (e.g. a NaN loss), printed even while the bar is drawn. */
+  warn(line: string): void;
   stop(): void;
 }
 
@@ -16,6 +18,7 @@ export function epochProgress(epoch: number, epochs: number, total: number, inte
     return {
       tick: () => {},
       log: print,
+      warn: print,
       stop: () => {},
     };
   }
@@ -31,6 +34,11 @@ export function epochProgress(epoch: number, epochs: number, total: number, inte
     tick: (batch, loss) => bar.update(batch, { rate: rate(batch).toFixed(1), loss: loss === undefined ? '-' : loss.toFixed(4) }),
     // the bar redraws itself on the next tick; the tutorial's lines are in the metrics instead
     log: () => {},
+    // below the bar's current line; the bar redraws itself on the line after the warning
+    warn: (line) => {
+      process.stdout.write('\n');
+      print(line);
+    },
     stop: () => bar.stop(),
   };
 }

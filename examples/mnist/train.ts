@@ -1,6 +1,6 @@
 // The training run: a pure loss(params, batch), an optimizer fold over shuffled batches per epoch,
 // a test pass as the tutorial prints it, and the artifacts (checkpoint, metrics, plot).
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Array, np, random, setDefaultBackend } from '@tenfold/core';
 import {
@@ -59,7 +59,56 @@ function makeOptimizer(opts: MnistOptions, lr: LearningRate): Optimizer<'sgd'> |
   return opts.optimizer === 'adam' ? adam({ lr, weightDecay: opts.weightDecay }) : sgd({ lr, momentum: opts.momentum, weightDecay: opts.weightDecay });
 }
 
-/** Trains and evaluates as the options say; returns a non-zero exit code on a data error. */
+const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+
+/** The files a run writes into its output directory. */
+function artifactNames(model: MnistOptions['model']): string[] {
+  return [`${model}.safetensors`, 'metrics.json', 'plot.svg'];
+}
+
+/**
+ * Creates the output directory (and its parents) and checks that the artifacts can be written
+ * there; returns why not. Runs before training, so a bad `--out` costs seconds, not the whole run.
+ */
+export function prepareOutDir(out: string, model: MnistOptions['model']): string | undefined {
+  try {
+    const existing = statSync(out, { throwIfNoEntry: false });
+    if (existing !== undefined && !existing.isDirectory()) {
+      return `--out '${out}' exists and is not a directory; pass a directory path (it is created if missing)`;
+    }
+    mkdirSync(out, { recursive: true });
+    accessSync(out, constants.W_OK);
+    const blocked = artifactNames(model).find((name) => statSync(path.join(out, name), { throwIfNoEntry: false })?.isDirectory());
+    if (blocked !== undefined)
+      return `--out '${out}': '${path.join(out, blocked)}' is a directory where the run writes a file; remove it or choose another --out`;
+    return undefined;
+  } catch (e) {
+    return `cannot use --out '${out}' as the output directory: ${errorText(e)}`;
+  }
+}
+
+/**
+ * Watches the losses for NaN/±∞ (a diverged run): `check` returns a warning the first time the
+ * training loss, and the first time the test loss, is not finite; `warnings` keeps them for
+ * metrics.json. Training goes on (the user decides), but never silently.
+ */
+function divergenceWatch(lr: number) {
+  const warnings: string[] = [];
+  const warned = new Set<string>();
+  const check = (what: 'training loss' | 'test loss', value: number, where: string): string | undefined => {
+    if (Number.isFinite(value) || warned.has(what)) return undefined;
+    warned.add(what);
+    const line = `warning: the ${what} is ${value} ${where}: training has diverged (try a smaller --lr than ${lr}); the run goes on, metrics.json records non-finite losses as null and plot.svg leaves them out`;
+    warnings.push(line);
+    return line;
+  };
+  return { warnings, check };
+}
+
+/**
+ * Trains and evaluates as the options say. A data error or an unusable `--out` (checked before
+ * training) comes back as `{ error }`, a one-line message for the caller to print.
+ */
 export async function run(opts: MnistOptions, print: Print, interactive: boolean): Promise<RunSummary | { error: string }> {
   setDefaultBackend(opts.backend);
   const data = loadMnist({
@@ -68,6 +117,8 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
     limit: { train: opts.trainLimit, test: opts.testLimit },
   });
   if (E.isLeft(data)) return { error: data.left.reason };
+  const outError = prepareOutDir(opts.out, opts.model);
+  if (outError !== undefined) return { error: outError };
   const { train, test } = data.right;
   const nTrain = train.labels.shape[0] as number;
   const nTest = test.labels.shape[0] as number;
@@ -86,6 +137,7 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
   const step = trainStep(loss, optimizer as Optimizer<'sgd'>);
   let state = initTrainState(model.init(initKey), optimizer as Optimizer<'sgd'>);
   const records: EpochRecord[] = [];
+  const watch = divergenceWatch(opts.lr);
   for (let epoch = 1; epoch <= opts.epochs; epoch++) {
     const t0 = performance.now();
     const order = shuffledBatches(epochKey(shuffleKey, epoch), nTrain, opts.batchSize);
@@ -102,6 +154,12 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
         seen++;
         progress.tick(index + 1, running / seen);
         if (index % opts.logEvery === 0) progress.log(`epoch ${epoch} batch ${index + 1}/${order.length}: Train Loss ${value.toFixed(6)}`);
+        const warning = watch.check(
+          'training loss',
+          value,
+          `at epoch ${epoch}, batch ${index + 1}/${order.length} (step ${(epoch - 1) * stepsPerEpoch + index + 1})`,
+        );
+        if (warning !== undefined) progress.warn(warning);
       },
     });
     state = result.state;
@@ -114,20 +172,29 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
     print(
       `epoch ${epoch}/${opts.epochs}: Average loss: ${ev.loss.toFixed(4)}, Correct: ${ev.correct}/${ev.total}, Accuracy: ${((100 * ev.correct) / ev.total).toFixed(2)}% (train ${trainSeconds.toFixed(1)} s, ${(seen / trainSeconds).toFixed(1)} batch/s)`,
     );
+    const testWarning = watch.check('test loss', ev.loss, `after epoch ${epoch}`);
+    if (testWarning !== undefined) print(testWarning);
   }
 
-  mkdirSync(opts.out, { recursive: true });
   const checkpoint = path.join(opts.out, `${opts.model}.safetensors`);
   const saved = saveCheckpoint(checkpoint, state.params, {
     metadata: { model: opts.model, epochs: String(opts.epochs), seed: String(opts.seed), accuracy: String(records.at(-1)?.testAccuracy ?? '') },
   });
   if (E.isLeft(saved)) return { error: saved.left.reason };
-  const metrics = { options: opts, epochs: records };
-  writeFileSync(path.join(opts.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-  writeFileSync(path.join(opts.out, 'plot.svg'), renderPlot(records, `tenfold MNIST ${opts.model}: loss and test accuracy per epoch`));
+  // JSON has no NaN/Infinity: JSON.stringify writes a diverged run's losses as null (see EpochRecord)
+  const metrics = { options: opts, epochs: records, warnings: watch.warnings };
+  try {
+    writeFileSync(path.join(opts.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
+    writeFileSync(path.join(opts.out, 'plot.svg'), renderPlot(records, `tenfold MNIST ${opts.model}: loss and test accuracy per epoch`));
+  } catch (e) {
+    return { error: `cannot write the metrics or the plot to '${opts.out}' (the checkpoint ${checkpoint} was saved): ${errorText(e)}` };
+  }
   const meanEpoch = records.reduce((s, r) => s + r.seconds, 0) / Math.max(1, records.length);
   const finalAccuracy = records.at(-1)?.testAccuracy ?? 0;
-  print(`done: test accuracy ${(100 * finalAccuracy).toFixed(2)}% after ${records.length} epochs, ${meanEpoch.toFixed(1)} s per epoch (training + test pass)`);
+  const diverged = watch.warnings.length > 0 ? ' (diverged: see the warnings above)' : '';
+  print(
+    `done: test accuracy ${(100 * finalAccuracy).toFixed(2)}% after ${records.length} epochs, ${meanEpoch.toFixed(1)} s per epoch (training + test pass)${diverged}`,
+  );
   print(`wrote ${checkpoint}, ${path.join(opts.out, 'metrics.json')} and ${path.join(opts.out, 'plot.svg')}`);
   return { epochs: records, finalAccuracy, checkpoint };
 }

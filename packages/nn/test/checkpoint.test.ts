@@ -209,6 +209,24 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expect(Array.from(d.tensors[0]?.data ?? [])).toEqual([9]);
   });
 
+  it('rebuilds JS number leaves exactly: -0 stays -0, non-integers and large integers as F64', async () => {
+    const p = { negZero: -0, zero: 0, one: -1, half: -0.5, nan: Number.NaN, inf: Number.NEGATIVE_INFINITY, big: -(2 ** 31) - 1 };
+    const path = fresh('numbers');
+    right(saveCheckpoint(path, p));
+    const loaded = right(loadCheckpoint(path));
+    const lp = loaded.params as typeof p;
+    expect(Object.is(lp.negZero, -0)).toBe(true);
+    expect(Object.is(lp.zero, 0)).toBe(true);
+    expect(lp).toEqual(p); // toEqual tells -0 from 0 and treats NaN as equal to NaN
+    expect(loaded.tensors.negZero?.dtype).toBe('float64');
+    expect(loaded.tensors.zero?.dtype).toBe('int32');
+    expect(loaded.tensors.one?.dtype).toBe('int32');
+    expect(Object.is(right(loadParams(path, { ...p, negZero: 1 })).negZero, -0)).toBe(true);
+    const pathAsync = fresh('numbers-async');
+    right(await saveCheckpointAsync(pathAsync, { x: -0 }));
+    expect(Object.is((right(loadCheckpoint(pathAsync)).params as { x: number }).x, -0)).toBe(true);
+  });
+
   it('saveCheckpointAsync round-trips', async () => {
     const p = { a: np.array([1, 2], { dtype: 'float32' }), n: 3 };
     const path = fresh();
@@ -319,6 +337,38 @@ describe('corrupt files are rejected with the reason', () => {
     expect(bad('{"dict": [["w", "v"]]}')).toContain("tenfold.tree names the tensor 'v', which is not in the file");
     expect(bad('{"dict": [["w", {"bool": "w"}]]}')).toContain("tensor 'w' should hold a JS boolean");
     expect(bad('[]')).toContain("the tensor 'w' is not part of the tree");
+  });
+});
+
+describe('the tenfold format version', () => {
+  /** A one-tensor file { w: F32 [1] } whose metadata says format `version`. */
+  const fileOfVersion = (version: string, withTree = true) => {
+    const path = fresh('version');
+    const meta: Record<string, string> = { 'tenfold.format': version, ...(withTree ? { [TREE_METADATA_KEY]: '{"dict": [["w", "w"]]}' } : {}) };
+    fs.writeFileSync(path, encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [1], data: new Float32Array([2]) }], meta));
+    return path;
+  };
+  const template = { w: np.zeros([1]) };
+
+  it('loadCheckpoint and loadParams reject another version with the same message', () => {
+    const path = fileOfVersion('2');
+    const expected = `${path}: tenfold.format is "2"; this version of tenfold reads 1 (load the file with the tenfold version that wrote it)`;
+    expect(reason(loadCheckpoint(path))).toBe(expected);
+    expect(reason(loadParams(path, template))).toBe(expected);
+    // also without a tree description: loadParams never reads one
+    const noTree = fileOfVersion('0', false);
+    expect(reason(loadParams(noTree, template))).toBe(
+      `${noTree}: tenfold.format is "0"; this version of tenfold reads 1 (load the file with the tenfold version that wrote it)`,
+    );
+    expect(reason(loadCheckpoint(noTree))).toContain('tenfold.format is "0"');
+  });
+
+  it('version 1, or no version (another library), loads', () => {
+    expect(Array.from(right(loadParams(fileOfVersion('1'), template)).w.dataSync())).toEqual([2]);
+    expect(Array.from((right(loadCheckpoint(fileOfVersion('1'))).params as typeof template).w.dataSync())).toEqual([2]);
+    const path = fresh('no-version');
+    fs.writeFileSync(path, encodeSafetensors([{ name: 'w', dtype: 'F32', shape: [1], data: new Float32Array([3]) }], {}));
+    expect(Array.from(right(loadParams(path, template)).w.dataSync())).toEqual([3]);
   });
 });
 

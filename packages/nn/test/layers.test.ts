@@ -197,6 +197,21 @@ describe('dense', () => {
     expect(() => layer.apply(params, np.zeros([3, 5]))).toThrow(/\[\.\.\., 4\]/);
     expect(() => dense(0, 2)).toThrow(/inFeatures/);
   });
+
+  it('rejects a weight or bias of the wrong shape, naming the layer, the parameter and both shapes', () => {
+    const layer = dense(3, 2);
+    const x = np.ones([4, 3]);
+    // a [1] or [1, 2] bias would broadcast into a [4, 2] result without any error
+    expect(() => layer.apply({ weight: np.ones([2, 3]), bias: np.ones([1]) }, x)).toThrow(
+      'dense: the bias of dense(3, 2) must have shape [2] ([outFeatures]), got [1]',
+    );
+    expect(() => layer.apply({ weight: np.ones([2, 3]), bias: np.ones([1, 2]) }, x)).toThrow('must have shape [2] ([outFeatures]), got [1,2]');
+    expect(() => layer.apply({ weight: np.ones([3, 2]), bias: np.ones([2]) }, x)).toThrow(
+      'dense: the weight of dense(3, 2) must have shape [2,3] ([outFeatures, inFeatures]), got [3,2]',
+    );
+    expect(() => layer.apply({ bias: np.ones([2]) } as unknown as DenseParams, x)).toThrow('the parameters of dense(3, 2) have no weight array');
+    expect(vals(layer.apply({ weight: np.ones([2, 3]), bias: np.array([1, 2]) }, np.ones([1, 3])))).toEqual([4, 5]);
+  });
 });
 
 describe('conv2d', () => {
@@ -252,6 +267,53 @@ describe('conv2d', () => {
     const layer = conv2d(3, 4, 3);
     expect(() => layer.apply(layer.init(random.key(0)), np.zeros([1, 2, 5, 5]))).toThrow(/NCHW/);
   });
+
+  it('rejects a bias of the wrong shape by name (not with a reshape error)', () => {
+    const layer = conv2d(1, 2, 3);
+    const x = np.ones([1, 1, 4, 4]);
+    expect(() => layer.apply({ weight: np.ones([2, 1, 3, 3]), bias: np.ones([3]) }, x)).toThrow(
+      'conv2d: the bias of conv2d(1, 2, [3, 3]) must have shape [2] ([outChannels]), got [3]',
+    );
+    // [2, 1] has the right size: a reshape would accept it
+    expect(() => layer.apply({ weight: np.ones([2, 1, 3, 3]), bias: np.ones([2, 1]) }, x)).toThrow('must have shape [2] ([outChannels]), got [2,1]');
+    expect(() => layer.apply({ weight: np.ones([2, 1, 3, 2]), bias: np.ones([2]) }, x)).toThrow(
+      'the weight of conv2d(1, 2, [3, 3]) must have shape [2,1,3,3] ([outChannels, inChannels/groups, kh, kw]), got [2,1,3,2]',
+    );
+  });
+
+  it('rejects a kernel larger than the padded input (lax would give a zero-size output)', () => {
+    const apply = (layer: Layer<unknown>, x: Array) => layer.apply(layer.init(random.key(0)), x);
+    const x = np.ones([1, 1, 4, 4]);
+    expect(() => apply(conv2d(1, 1, 5) as Layer<unknown>, x)).toThrow(
+      'conv2d: the kernel does not fit the input [1,1,4,4]: kernel [5, 5] with dilation [1, 1] spans 5×5, but the input padded by [[0, 0], [0, 0]] is 4×4 (the output would be empty); use a smaller kernel, more padding or a larger input',
+    );
+    expect(() => apply(conv2d(1, 1, 3, { dilation: [2, 1] }) as Layer<unknown>, x)).toThrow('kernel [3, 3] with dilation [2, 1] spans 5×3');
+    expect(() =>
+      apply(
+        conv2d(1, 1, [2, 6], {
+          padding: [
+            [0, 0],
+            [1, 0],
+          ],
+        }) as Layer<unknown>,
+        x.index(0),
+      ),
+    ).toThrow('the input [1,4,4]: kernel [2, 6] with dilation [1, 1] spans 2×6, but the input padded by [[0, 0], [1, 0]] is 4×5');
+    // the boundary fits: one output position
+    expect(apply(conv2d(1, 1, 4) as Layer<unknown>, x).shape).toEqual([1, 1, 1, 1]);
+    expect(
+      apply(
+        conv2d(1, 1, 5, {
+          padding: [
+            [1, 0],
+            [0, 1],
+          ],
+        }) as Layer<unknown>,
+        x,
+      ).shape,
+    ).toEqual([1, 1, 1, 1]);
+    expect(apply(conv2d(1, 1, 5, { padding: 'SAME' }) as Layer<unknown>, x).shape).toEqual([1, 1, 4, 4]);
+  });
 });
 
 describe('pooling', () => {
@@ -269,6 +331,56 @@ describe('pooling', () => {
     }
     expect(maxPool2d(2).apply(null, np.zeros([8, 32, 28, 28])).shape).toEqual([8, 32, 14, 14]);
     expect(maxPool2d(2).init(random.key(0))).toBeNull();
+  });
+
+  it('rejects padding of more than half the kernel, as torch (it gave -inf or NaN)', () => {
+    expect(() => maxPool2d(2, { padding: 2 })).toThrow(
+      "maxPool2d: padding [[2, 2], [2, 2]] is more than half the kernel [2, 2]: at most 1 (H) and 1 (W) on each side, as torch; more padding can make windows that hold only padding (-inf for max pooling, NaN for average pooling without countIncludePad). Use a smaller padding or 'SAME'",
+    );
+    expect(() =>
+      avgPool2d([3, 5], {
+        padding: [
+          [0, 1],
+          [0, 3],
+        ],
+        countIncludePad: false,
+      }),
+    ).toThrow('avgPool2d: padding [[0, 1], [0, 3]] is more than half the kernel [3, 5]: at most 1 (H) and 2 (W) on each side');
+    // exactly half is allowed, and every window holds a real element
+    expect(vals(maxPool2d(2, { padding: 1 }).apply(null, np.full([1, 1, 2, 2], -3)))).toEqual(new globalThis.Array(4).fill(-3));
+    expect(
+      vals(
+        avgPool2d(3, {
+          stride: 1,
+          padding: [
+            [1, 1],
+            [0, 0],
+          ],
+          countIncludePad: false,
+        }).apply(null, np.ones([1, 1, 2, 3])),
+      ),
+    ).toEqual([1, 1]);
+  });
+
+  it('rejects a window larger than the padded input (lax would give a zero-size output)', () => {
+    const x = np.arange(16).reshape([1, 1, 4, 4]);
+    expect(() => maxPool2d(5).apply(null, x)).toThrow(
+      'maxPool2d: the window does not fit the input [1,1,4,4]: kernel [5, 5] spans 5×5, but the input padded by [[0, 0], [0, 0]] is 4×4 (the output would be empty); use a smaller kernel, more padding or a larger input',
+    );
+    expect(() => avgPool2d([2, 5]).apply(null, x.index(0))).toThrow('avgPool2d: the window does not fit the input [1,4,4]: kernel [2, 5] spans 2×5');
+    expect(() => maxPool2d(2).apply(null, np.ones([3, 0, 4]))).toThrow('the input padded by [[0, 0], [0, 0]] is 0×4');
+    expect(vals(maxPool2d(4).apply(null, x))).toEqual([15]);
+    expect(
+      vals(
+        maxPool2d(5, {
+          padding: [
+            [1, 0],
+            [0, 1],
+          ],
+        }).apply(null, x),
+      ),
+    ).toEqual([15]);
+    expect(maxPool2d(5, { padding: 'SAME' }).apply(null, x).shape).toEqual([1, 1, 1, 1]);
   });
 
   it('avgPool2d without counting padding divides by the real elements', () => {
@@ -381,6 +493,29 @@ describe('layerNorm', () => {
     const ln2 = layerNorm([2, 3], { eps: 1e-6 });
     expect(ln2.apply(ln2.init(random.key(0)), np.zeros([5, 2, 3])).shape).toEqual([5, 2, 3]);
     expect(() => ln.apply(p0, np.zeros([2, 3]))).toThrow(/\[\.\.\., 4\]/);
+  });
+
+  it('rejects a weight or bias not of the normalized shape (they would broadcast)', () => {
+    const ln = layerNorm(4);
+    const x = np.ones([2, 4]);
+    expect(() => ln.apply({ weight: np.ones([1]), bias: np.zeros([4]) }, x)).toThrow(
+      'layerNorm: the weight of layerNorm(4) must have shape [4] (the normalized shape), got [1]',
+    );
+    expect(() => ln.apply({ weight: np.ones([4]), bias: np.zeros([2, 4]) }, x)).toThrow(
+      'layerNorm: the bias of layerNorm(4) must have shape [4] (the normalized shape), got [2,4]',
+    );
+    expect(() => layerNorm([2, 3]).apply({ weight: np.ones([3]), bias: np.zeros([2, 3]) }, np.ones([5, 2, 3]))).toThrow(
+      'the weight of layerNorm([2,3]) must have shape [2,3] (the normalized shape), got [3]',
+    );
+  });
+
+  it('rejects an eps that is negative or not finite; eps 0 normalizes exactly', () => {
+    for (const eps of [-1, Number.NaN, Number.POSITIVE_INFINITY]) {
+      expect(() => layerNorm(4, { eps })).toThrow(`layerNorm: eps must be a finite number >= 0 (added to the variance; torch's default is 1e-5), got ${eps}`);
+    }
+    // [1, 3]: mean 2, variance 1, so (x − 2)/√(1 + 0) is exactly [−1, 1] (the default eps gives ±0.999995)
+    const ln = layerNorm(2, { eps: 0 });
+    expect(vals(ln.apply(ln.init(random.key(0), { dtype: 'float64' }), np.array([1, 3], { dtype: 'float64' })))).toEqual([-1, 1]);
   });
 });
 

@@ -7,8 +7,18 @@ import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, w
 import { dirname } from 'node:path';
 import { type Array, ConcreteArray, type DType, np, type TypedArray, tree } from '@tenfold/core';
 import * as E from 'fp-ts/lib/Either.js';
-import { describeDecodeError, show } from '../data/errors.js';
-import { DTYPE_OF, describeTree, FORMAT_METADATA_KEY, FORMAT_VERSION, parseSkeleton, rebuildTree, SAFETENSORS_DTYPE_OF, TREE_METADATA_KEY } from './pytree.js';
+import { describeDecodeError } from '../data/errors.js';
+import {
+  DTYPE_OF,
+  describeTree,
+  FORMAT_METADATA_KEY,
+  FORMAT_VERSION,
+  formatVersionError,
+  parseSkeleton,
+  rebuildTree,
+  SAFETENSORS_DTYPE_OF,
+  TREE_METADATA_KEY,
+} from './pytree.js';
 import { CheckpointError, decodeSafetensors, encodeSafetensors, MetadataC, type SafetensorsFile, type SafetensorsTensor } from './safetensors.js';
 
 export interface SaveCheckpointOptions {
@@ -68,7 +78,8 @@ function encodeTree(
     try {
       if (typeof leaf === 'boolean') tensors.push({ name, dtype: 'BOOL', shape: [], data: new Uint8Array([leaf ? 1 : 0]) });
       else if (typeof leaf === 'number') {
-        const int = Number.isInteger(leaf) && leaf >= -2147483648 && leaf <= 2147483647;
+        // -0 is an integer to JS but I32 has no -0: store it as F64 so it comes back as -0
+        const int = Number.isInteger(leaf) && !Object.is(leaf, -0) && leaf >= -2147483648 && leaf <= 2147483647;
         tensors.push({ name, dtype: int ? 'I32' : 'F64', shape: [], data: int ? new Int32Array([leaf]) : new Float64Array([leaf]) });
       } else tensors.push({ name, dtype: SAFETENSORS_DTYPE_OF[leaf.dtype], shape: leaf.shape, data: read(leaf) });
     } catch (e) {
@@ -193,7 +204,8 @@ function scalarOf(x: SafetensorsTensor, kind: 'number' | 'boolean'): number | bo
 /**
  * Loads a safetensors file: every tensor as an Array, the user metadata and, when the file was
  * written by {@link saveCheckpoint}, the exact pytree that was saved (`params`). A truncated or
- * corrupt file gives a {@link CheckpointError} whose `reason` says what is wrong.
+ * corrupt file, or one of another tenfold format version (`__metadata__['tenfold.format']`),
+ * gives a {@link CheckpointError} whose `reason` says what is wrong.
  *
  * @example
  * const r = loadCheckpoint('mlp.safetensors');
@@ -203,6 +215,8 @@ export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): 
   const file = readCheckpointFile(path);
   if (E.isLeft(file)) return file;
   const err = (reason: string) => E.left(new CheckpointError(path, `${path}: ${reason}`));
+  const badVersion = formatVersionError(file.right.metadata);
+  if (badVersion !== undefined) return err(badVersion);
   const byName = new Map(file.right.tensors.map((x) => [x.name, x]));
   let tensors: Record<string, Array>;
   try {
@@ -213,9 +227,6 @@ export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): 
   const metadata = Object.fromEntries(Object.entries(file.right.metadata).filter(([k]) => !k.startsWith('tenfold.')));
   const skeletonJson = file.right.metadata[TREE_METADATA_KEY];
   if (skeletonJson === undefined) return E.right({ tensors, metadata, params: undefined });
-  const version = file.right.metadata[FORMAT_METADATA_KEY];
-  if (version !== undefined && version !== FORMAT_VERSION)
-    return err(`${FORMAT_METADATA_KEY} is ${show(version)}; this version of tenfold reads ${FORMAT_VERSION}`);
   const skeleton = parseSkeleton(skeletonJson);
   if (E.isLeft(skeleton)) return err(skeleton.left);
   const used = new Set<string>();
@@ -246,7 +257,9 @@ const describeLeaf = (x: SafetensorsTensor): string => `${x.dtype} [${x.shape.jo
  * Loads a checkpoint into the structure of `template`: every template leaf must have a tensor of
  * the same name (see {@link tensorNameOfPath}), dtype and shape (a JS number leaf: a 0-d numeric
  * tensor; a boolean leaf: a 0-d BOOL tensor), and the file may hold no other tensors. The first
- * mismatch, in `tree.flatten` order, is named. Arrays go to the backend of the template leaf.
+ * mismatch, in `tree.flatten` order, is named. Arrays go to the backend of the template leaf. A
+ * file of another tenfold format version (`__metadata__['tenfold.format']`) is rejected, as by
+ * {@link loadCheckpoint}.
  *
  * @example
  * const params = loadParams('mlp.safetensors', model.init(random.key(0)));
@@ -261,6 +274,9 @@ export function loadParams<T>(path: string, template: T, opts: LoadCheckpointOpt
   }
   const file = readCheckpointFile(path);
   if (E.isLeft(file)) return file;
+  // before matching names: a newer format may name or lay out the tensors differently
+  const badVersion = formatVersionError(file.right.metadata);
+  if (badVersion !== undefined) return E.left(new CheckpointError(path, `${path}: ${badVersion}`));
   const err = (reason: string) => E.left(new CheckpointError(path, `${path}: does not match the template: ${reason}`));
   const byName = new Map(file.right.tensors.map((x) => [x.name, x]));
   const values: (Array | number | boolean)[] = [];

@@ -5,7 +5,7 @@
 import { type Array, type DType, tree } from '@tenfold/core';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
-import { describeDecodeError } from '../data/errors.js';
+import { describeDecodeError, show } from '../data/errors.js';
 import type { SupportedSafetensorsDType } from './safetensors.js';
 
 /** The `__metadata__` key holding the tree structure (JSON of a {@link TreeSkeleton}). */
@@ -14,6 +14,18 @@ export const TREE_METADATA_KEY = 'tenfold.tree';
 export const FORMAT_METADATA_KEY = 'tenfold.format';
 /** The current value of {@link FORMAT_METADATA_KEY}. */
 export const FORMAT_VERSION = '1';
+
+/**
+ * Why a file's metadata is of a format version this tenfold cannot read, or undefined when it
+ * can (the key is absent, e.g. a file written by another library, or is {@link FORMAT_VERSION}).
+ * One check for every loader, so a newer format is never half-read by any of them.
+ */
+export function formatVersionError(metadata: Readonly<Record<string, string>>): string | undefined {
+  const version = metadata[FORMAT_METADATA_KEY];
+  return version === undefined || version === FORMAT_VERSION
+    ? undefined
+    : `${FORMAT_METADATA_KEY} is ${show(version)}; this version of tenfold reads ${FORMAT_VERSION} (load the file with the tenfold version that wrote it)`;
+}
 
 /**
  * A tree's structure with its leaves named, as stored in the metadata:

@@ -1,7 +1,7 @@
 import { type Array, lax, np, random, TenfoldError } from '@tenfold/core';
 import { type Initializer, kaimingUniform, uniformInit } from '../init.js';
 import type { Layer } from './types.js';
-import { type Padding2d, pair, positiveInt, resolvePadding2d, sameFloat, shapeStr } from './util.js';
+import { checkParam, checkWindowFits, type Padding2d, pair, positiveInt, resolvePadding2d, sameFloat, shapeStr, type Window2d } from './util.js';
 
 export type { Padding2d } from './util.js';
 
@@ -99,8 +99,10 @@ export function conv2d(
   const fanIn = (inChannels / groups) * kh * kw;
   const weightInit = opts.weightInit ?? kaimingUniform({ a: Math.sqrt(5) });
   const biasInit = opts.biasInit ?? uniformInit(1 / Math.sqrt(fanIn));
+  const name = `conv2d(${inChannels}, ${outChannels}, [${kh}, ${kw}])`;
+  const window: Window2d = { kernel: [kh, kw], strides: stride, padding, dilation };
   return {
-    name: `conv2d(${inChannels}, ${outChannels}, [${kh}, ${kw}])`,
+    name,
     init(key, initOpts = {}) {
       const dtype = initOpts.dtype ?? 'float32';
       const [kwKey, kbKey] = random.split(key);
@@ -112,15 +114,15 @@ export function conv2d(
       if ((x.ndim !== 4 && !unbatched) || x.shape[unbatched ? 0 : 1] !== inChannels) {
         throw new TenfoldError(op, `expected an NCHW input [N, ${inChannels}, H, W] (or [${inChannels}, H, W]), got ${shapeStr(x.shape)}`);
       }
-      const weight = params.weight;
-      if (weight.ndim !== 4 || weight.shape.some((d, i) => d !== wShape[i])) {
-        throw new TenfoldError(op, `expected a weight of shape ${shapeStr(wShape)}, got ${shapeStr(weight.shape)}`);
-      }
+      const weight = checkParam(op, name, 'weight', params.weight, wShape, '[outChannels, inChannels/groups, kh, kw]');
+      checkWindowFits(op, x.shape, window);
       const [xs, w] = sameFloat(unbatched ? np.expandDims(x, 0) : x, weight);
       let y = lax.conv(xs, w, { windowStrides: stride, padding, rhsDilation: dilation, featureGroupCount: groups });
       if (useBias) {
         const bias = (params as Partial<Conv2dParams>).bias;
         if (bias === undefined) throw new TenfoldError(op, 'the parameters have no bias; make the layer with { bias: false } for parameters without one');
+        // checked before the reshape, whose own error would not say which parameter is wrong
+        checkParam(op, name, 'bias', bias, [outChannels], '[outChannels]');
         y = np.add(y, np.reshape(bias, [outChannels, 1, 1]));
       }
       return unbatched ? np.squeeze(y, 0) : y;

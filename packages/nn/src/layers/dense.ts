@@ -1,7 +1,7 @@
 import { type Array, lax, np, random, TenfoldError } from '@tenfold/core';
 import { type Initializer, kaimingUniform, uniformInit } from '../init.js';
 import type { Layer } from './types.js';
-import { positiveInt, sameFloat, shapeStr } from './util.js';
+import { checkParam, positiveInt, sameFloat, shapeStr } from './util.js';
 
 /**
  * Parameters of {@link dense}: `weight` [out, in] (torch's layout) and `bias` [out].
@@ -56,8 +56,9 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
   const useBias = opts.bias ?? true;
   const weightInit = opts.weightInit ?? kaimingUniform({ a: Math.sqrt(5) });
   const biasInit = opts.biasInit ?? uniformInit(1 / Math.sqrt(inFeatures));
+  const name = `dense(${inFeatures}, ${outFeatures}${useBias ? '' : ', { bias: false }'})`;
   return {
-    name: `dense(${inFeatures}, ${outFeatures}${useBias ? '' : ', { bias: false }'})`,
+    name,
     init(key, initOpts = {}) {
       const dtype = initOpts.dtype ?? 'float32';
       const [kw, kb] = random.split(key);
@@ -68,16 +69,14 @@ export function dense(inFeatures: number, outFeatures: number, opts: DenseOption
       if (x.ndim < 1 || x.shape[x.ndim - 1] !== inFeatures) {
         throw new TenfoldError(op, `expected an input of shape [..., ${inFeatures}], got ${shapeStr(x.shape)}`);
       }
-      const weight = params.weight;
-      if (weight.ndim !== 2 || weight.shape[0] !== outFeatures || weight.shape[1] !== inFeatures) {
-        throw new TenfoldError(op, `expected a weight of shape [${outFeatures},${inFeatures}], got ${shapeStr(weight.shape)}`);
-      }
+      const weight = checkParam(op, name, 'weight', params.weight, [outFeatures, inFeatures], '[outFeatures, inFeatures]');
       const [xs, w] = sameFloat(x, weight);
       const y = lax.dotGeneral(xs, w, { contracting: [[xs.ndim - 1], [1]], batch: [[], []] });
       if (!useBias) return y;
       const bias = (params as Partial<DenseParams>).bias;
       if (bias === undefined) throw new TenfoldError(op, 'the parameters have no bias; make the layer with { bias: false } for parameters without one');
-      return np.add(y, bias);
+      // a bias of shape [1] or [n, out] would broadcast into a wrong result without an error
+      return np.add(y, checkParam(op, name, 'bias', bias, [outFeatures], '[outFeatures]'));
     },
   };
 }

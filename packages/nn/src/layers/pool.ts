@@ -1,6 +1,6 @@
 import { type Array, lax, np, TenfoldError } from '@tenfold/core';
 import type { Layer, NoParams } from './types.js';
-import { type Padding2d, pair, resolvePadding2d, shapeStr } from './util.js';
+import { checkPoolPadding, checkWindowFits, type Padding2d, pair, resolvePadding2d, shapeStr, type Window2d } from './util.js';
 
 /**
  * Options of {@link maxPool2d} and {@link avgPool2d}.
@@ -13,7 +13,7 @@ export interface Pool2dOptions {
   stride?: number | readonly [number, number];
   /**
    * Padding (default 0), as {@link conv2d}'s: max pooling pads with -∞ (padding never wins),
-   * average pooling with zeros.
+   * average pooling with zeros. At most half the kernel on each side, as torch.
    */
   padding?: Padding2d;
 }
@@ -29,16 +29,24 @@ export interface AvgPool2dOptions extends Pool2dOptions {
   countIncludePad?: boolean;
 }
 
-function windowParams(op: string, kernel: number | readonly [number, number], opts: Pool2dOptions, ndim: number) {
+/** The validated window of a pooling layer (checked when the layer is made, not at the first apply). */
+function windowOf(op: string, kernel: number | readonly [number, number], opts: Pool2dOptions): Window2d {
   const k = pair(op, 'kernel', kernel);
-  const s = pair(op, 'stride', opts.stride ?? k);
-  const p = resolvePadding2d(op, opts.padding ?? 0);
-  const lead = new globalThis.Array<number>(ndim - 2).fill(1);
+  const strides = pair(op, 'stride', opts.stride ?? k);
+  const padding = resolvePadding2d(op, opts.padding ?? 0);
+  checkPoolPadding(op, k, padding);
+  return { kernel: k, strides, padding };
+}
+
+/** lax.reduceWindow's arguments for input `x`: window 1 over the leading dims, after checking the window fits. */
+function laxWindow(op: string, w: Window2d, x: Array) {
+  checkWindowFits(op, x.shape, w);
+  const lead = new globalThis.Array<number>(x.ndim - 2).fill(1);
   const leadPad = lead.map(() => [0, 0] as const);
   return {
-    window: [...lead, ...k],
-    strides: [...lead, ...s],
-    padding: p === 'SAME' || p === 'VALID' ? p : [...leadPad, ...p],
+    window: [...lead, ...w.kernel],
+    strides: [...lead, ...w.strides],
+    padding: typeof w.padding === 'string' ? w.padding : [...leadPad, ...w.padding],
   };
 }
 
@@ -57,14 +65,13 @@ function checkInput(op: string, x: Array): void {
  */
 export function maxPool2d(kernel: number | readonly [number, number], opts: Pool2dOptions = {}): Layer<NoParams> {
   const op = 'maxPool2d';
-  const k = pair(op, 'kernel', kernel);
-  windowParams(op, kernel, opts, 2); // validate now, not at the first apply
+  const win = windowOf(op, kernel, opts);
   return {
-    name: `maxPool2d([${k.join(', ')}])`,
+    name: `maxPool2d([${win.kernel.join(', ')}])`,
     init: () => null,
     apply(_params, x) {
       checkInput(op, x);
-      const w = windowParams(op, kernel, opts, x.ndim);
+      const w = laxWindow(op, win, x);
       return lax.reduceWindow(x, 'max', w.window, { windowStrides: w.strides, padding: w.padding });
     },
   };
@@ -80,17 +87,17 @@ export function maxPool2d(kernel: number | readonly [number, number], opts: Pool
  */
 export function avgPool2d(kernel: number | readonly [number, number], opts: AvgPool2dOptions = {}): Layer<NoParams> {
   const op = 'avgPool2d';
-  const k = pair(op, 'kernel', kernel);
-  windowParams(op, kernel, opts, 2);
+  const win = windowOf(op, kernel, opts);
+  const [kh, kw] = win.kernel;
   return {
-    name: `avgPool2d([${k.join(', ')}])`,
+    name: `avgPool2d([${kh}, ${kw}])`,
     init: () => null,
     apply(_params, x) {
       checkInput(op, x);
       const xf = x.dtype === 'float32' || x.dtype === 'float64' ? x : np.astype(x, 'float32');
-      const w = windowParams(op, kernel, opts, x.ndim);
+      const w = laxWindow(op, win, x);
       const sums = lax.reduceWindow(xf, 'sum', w.window, { windowStrides: w.strides, padding: w.padding });
-      if (opts.countIncludePad ?? true) return np.divide(sums, k[0] * k[1]);
+      if (opts.countIncludePad ?? true) return np.divide(sums, kh * kw);
       // the count of real elements per window: the same window sum over ones (on x's backend)
       const counts = lax.reduceWindow(np.onesLike(xf), 'sum', w.window, { windowStrides: w.strides, padding: w.padding });
       return np.divide(sums, counts);
