@@ -473,12 +473,17 @@ export function take(x: Ref, idx: Ref, axis: number | null): Ref {
   return index(x, [...lead, { kind: 'array', idx }]);
 }
 
-/** np.take_along_axis: out[i...] = x[i... with axis replaced by indices[i...]]. */
+/**
+ * np.take_along_axis: out[i...] = x[i... with axis replaced by indices[i...]], the dimensions
+ * other than axis broadcast (a size-1 dimension of either side reads its only element).
+ */
 export function takeAlongAxis(x: Ref, indices: Ref, axis: number): Ref {
   const ax = axisOf(axis, x.ndim);
-  return Ref.fromFn(indices.shape, (idx) => {
-    const src = [...idx];
-    const i = indices.get(idx);
+  const shape = x.shape.map((d, i) => (i === ax ? (indices.shape[i] as number) : Math.max(d, indices.shape[i] as number)));
+  return Ref.fromFn(shape, (idx) => {
+    const at = (s: readonly number[]) => idx.map((v, d) => (s[d] === 1 ? 0 : v));
+    const src = at(x.shape);
+    const i = indices.get(at(indices.shape));
     src[ax] = i < 0 ? i + (x.shape[ax] as number) : i;
     return x.get(src);
   });

@@ -2,7 +2,7 @@ import type { Array, ArrayLike } from '../array.js';
 import { isFloatDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { PrimitiveName } from '../primitives/params.js';
-import { normalizeAxes, normalizeAxis } from '../shape.js';
+import { normalizeAxes, normalizeAxis, shapesEqual } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { asArray, scalar } from './convert.js';
 import { astype, backendOf, broadcastTo, divide, exp, isfinite, log, multiply, onBackendOf, subtract, where } from './elementwise.js';
@@ -158,11 +158,26 @@ export function sort(x: ArrayLike, axis = -1): Array {
   return takeAlongAxis(a, argsort(a, ax), ax);
 }
 
-/** Picks values along `axis` at `indices` of the same rank (as np.take_along_axis). @example np.takeAlongAxis(x, np.argsort(x, 1), 1) */
+/**
+ * Picks values along `axis` at `indices` of the same rank, as np.take_along_axis: the other
+ * dimensions of x and indices broadcast against each other. @example np.takeAlongAxis(x, np.argsort(x, 1), 1)
+ */
 export function takeAlongAxis(x: ArrayLike, indices: Array, axis: number): Array {
-  const a = asArray(x);
+  let a = asArray(x);
   const ax = normalizeAxis('takeAlongAxis', axis, a.ndim);
   if (indices.ndim !== a.ndim) fail('takeAlongAxis', `indices must have the rank of x (${a.ndim}), got [${indices.shape.join(',')}]`);
+  // the dimensions other than axis broadcast (NumPy); the result has indices' length along axis
+  const outShape = a.shape.map((d, i) => {
+    const k = indices.shape[i] as number;
+    if (i === ax || d === k || d === 1 || k === 1) return i === ax ? k : Math.max(d, k);
+    return fail(
+      'takeAlongAxis',
+      `x ${a.aval} and indices ${indices.aval} do not broadcast in dimension ${i} (${d} vs ${k}); the dimensions other than axis ${ax} must match or be 1`,
+    );
+  });
+  const xShape = outShape.map((d, i) => (i === ax ? (a.shape[ax] as number) : d));
+  if (!shapesEqual(a.shape, xShape)) a = broadcastTo(a, xShape);
+  if (!shapesEqual(indices.shape, outShape)) indices = broadcastTo(indices, outShape);
   // flatten to one gather: linear index = sum over axes of position * stride
   const strides = a.shape.map((_, i) => a.shape.slice(i + 1).reduce((p, d) => p * d, 1));
   // negative indices wrap and concrete out-of-range ones throw, as in np.take / indexing
@@ -170,7 +185,7 @@ export function takeAlongAxis(x: ArrayLike, indices: Array, axis: number): Array
   let linear: Array = multiply(idx, strides[ax] as number);
   for (let i = 0; i < a.ndim; i++) {
     if (i === ax) continue;
-    const io = onBackendOf([a], () => bind1('iota', [], { dtype: 'int32', shape: [...indices.shape], dimension: i }));
+    const io = onBackendOf([a], () => bind1('iota', [], { dtype: 'int32', shape: [...outShape], dimension: i }));
     linear = bind1('add', [linear, multiply(io, strides[i] as number)], {});
   }
   return bind1('gather', [reshape(a, [a.size]), linear], { axis: 0 });

@@ -327,13 +327,15 @@ describe('take and takeAlongAxis', () => {
     expect(() => np.take(np.arange(3), [3])).toThrow(/index 3 is out of bounds for axis 0 with size 3/);
   });
 
-  it('np.takeAlongAxis matches the reference (negative indices wrap)', () => {
+  it('np.takeAlongAxis matches the reference (negative indices wrap, other dimensions broadcast)', () => {
     const cases = arrayArb('float64', { minRank: 1, minDim: 1, maxRank: 3 }).chain((x) =>
       axisArb(x.ndim).chain((axis) => {
         const ax = axis < 0 ? axis + x.ndim : axis;
         const n = x.shape[ax] as number;
-        return fc.integer({ min: 0, max: 4 }).chain((m) => {
-          const shape = x.shape.map((d, i) => (i === ax ? m : d));
+        // each other dimension of the indices: x's size, 1, or (where x has 1) a larger size
+        const otherDims = fc.tuple(...x.shape.map((d) => (d === 1 ? fc.integer({ min: 1, max: 3 }) : fc.constantFrom(d, 1))));
+        return fc.tuple(fc.integer({ min: 0, max: 4 }), otherDims).chain(([m, dims]) => {
+          const shape = x.shape.map((_, i) => (i === ax ? m : (dims[i] as number)));
           return fc.tuple(
             fc.constant(x),
             fc.constant(axis),
@@ -347,6 +349,12 @@ describe('take and takeAlongAxis', () => {
         expectMatches(np.takeAlongAxis(toArray(x, 'float64'), toArray(idx, 'int32'), axis), ref.takeAlongAxis(x, idx, axis), 0, 'float64');
       }),
       FC,
+    );
+  });
+
+  it('np.takeAlongAxis rejects other dimensions that do not broadcast', () => {
+    expect(() => np.takeAlongAxis(np.zeros([2, 3]), np.zeros([3, 2], { dtype: 'int32' }), 1)).toThrow(
+      'takeAlongAxis: x float32[2,3] and indices int32[3,2] do not broadcast in dimension 0 (2 vs 3); the dimensions other than axis 1 must match or be 1',
     );
   });
 
