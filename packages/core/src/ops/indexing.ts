@@ -1,6 +1,6 @@
 import { type Array, type ArrayLike, isConcrete } from '../array.js';
 import { fail, shapeStr } from '../errors.js';
-import { broadcastShapes, normalizeAxis, stridesOf } from '../shape.js';
+import { broadcastShapes, normalizeAxis, shapesEqual, stridesOf } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { array, asArray } from './convert.js';
 import { add, astype, broadcastTo, less, multiply, onBackendOf, where } from './elementwise.js';
@@ -98,12 +98,38 @@ function normalizeEntries(a: Array, indices: readonly Index[]): Entry[] {
     else out.push(e);
   }
   if (ellipses === 0) for (let k = 0; k < fillCount; k++) out.push({ kind: 'slice', s: new Slice() });
+  checkMasks(a, out);
   // expand boolean masks into integer index arrays (needs concrete values: the result shape depends on them)
   const expanded = out.flatMap((e) => (e.kind === 'adv' && e.idx.dtype === 'bool' ? nonzero(e.idx).map((idx): Entry => ({ kind: 'adv', idx })) : [e]));
   // NumPy: next to an index array, integers are advanced indices too (0-d arrays). That decides
   // where the indexed dims go: x[0, :, [1, 2]] has shape [2, n] (separated: moved to the front).
   if (!expanded.some((e) => e.kind === 'adv')) return expanded;
   return expanded.map((e): Entry => (e.kind === 'int' ? { kind: 'adv', idx: array(e.i, { dtype: 'int32' }) } : e));
+}
+
+/** A boolean mask must have the shape of the dimensions it indexes (NumPy raises IndexError otherwise). */
+function checkMasks(a: Array, entries: readonly Entry[]): void {
+  let axis = 0;
+  for (const e of entries) {
+    if (e.kind === 'new') continue;
+    if (e.kind !== 'adv' || e.idx.dtype !== 'bool') {
+      axis++;
+      continue;
+    }
+    const dims = a.shape.slice(axis, axis + e.idx.ndim);
+    if (e.idx.ndim === 0)
+      fail(
+        'index',
+        `a 0-d boolean index is not supported (array shape ${shapeStr(a.shape)}); use np.where, or index with a boolean array of the indexed dimensions' shape`,
+      );
+    if (!shapesEqual(dims, e.idx.shape)) {
+      fail(
+        'index',
+        `boolean index of shape ${shapeStr(e.idx.shape)} does not match the dimensions ${shapeStr(dims)} it indexes (axes ${axis}..${axis + e.idx.ndim - 1} of an array of shape ${shapeStr(a.shape)}); a mask needs exactly their shape`,
+      );
+    }
+    axis += e.idx.ndim;
+  }
 }
 
 /**

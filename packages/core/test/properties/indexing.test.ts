@@ -236,6 +236,20 @@ describe('boolean mask indexing', () => {
     );
   });
 
+  it('a mask whose shape differs from the dimensions it indexes throws (NumPy: IndexError), also through .at()', () => {
+    const x = np.reshape(np.arange(24), [2, 3, 4]);
+    const mask = (v: boolean[]) => np.array(v, { dtype: 'bool' });
+    const message = /boolean index of shape \[1\] does not match the dimensions \[2\] it indexes \(axes 0\.\.0 of an array of shape \[2,3,4\]\)/;
+    expect(() => x.index(mask([true]))).toThrow(message);
+    expect(() => x.index(mask([true, false, true]))).toThrow(/boolean index of shape \[3\] does not match the dimensions \[2\]/);
+    expect(() => x.index(':', mask([true, false]))).toThrow(/boolean index of shape \[2\] does not match the dimensions \[3\] it indexes \(axes 1\.\.1/);
+    expect(() => x.at(mask([true])).set(0)).toThrow(message);
+    expect(() => np.arange(3).index(np.array(false, { dtype: 'bool' }))).toThrow(/a 0-d boolean index is not supported/);
+    // the right shapes, after an ellipsis or a new axis, still work
+    expect(x.index('...', mask([true, false, true, true])).shape).toEqual([2, 3, 3]);
+    expect(x.index(null, mask([false, true])).shape).toEqual([1, 1, 3, 4]);
+  });
+
   it('x[x > 0] gives the positive elements in order', () => {
     fc.assert(
       fc.property(arrayArb('int', { minRank: 1 }), (x) => {
