@@ -96,6 +96,9 @@ for (const dtype of ['float32', 'float64'] as const) {
       const x = arr([3, NaN_, 1, -inf, inf, NaN_, -0]);
       expect(vals(np.sort(x))).toEqual([-inf, -0, 1, 3, inf, NaN_, NaN_]);
       expect(vals(np.argsort(x))).toEqual([3, 6, 2, 0, 4, 1, 5]);
+      // descending is JAX's ascending order reversed: NaN first, ties in their original order
+      expect(vals(np.argsort(x, -1, { descending: true }))).toEqual([1, 5, 4, 0, 2, 6, 3]);
+      expect(vals(np.argsort(arr([1, NaN_, 2, 1]), -1, { descending: true }))).toEqual([1, 2, 0, 3]);
       expect(
         vals(
           np.sort(

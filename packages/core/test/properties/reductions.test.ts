@@ -96,6 +96,19 @@ describe('sum, prod, max, min, mean', () => {
     );
   });
 
+  it('int32 products wrap exactly at every step, past 2^53 too', () => {
+    const wrap = (vs: number[]) => vs.reduce((p, v) => Math.imul(p, v), 1);
+    const big = [100003, 100003, 100003, 100003];
+    expect(np.prod(np.array(big, { dtype: 'int32' })).item()).toBe(wrap(big));
+    expect(wrap(big)).toBe(-679156783);
+    fc.assert(
+      fc.property(fc.array(fc.integer({ min: -2147483648, max: 2147483647 }), { minLength: 1, maxLength: 12 }), (vs) => {
+        expect(np.prod(np.array(vs, { dtype: 'int32' })).item()).toBe(wrap(vs));
+      }),
+      FC,
+    );
+  });
+
   it('int32 and bool: sum/prod stay int32 (bool sums count), max/min keep the dtype, mean is float32', () => {
     fc.assert(
       fc.property(reductionCase('int', { maxDim: 3 }), ([x, { spec, axes }, keepdims]) => {

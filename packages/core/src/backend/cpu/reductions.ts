@@ -8,6 +8,8 @@ import { takeTyped } from './pool.js';
 const REDUCERS = {
   sum: { init: 0, combine: 'acc + v' },
   prod: { init: 1, combine: 'acc * v' },
+  // int32 products wrap at every step (as XLA); a float64 product loses the low bits past 2^53
+  prodInt: { init: 1, combine: 'Math.imul(acc, v)' },
   max: { init: Number.NEGATIVE_INFINITY, combine: '(v > acc || v !== v ? v : acc)' },
   min: { init: Number.POSITIVE_INFINITY, combine: '(v < acc || v !== v ? v : acc)' },
 } as const;
@@ -117,7 +119,10 @@ function argReduce(isMax: boolean, x: TypedArray, a: ShapedArray, axis: number):
   return out;
 }
 
-/** Stable argsort of each line along `axis`; NaN sorts last (ascending) as in NumPy. */
+/**
+ * Stable argsort of each line along `axis`. NaN sorts last ascending (NumPy) and first descending:
+ * JAX's descending order is the ascending one reversed, ties keeping their original order.
+ */
 function argsort(x: TypedArray, a: ShapedArray, axis: number, descending: boolean): TypedArray {
   const len = a.shape[axis] as number;
   const inner = stridesOf(a.shape)[axis] as number;
@@ -129,8 +134,8 @@ function argsort(x: TypedArray, a: ShapedArray, axis: number, descending: boolea
   const cmp = (i: number, j: number): number => {
     const u = line[i] as number;
     const v = line[j] as number;
-    if (u !== u) return v !== v ? i - j : 1;
-    if (v !== v) return -1;
+    if (u !== u) return v !== v ? i - j : sign;
+    if (v !== v) return -sign;
     return u < v ? -sign : u > v ? sign : i - j;
   };
   for (let o = 0; o < outer; o++) {
@@ -149,7 +154,7 @@ function argsort(x: TypedArray, a: ShapedArray, axis: number, descending: boolea
 
 export const reductionKernels: CpuKernels = {
   reduce_sum: ([x], [a], [out], { axes }) => [reduce('sum', x!, a!, axes, out!)],
-  reduce_prod: ([x], [a], [out], { axes }) => [reduce('prod', x!, a!, axes, out!)],
+  reduce_prod: ([x], [a], [out], { axes }) => [reduce(a!.dtype === 'int32' ? 'prodInt' : 'prod', x!, a!, axes, out!)],
   reduce_max: ([x], [a], [out], { axes }) => [reduce('max', x!, a!, axes, out!)],
   reduce_min: ([x], [a], [out], { axes }) => [reduce('min', x!, a!, axes, out!)],
   argmax: ([x], [a], _out, { axis }) => [argReduce(true, x!, a!, axis)],
