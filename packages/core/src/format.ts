@@ -210,6 +210,9 @@ function pyTuple(shape: readonly number[]): string {
  */
 export function formatArray(x: Array): string {
   const { shape, dtype } = x;
+  // a disposed array says so; a tracer or an array on a backend without synchronous reads has
+  // no values to show here
+  if ((x as { isDisposed?: boolean }).isDisposed === true) return `Array(shape=[${shape.join(',')}], dtype=${dtype}, disposed)`;
   let data: TypedArray;
   try {
     data = x.dataSync();

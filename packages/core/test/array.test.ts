@@ -566,6 +566,8 @@ describe('memory', () => {
     expect(after.liveBuffers).toBe(before.liveBuffers - 1);
     expect(after.liveBytes).toBe(before.liveBytes - 4000);
     expect((x as unknown as { isDisposed: boolean }).isDisposed).toBe(true);
+    // printing says so rather than showing nothing or a tracer's placeholder
+    expect(String(x)).toBe('Array(shape=[1000], dtype=float32, disposed)');
   });
 
   it('a new array adds its bytes to the stats', () => {
