@@ -271,6 +271,19 @@ export function evalPrimitive<P extends PrimitiveName>(prim: P, args: readonly C
 
 installEvalTrace(EvalTrace);
 
+/**
+ * A new array on `x`'s storage, for an op whose result is its input (a cast to the same dtype, a
+ * reshape to the same shape): returning `x` itself would let `result.dispose()` dispose `x`.
+ * Storage is shared by reference count, so nothing is copied. Tracers are returned as they are.
+ */
+export function fresh(x: Array): Array {
+  // a disposed array passes through, so that the op that reads it names itself in the error
+  if (!(x instanceof ConcreteArray) || x.isDisposed) return x;
+  const handle = x.liveHandle('Array');
+  x.backend.retain(handle);
+  return new ConcreteArray(x.aval, x.backend, handle);
+}
+
 /** Checks the value is an Array that is not a tracer (for reading data). */
 export function isConcrete(x: unknown): x is ConcreteArray {
   return x instanceof ConcreteArray;

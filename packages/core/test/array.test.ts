@@ -570,6 +570,46 @@ describe('memory', () => {
     expect(String(x)).toBe('Array(shape=[1000], dtype=float32, disposed)');
   });
 
+  it('no op returns its input: disposing a no-op result (same dtype, shape, axes...) leaves the input usable', () => {
+    const x = np.array([
+      [1, 2],
+      [3, 4],
+    ]);
+    const v = np.array([1, 2, 3]);
+    const s = np.array(5);
+    const noOps: [string, Array, () => Array][] = [
+      ['astype', x, () => np.astype(x, x.dtype)],
+      ['x.astype', x, () => x.astype(x.dtype)],
+      ['broadcastTo', x, () => np.broadcastTo(x, [2, 2])],
+      ['reshape', x, () => np.reshape(x, [2, 2])],
+      ['x.reshape', x, () => x.reshape(2, 2)],
+      ['transpose', x, () => np.transpose(x, [0, 1])],
+      ['T of 1-d', v, () => v.T],
+      ['flip over no axes', x, () => np.flip(x, [])],
+      ['sort of 0-d', s, () => np.sort(s)],
+      ['clip without bounds', x, () => np.clip(x)],
+      ['concatenate of one', x, () => np.concatenate([x])],
+      ['ravel of 1-d', v, () => np.ravel(v)],
+      ['squeeze without size-1 axes', x, () => np.squeeze(x)],
+      ['sum over no axes', x, () => np.sum(x, [])],
+      ['max over no axes', x, () => np.max(x, [], { keepdims: true })],
+      ['moveaxis to itself', x, () => np.moveaxis(x, 0, 0)],
+      ['swapaxes of an axis with itself', x, () => np.swapaxes(x, 1, 1)],
+      ['index with ":"', x, () => x.index(':')],
+      ['index with "..."', x, () => x.index('...')],
+    ];
+    const before = stats().liveBuffers;
+    for (const [name, input, op] of noOps) {
+      const out = op();
+      expect(out, name).not.toBe(input);
+      out.dispose();
+      expect((input as unknown as { isDisposed: boolean }).isDisposed, name).toBe(false);
+      expect(input.dataSync().length, name).toBe(input.size);
+    }
+    // the results shared the inputs' storage: nothing was copied, nothing is left behind
+    expect(stats().liveBuffers).toBe(before);
+  });
+
   it('a new array adds its bytes to the stats', () => {
     const before = stats();
     const x = np.array(new Float64Array(100));

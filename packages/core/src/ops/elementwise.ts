@@ -1,4 +1,4 @@
-import { type Array, type ArrayLike, ConcreteArray } from '../array.js';
+import { type Array, type ArrayLike, ConcreteArray, fresh } from '../array.js';
 import { type Backend, getBackend, withBackend } from '../backend/backend.js';
 import { type DType, defaultDTypeOf, isDType, isFloatDType, promoteTypes, weakScalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
@@ -35,17 +35,17 @@ export function resultDType(args: readonly ArrayLike[]): DType {
   return dtype ?? 'float32';
 }
 
-/** Casts `x` to `dtype` (a no-op when it already is). */
+/** Casts `x` to `dtype` (when it already is, a new array on the same storage: results are never their input). */
 export function astype(x: Array, dtype: DType): Array {
   if (!isDType(dtype)) fail('astype', `unknown dtype '${String(dtype)}'; use float32, float64, int32 or bool`);
-  if (x.dtype === dtype) return x;
+  if (x.dtype === dtype) return fresh(x);
   return bind1('convert_element_type', [x], { dtype });
 }
 
 /** Broadcasts `x` to `shape` with NumPy's trailing-axis alignment. */
 export function broadcastTo(x: ArrayLike, shape: readonly number[]): Array {
   const a = isArray(x) ? x : scalar(x, resultDType([x]), backendOf([]));
-  if (shapesEqual(a.shape, shape)) return a;
+  if (shapesEqual(a.shape, shape)) return a === x ? fresh(a) : a;
   const out = broadcastShapes('broadcastTo', a.shape, shape);
   if (!shapesEqual(out, shape)) fail('broadcastTo', `cannot broadcast shape [${a.shape.join(',')}] to [${shape.join(',')}]`);
   const lead = shape.length - a.ndim;
@@ -55,9 +55,20 @@ export function broadcastTo(x: ArrayLike, shape: readonly number[]): Array {
 /** Promotes and broadcasts the operands of an elementwise op (NumPy semantics). */
 export function prepareOperands(op: string, args: readonly ArrayLike[], dtype: DType = resultDType(args)): Array[] {
   const backend = backendOf(args);
-  const arrays = args.map((a) => (isArray(a) ? astype(a, dtype) : scalar(a, dtype, backend)));
+  // (checked here: the no-op cast and broadcast would make new arrays on every op)
+  const arrays = args.map((a) => (isArray(a) ? castIfNeeded(a, dtype) : scalar(a, dtype, backend)));
   const shape = broadcastShapes(op, ...arrays.map((a) => a.shape));
-  return arrays.map((a) => broadcastTo(a, shape));
+  return arrays.map((a) => broadcastIfNeeded(a, shape));
+}
+
+/** `x` itself when it already has `dtype`, for ops that pass it on (never return it). */
+function castIfNeeded(x: Array, dtype: DType): Array {
+  return x.dtype === dtype ? x : astype(x, dtype);
+}
+
+/** `x` itself when it already has `shape`, for ops that pass it on (never return it). */
+function broadcastIfNeeded(x: Array, shape: readonly number[]): Array {
+  return shapesEqual(x.shape, shape) ? x : broadcastTo(x, shape);
 }
 
 function binary(prim: PrimitiveName, op: string, x: ArrayLike, y: ArrayLike, dtype?: DType): Array {
@@ -223,11 +234,11 @@ function full_(like: Array, value: boolean): Array {
 export function where(cond: ArrayLike, x: ArrayLike, y: ArrayLike): Array {
   const dtype = resultDType([x, y]);
   const backend = backendOf([cond, x, y]);
-  const c = isArray(cond) ? astype(cond, 'bool') : scalar(cond, 'bool', backend);
-  const a = isArray(x) ? astype(x, dtype) : scalar(x, dtype, backend);
-  const b = isArray(y) ? astype(y, dtype) : scalar(y, dtype, backend);
+  const c = isArray(cond) ? castIfNeeded(cond, 'bool') : scalar(cond, 'bool', backend);
+  const a = isArray(x) ? castIfNeeded(x, dtype) : scalar(x, dtype, backend);
+  const b = isArray(y) ? castIfNeeded(y, dtype) : scalar(y, dtype, backend);
   const shape = broadcastShapes('where', c.shape, a.shape, b.shape);
-  return bind1('select', [broadcastTo(c, shape), broadcastTo(a, shape), broadcastTo(b, shape)], {});
+  return bind1('select', [broadcastIfNeeded(c, shape), broadcastIfNeeded(a, shape), broadcastIfNeeded(b, shape)], {});
 }
 
 /**
@@ -240,5 +251,5 @@ export function clip(x: ArrayLike, min?: ArrayLike | null, max?: ArrayLike | nul
   let out = isArray(x) ? x : prepareOperands('clip', [x])[0]!;
   if (min !== undefined && min !== null) out = maximum(out, min);
   if (max !== undefined && max !== null) out = minimum(out, max);
-  return out;
+  return out === x ? fresh(out) : out;
 }

@@ -1,4 +1,4 @@
-import type { Array, ArrayLike } from '../array.js';
+import { type Array, type ArrayLike, fresh } from '../array.js';
 import { isFloatDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { PrimitiveName } from '../primitives/params.js';
@@ -31,7 +31,8 @@ function reduce(prim: PrimitiveName, op: string, x: ArrayLike, axis: Axis, opts:
   if (a.size === 0 && (prim === 'reduce_max' || prim === 'reduce_min') && axes.some((ax) => a.shape[ax] === 0)) {
     fail(op, `zero-size array [${a.shape.join(',')}] has no ${op} along axes [${axes.join(',')}] (the reduction has no identity)`);
   }
-  const out = axes.length === 0 ? a : bind1(prim as 'reduce_sum', [a], { axes });
+  // no axes: the input itself, as a new array unless a cast made one already
+  const out = axes.length === 0 ? (a === x ? fresh(a) : a) : bind1(prim as 'reduce_sum', [a], { axes });
   return keep(out, a, axes, opts.keepdims);
 }
 
@@ -153,7 +154,7 @@ export function argsort(x: ArrayLike, axis = -1, opts: { descending?: boolean } 
  */
 export function sort(x: ArrayLike, axis = -1): Array {
   const a = asArray(x);
-  if (a.ndim === 0) return a;
+  if (a.ndim === 0) return a === x ? fresh(a) : a;
   const ax = normalizeAxis('sort', axis, a.ndim);
   return takeAlongAxis(a, argsort(a, ax), ax);
 }

@@ -1,4 +1,4 @@
-import type { Array, ArrayLike } from '../array.js';
+import { type Array, type ArrayLike, fresh } from '../array.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { bind1 } from '../trace.js';
@@ -27,7 +27,7 @@ export function reshape(x: ArrayLike, shape: readonly number[]): Array {
     target = shape.map((d) => (d === -1 ? a.size / known : d));
   }
   checkShape('reshape', target);
-  if (shapesEqual(target, a.shape)) return a;
+  if (shapesEqual(target, a.shape)) return fresh(a);
   return bind1('reshape', [a], { newShape: target });
 }
 
@@ -49,7 +49,7 @@ export function transpose(x: ArrayLike, axes?: readonly number[]): Array {
   if (perm.length !== a.ndim || new Set(perm).size !== perm.length) {
     fail('transpose', `axes [${(axes ?? []).join(',')}] must be a permutation of the ${a.ndim} axes of [${a.shape.join(',')}]`);
   }
-  if (perm.every((p, i) => p === i)) return a;
+  if (perm.every((p, i) => p === i)) return fresh(a);
   return bind1('transpose', [a], { permutation: perm });
 }
 
@@ -118,11 +118,14 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Array 
 export function concatenate(arrays: readonly ArrayLike[], axis = 0): Array {
   if (arrays.length === 0) fail('concatenate', 'needs at least one array');
   const dtype = resultDType(arrays);
-  const xs = arrays.map((x) => astype(asArray(x), dtype));
+  const xs = arrays.map((x) => {
+    const a = asArray(x);
+    return a.dtype === dtype ? a : astype(a, dtype);
+  });
   const first = xs[0] as Array;
   if (first.ndim === 0) fail('concatenate', 'zero-dimensional arrays cannot be concatenated; use np.stack');
   const ax = normalizeAxis('concatenate', axis, first.ndim);
-  if (xs.length === 1) return first;
+  if (xs.length === 1) return first === arrays[0] ? fresh(first) : first;
   return bind1('concatenate', xs, { axis: ax });
 }
 
@@ -184,7 +187,7 @@ function Array_from(n: number, f: (i: number) => number): number[] {
 export function flip(x: ArrayLike, axis?: number | readonly number[]): Array {
   const a = asArray(x);
   const axes = normalizeAxes('flip', axis, a.ndim);
-  if (axes.length === 0) return a;
+  if (axes.length === 0) return fresh(a);
   return bind1('rev', [a], { axes });
 }
 
