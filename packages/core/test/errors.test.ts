@@ -316,6 +316,13 @@ describe('ragged nested input', () => {
   ]);
 });
 
+describe('tile reps', () => {
+  it('negative or fractional reps name tile', () => {
+    expectError(() => np.tile(np.ones([2]), -1), 'tile', /^tile: reps must be integers >= 0, got \[-1\]$/);
+    expectError(() => np.tile(np.ones([2]), [1, 1.5]), 'tile', /^tile: reps must be integers >= 0, got \[1, 1.5\]$/);
+  });
+});
+
 describe('negative, fractional, NaN and infinite dimensions', () => {
   table([
     ['zeros negative', () => np.zeros([2, -1]), 'zeros', /^zeros: shape \[2,-1\] has a negative dimension -1; dimensions must be integers >= 0/],

@@ -196,6 +196,9 @@ for (const dtype of ['float32', 'float64'] as const) {
 
     it('logsumexp: all -inf gives -inf, an inf gives inf, NaN propagates', () => {
       expect(vals(np.logsumexp(arr([-inf, -inf])))).toEqual([-inf]);
+      // an empty reduction is log(0), as JAX (not max's "no identity" error)
+      expect(vals(np.logsumexp(arr([])))).toEqual([-inf]);
+      expect(vals(np.logsumexp(np.zeros([2, 0]), 1))).toEqual([-inf, -inf]);
       expect(vals(np.logsumexp(arr([inf, 1])))).toEqual([inf]);
       expect(vals(np.logsumexp(arr([inf, -inf])))).toEqual([inf]);
       expect(vals(np.logsumexp(arr([-inf, 0])))).toEqual([0]);

@@ -121,6 +121,8 @@ export function logsumexp(x: ArrayLike, axis?: Axis, opts: ReduceOptions = {}): 
   const a = asArray(x);
   const f = isFloatDType(a.dtype) ? a : astype(a, 'float32');
   const axes = normalizeAxes('logsumexp', axis, f.ndim);
+  // an empty reduction is log(0) = -inf, as JAX (max has no identity there, so skip the shift)
+  if (axes.some((ax) => f.shape[ax] === 0)) return log(sum(exp(f), axes, opts));
   const m = max(f, axes, { keepdims: true });
   // an infinite max would give inf - inf = NaN; shift by 0 there instead
   const shift = where(isfinite(m), m, 0);

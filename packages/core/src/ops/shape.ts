@@ -221,6 +221,7 @@ export function pad(x: ArrayLike, padWidth: number | readonly [number, number] |
 export function tile(x: ArrayLike, reps: number | readonly number[]): Array {
   let a = asArray(x);
   const r = typeof reps === 'number' ? [reps] : [...reps];
+  for (const k of r) if (!Number.isInteger(k) || k < 0) fail('tile', `reps must be integers >= 0, got [${r.join(', ')}]`);
   while (a.ndim < r.length) a = expandDims(a, 0);
   while (r.length < a.ndim) r.unshift(1);
   // broadcast a new axis before each dim, then merge: [r0, d0, r1, d1, ...] → [r0*d0, ...]
