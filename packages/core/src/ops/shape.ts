@@ -192,8 +192,8 @@ export function flip(x: ArrayLike, axis?: number | readonly number[]): Array {
 }
 
 /**
- * Pads with a constant. `padWidth` is one `[before, after]` pair per axis, a single pair for all
- * axes, or a number.
+ * Pads with a constant. `padWidth` is one `[before, after]` pair per axis, a single pair (or a
+ * list of one) for all axes, or a number.
  *
  * @example
  * np.pad(np.ones([2, 2]), 1).shape // [4, 4]
@@ -205,7 +205,9 @@ export function pad(x: ArrayLike, padWidth: number | readonly [number, number] |
       ? a.shape.map(() => [padWidth, padWidth] as const)
       : typeof padWidth[0] === 'number'
         ? a.shape.map(() => padWidth as readonly [number, number])
-        : [...(padWidth as readonly (readonly [number, number])[])];
+        : (padWidth as readonly (readonly [number, number])[]).length === 1
+          ? a.shape.map(() => (padWidth as readonly (readonly [number, number])[])[0] as readonly [number, number]) // [[lo, hi]] for every axis, as NumPy
+          : [...(padWidth as readonly (readonly [number, number])[])];
   if (pairs.length !== a.ndim) fail('pad', `padWidth has ${pairs.length} pairs for an array of rank ${a.ndim}`);
   for (const [l, h] of pairs)
     if (!Number.isInteger(l) || !Number.isInteger(h) || l < 0 || h < 0) fail('pad', `pad widths must be integers >= 0, got ${JSON.stringify(pairs)}`);

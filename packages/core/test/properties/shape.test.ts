@@ -269,7 +269,7 @@ describe('flip, pad, tile', () => {
     );
   });
 
-  it('pad with one number or one pair applies it to every axis', () => {
+  it('pad with one number, one pair or a list of one pair applies it to every axis', () => {
     fc.assert(
       fc.property(arrayArb('int', { minRank: 1, maxRank: 3, maxDim: 3 }), fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 2 }), (x, lo, hi) => {
         const a = toArray(x, 'int32');
@@ -283,6 +283,15 @@ describe('flip, pad, tile', () => {
         );
         expectMatches(
           np.pad(a, [lo, hi]),
+          ref.pad(
+            x,
+            x.shape.map(() => [lo, hi]),
+            0,
+          ),
+        );
+        // a list of one pair too, as NumPy's ((lo, hi),)
+        expectMatches(
+          np.pad(a, [[lo, hi]]),
           ref.pad(
             x,
             x.shape.map(() => [lo, hi]),
