@@ -1,3 +1,4 @@
+import { bytesPerElement, type DType, formatBytes } from './dtype.js';
 import { fail, shapeStr } from './errors.js';
 
 export type Shape = readonly number[];
@@ -13,6 +14,19 @@ export function checkShape(op: string, shape: readonly number[]): number[] {
     if (d < 0) fail(op, `shape ${shapeStr(shape)} has a negative dimension ${d}; dimensions must be integers >= 0`);
   }
   return [...shape];
+}
+
+/** The most elements one array may hold: indices are int32, and JS caps typed-array lengths near here. */
+export const MAX_ELEMENTS = 2 ** 31 - 1;
+
+/** Checks that an array of `shape` and `dtype` can be allocated, naming its element and byte counts. */
+export function checkSize(op: string, shape: Shape, dtype: DType): void {
+  const n = sizeOf(shape);
+  if (n <= MAX_ELEMENTS) return;
+  fail(
+    op,
+    `shape ${shapeStr(shape)} has ${n} elements (${formatBytes(n * bytesPerElement(dtype))} as ${dtype}), over the ${MAX_ELEMENTS} elements one array can hold; use a smaller shape`,
+  );
 }
 
 export function sizeOf(shape: Shape): number {
@@ -71,13 +85,23 @@ export function normalizeAxis(op: string, axis: number, ndim: number): number {
   return axis < 0 ? axis + ndim : axis;
 }
 
-/** Resolves a list of axes (or all axes when undefined/null), rejecting repeats. */
+/** Resolves a list of axes (or all axes when undefined/null), rejecting repeats and non-numbers. */
 export function normalizeAxes(op: string, axes: number | readonly number[] | null | undefined, ndim: number): number[] {
   if (axes === undefined || axes === null) return Array.from({ length: ndim }, (_, i) => i);
   const list = typeof axes === 'number' ? [axes] : axes;
+  // callers from JS (or through `as`) may pass anything; say what an axis argument may be
+  if (!Array.isArray(list) || list.some((a) => typeof a !== 'number')) {
+    fail(op, `axis must be an integer, a list of integers, or null/undefined for all axes, got ${describe(axes)} (array of rank ${ndim})`);
+  }
   const out = list.map((a) => normalizeAxis(op, a, ndim));
   if (new Set(out).size !== out.length) fail(op, `repeated axis in [${list.join(',')}] for an array of rank ${ndim}; each axis may appear once`);
   return out;
+}
+
+function describe(v: unknown): string {
+  if (typeof v === 'string') return `'${v}' (string)`;
+  if (Array.isArray(v)) return `[${v.map((e) => (typeof e === 'string' ? `'${e}'` : String(e))).join(',')}]`;
+  return `${String(v)} (${typeof v})`;
 }
 
 export function isPermutation(perm: readonly number[], n: number): boolean {

@@ -526,7 +526,7 @@ describe('dtypes, empty reductions, splits', () => {
       'pad',
       /^pad: padWidth has 2 pairs for an array of rank 1/,
     ],
-    ['a non-array operand', () => np.add('1' as never, 1), 'np', /^np: expected an Array, number or boolean, got string/],
+    ['a non-array operand', () => np.add('1' as never, 1), 'add', /^add: expected an Array, number or boolean, got string/],
   ]);
 });
 

@@ -1,7 +1,7 @@
 import { type Array, type ArrayLike, ConcreteArray, fromTyped } from '../array.js';
 import { ShapedArray } from '../aval.js';
 import { type Backend, getBackend } from '../backend/backend.js';
-import { allocTyped, type DType, defaultDTypeOf, dtypeOfTyped, isDType, type TypedArray } from '../dtype.js';
+import { allocTyped, castNumber, checkDType, type DType, defaultDTypeOf, dtypeOfTyped, type TypedArray, type TypedArrayInput } from '../dtype.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShape, sizeOf } from '../shape.js';
 import { astype } from './elementwise.js';
@@ -68,35 +68,86 @@ function inferDType(data: NestedArray): DType {
   return inferShape(data).includes(0) ? 'float32' : 'bool';
 }
 
+/** Whether `typed` already is the storage of `dtype`, so it can be copied in as is. */
+function isStorageOf(typed: TypedArrayInput, dtype: DType): typed is TypedArray {
+  if (dtype === 'float32') return typed instanceof Float32Array;
+  if (dtype === 'float64') return typed instanceof Float64Array;
+  if (dtype === 'int32') return typed instanceof Int32Array;
+  return false; // bool: a Uint8Array may hold values other than 0 and 1
+}
+
+/** Indexable numbers: a plain array or any numeric typed array. */
+type NumberList = { readonly length: number; readonly [i: number]: number };
+
+/** `src` converted element by element to the storage of `dtype` with {@link castNumber}'s rules. */
+function castInto(op: string, src: NumberList, dtype: DType): TypedArray {
+  const out = allocTyped(dtype, src.length);
+  if (dtype === 'float32' || dtype === 'float64') {
+    out.set(src);
+    return out;
+  }
+  for (let i = 0; i < src.length; i++) out[i] = castNumber(op, src[i] as number, dtype, ` (flat index ${i})`);
+  return out;
+}
+
+/** An array of `shape` from numbers computed on the host, converted with {@link castNumber}'s rules (errors name `op`). */
+export function fromNumbers(op: string, values: NumberList, shape: readonly number[], dtype: DType, backend: Backend = getBackend()): Array {
+  const typed = dtype === 'float64' && values instanceof Float64Array ? values : castInto(op, values, dtype);
+  return fromTyped(typed, shape, dtype, backend);
+}
+
+/** A Uint8Array read as bool by default must already be 0/1: silently mapping 200 to true would lose byte data. */
+function checkBoolBytes(typed: Uint8Array): void {
+  for (let i = 0; i < typed.length; i++) {
+    const v = typed[i] as number;
+    if (v > 1)
+      fail(
+        'array',
+        `a Uint8Array becomes bool unless a dtype is given, but flat index ${i} holds ${v}; pass { dtype: 'int32' } for byte data, or { dtype: 'bool' } to read nonzero as true`,
+      );
+  }
+}
+
+function fromTypedInput(typed: TypedArrayInput, opts: ArrayOptions, backend: Backend): Array {
+  const natural = dtypeOfTyped(typed); // first: it rejects BigInt64Array, DataView...
+  const dtype = opts.dtype ?? natural;
+  const shape = checkShape('array', opts.shape ?? [typed.length]);
+  if (sizeOf(shape) !== typed.length) fail('array', `shape ${shapeStr(shape)} needs ${sizeOf(shape)} elements but the typed array has ${typed.length}`);
+  if (opts.dtype === undefined && typed instanceof Uint8Array) {
+    checkBoolBytes(typed);
+    return fromTyped(typed, shape, 'bool', backend);
+  }
+  return fromTyped(isStorageOf(typed, dtype) ? typed : castInto('array', typed, dtype), shape, dtype, backend);
+}
+
 /**
  * Creates an array from nested JS arrays, a typed array, a number or another Array (copied).
+ *
+ * Without a dtype: booleans → bool, integers in int32 range → int32, other numbers → float32;
+ * Float32Array/Float64Array keep their dtype, Int8/Int16/Int32/Uint8Clamped/Uint16/Uint32 arrays
+ * give int32 (Uint32 values past 2^31-1 are an error), and Uint8Array gives bool (values must be 0
+ * or 1; pass dtype 'int32' for bytes). With dtype 'int32', fractional values truncate toward zero
+ * as NumPy (1.7 → 1) and non-finite or out-of-range values are an error naming them (JAX raises
+ * for out-of-range ints) instead of wrapping; with dtype 'bool', nonzero (and NaN) is true.
  *
  * @example
  * np.array([[1, 2], [3, 4]]);                 // int32 [2,2]
  * np.array([0.5, 1.5], { dtype: 'float64' });
  * np.array(new Float32Array(6), { shape: [2, 3] });
  */
-export function array(data: NestedArray | TypedArray | Array, opts: ArrayOptions = {}): Array {
+export function array(data: NestedArray | TypedArrayInput | Array, opts: ArrayOptions = {}): Array {
   const backend: Backend = getBackend(opts.backend);
-  if (opts.dtype !== undefined && !isDType(opts.dtype)) fail('array', `unknown dtype '${String(opts.dtype)}'; use float32, float64, int32 or bool`);
+  if (opts.dtype !== undefined) checkDType('array', opts.dtype);
   if (isArray(data)) return opts.dtype && opts.dtype !== data.dtype ? astype(data, opts.dtype) : data;
   if (ArrayBuffer.isView(data)) {
-    const typed = data as TypedArray;
-    const shape = checkShape('array', opts.shape ?? [typed.length]);
-    if (sizeOf(shape) !== typed.length) fail('array', `shape ${shapeStr(shape)} needs ${sizeOf(shape)} elements but the typed array has ${typed.length}`);
-    const dtype = opts.dtype ?? dtypeOfTyped(typed);
-    return fromTyped(typed, shape, dtype, backend);
+    return fromTypedInput(data as TypedArrayInput, opts, backend);
   }
   const shape = inferShape(data);
   if (opts.shape) checkShape('array', opts.shape);
   const flat: number[] = [];
   fill(data, shape, 0, flat, []);
   const dtype = opts.dtype ?? inferDType(data);
-  const typed = allocTyped(dtype, flat.length);
-  if (dtype === 'int32') for (let i = 0; i < flat.length; i++) typed[i] = Math.trunc(flat[i] as number);
-  else if (dtype === 'bool') for (let i = 0; i < flat.length; i++) typed[i] = flat[i] !== 0 ? 1 : 0;
-  else typed.set(flat);
-  const arr = fromTyped(typed, shape, dtype, backend);
+  const arr = fromTyped(castInto('array', flat, dtype), shape, dtype, backend);
   if (opts.shape) return reshape(arr, opts.shape);
   return arr;
 }
@@ -105,16 +156,17 @@ const constants = new Map<string, ConcreteArray>();
 const MAX_CONSTANTS = 4096;
 
 /**
- * A rank-0 array holding `value` as `dtype` on `backend`. Arrays are immutable, so constants are
- * shared: `x * 2` in a loop allocates the `2` once. Shared constants ignore `dispose()`.
+ * A rank-0 array holding `value` as `dtype` on `backend`, converted by {@link castNumber} (an
+ * int32 out of range is an error naming `op`). Arrays are immutable, so constants are shared:
+ * `x * 2` in a loop allocates the `2` once. Shared constants ignore `dispose()`.
  */
-export function scalar(value: number | boolean, dtype: DType, backend: Backend = getBackend()): ConcreteArray {
+export function scalar(value: number | boolean, dtype: DType, backend: Backend = getBackend(), op = 'scalar'): ConcreteArray {
   const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
   const key = `${backend.name}:${dtype}:${Object.is(v, -0) ? '-0' : v}`;
   const cached = constants.get(key);
   if (cached) return cached;
   const typed = allocTyped(dtype, 1);
-  typed[0] = dtype === 'bool' ? (v !== 0 ? 1 : 0) : dtype === 'int32' ? Math.trunc(v) : v;
+  typed[0] = castNumber(op, v, dtype);
   const arr = new ConcreteArray(new ShapedArray([], dtype), backend, backend.write(dtype, typed));
   arr.pin();
   if (constants.size >= MAX_CONSTANTS) constants.clear();

@@ -23,14 +23,14 @@ export function onBackendOf<T>(args: readonly unknown[], fn: () => T): T {
 }
 
 /** The dtype of combining `args`: arrays are strongly typed, JS numbers weakly (JAX's rule). */
-export function resultDType(args: readonly ArrayLike[]): DType {
+export function resultDType(args: readonly ArrayLike[], op = 'np'): DType {
   let strong: DType | null = null;
   for (const a of args) if (isArray(a)) strong = strong ? promoteTypes(strong, a.dtype) : a.dtype;
   let dtype: DType | null = strong;
   for (const a of args) {
     if (isArray(a)) continue;
-    if (typeof a !== 'number' && typeof a !== 'boolean') fail('np', `expected an Array, number or boolean, got ${a === null ? 'null' : typeof a}`);
-    dtype = dtype === null ? defaultDTypeOf(a) : strong === null ? promoteTypes(dtype, defaultDTypeOf(a)) : promoteTypes(dtype, weakScalarDType(a, dtype));
+    if (typeof a !== 'number' && typeof a !== 'boolean') fail(op, `expected an Array, number or boolean, got ${a === null ? 'null' : typeof a}`);
+    dtype = dtype === null ? defaultDTypeOf(a) : strong === null ? promoteTypes(dtype, defaultDTypeOf(a)) : promoteTypes(dtype, weakScalarDType(a, dtype, op));
   }
   return dtype ?? 'float32';
 }
@@ -53,7 +53,7 @@ export function broadcastTo(x: ArrayLike, shape: readonly number[]): Array {
 }
 
 /** Promotes and broadcasts the operands of an elementwise op (NumPy semantics). */
-export function prepareOperands(op: string, args: readonly ArrayLike[], dtype: DType = resultDType(args)): Array[] {
+export function prepareOperands(op: string, args: readonly ArrayLike[], dtype: DType = resultDType(args, op)): Array[] {
   const backend = backendOf(args);
   // (checked here: the no-op cast and broadcast would make new arrays on every op)
   const arrays = args.map((a) => (isArray(a) ? castIfNeeded(a, dtype) : scalar(a, dtype, backend)));
@@ -92,16 +92,17 @@ function unaryNumeric(prim: PrimitiveName, x: ArrayLike): Array {
 }
 
 /** Elementwise `x + y` with broadcasting; logical or for two bools (as NumPy and JAX). @example np.add(np.array([1, 2]), 1) // [2, 3] */
-export const add = (x: ArrayLike, y: ArrayLike): Array => (resultDType([x, y]) === 'bool' ? logicalOr(x, y) : binary('add', 'add', x, y));
+export const add = (x: ArrayLike, y: ArrayLike): Array => (resultDType([x, y], 'add') === 'bool' ? logicalOr(x, y) : binary('add', 'add', x, y));
 /** Elementwise `x - y`. @example np.subtract(x, y) */
 export const subtract = (x: ArrayLike, y: ArrayLike): Array => binary('sub', 'subtract', x, y);
 /** Elementwise `x * y`; logical and for two bools. @example np.multiply(x, 2) // stays float32 for a float32 x */
-export const multiply = (x: ArrayLike, y: ArrayLike): Array => (resultDType([x, y]) === 'bool' ? logicalAnd(x, y) : binary('mul', 'multiply', x, y));
+export const multiply = (x: ArrayLike, y: ArrayLike): Array =>
+  resultDType([x, y], 'multiply') === 'bool' ? logicalAnd(x, y) : binary('mul', 'multiply', x, y);
 /** True division; integers give float32. @example np.divide(np.array([1, 2]), 2) // [0.5, 1] */
 export const divide = (x: ArrayLike, y: ArrayLike): Array => binary('div', 'divide', x, y, floatDType([x, y]));
 /** Floor division `x // y` as NumPy. @example np.floorDivide(np.array([-7, 7]), 2) // [-4, 3] */
 export function floorDivide(x: ArrayLike, y: ArrayLike): Array {
-  const d = resultDType([x, y]);
+  const d = resultDType([x, y], 'floorDivide');
   if (isFloatDType(d)) {
     // NumPy's divmod: x - fmod(x, y) is an exact multiple of y, so rounding (x - fmod) / y to the
     // nearest integer is exact where floor(x / y) can round across one (1 // 0.1 is 9, not 10);
@@ -122,7 +123,7 @@ export function floorDivide(x: ArrayLike, y: ArrayLike): Array {
 }
 /** Remainder with the sign of the divisor (Python's `%`, NumPy's `mod`). @example np.remainder(-7, 3) // 2 */
 export function remainder(x: ArrayLike, y: ArrayLike): Array {
-  const d = resultDType([x, y]);
+  const d = resultDType([x, y], 'remainder');
   const [a, b] = prepareOperands('remainder', [x, y], d === 'bool' ? 'int32' : d);
   const r = bind1('rem', [a!, b!], {});
   const fix = logicalAnd(notEqual(r, 0), notEqual(less(r, 0), less(b!, 0)));
@@ -232,7 +233,7 @@ function full_(like: Array, value: boolean): Array {
  * np.where(np.greater(x, 0), x, 0) // relu
  */
 export function where(cond: ArrayLike, x: ArrayLike, y: ArrayLike): Array {
-  const dtype = resultDType([x, y]);
+  const dtype = resultDType([x, y], 'where');
   const backend = backendOf([cond, x, y]);
   const c = isArray(cond) ? castIfNeeded(cond, 'bool') : scalar(cond, 'bool', backend);
   const a = isArray(x) ? castIfNeeded(x, dtype) : scalar(x, dtype, backend);

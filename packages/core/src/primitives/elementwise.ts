@@ -1,5 +1,5 @@
 import { ShapedArray } from '../aval.js';
-import { type DType, isFloatDType } from '../dtype.js';
+import { type DType, isFloatDType, checkDType as knownDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { shapesEqual } from '../shape.js';
 import type { PrimitiveName } from './params.js';
@@ -125,7 +125,7 @@ export const elementwiseShapeRules: ShapeRuleTable = {
     }
     return [new ShapedArray(t.shape, t.dtype)];
   },
-  convert_element_type: ([x], { dtype }) => [new ShapedArray((x as ShapedArray).shape, dtype)],
+  convert_element_type: ([x], { dtype }) => [new ShapedArray((x as ShapedArray).shape, knownDType('convert_element_type', dtype))],
   bitcast_convert_type: ([x], { dtype }) => {
     const a = x as ShapedArray;
     const ok = (d: DType) => d === 'int32' || d === 'float32';

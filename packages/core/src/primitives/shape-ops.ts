@@ -1,5 +1,5 @@
 import { ShapedArray } from '../aval.js';
-import type { DType } from '../dtype.js';
+import { castNumber, checkDType } from '../dtype.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShape, isPermutation, sizeOf } from '../shape.js';
 import type { ShapeRuleTable } from './rule-types.js';
@@ -57,8 +57,10 @@ export const shapeOpShapeRules: ShapeRuleTable = {
     });
     return [new ShapedArray(out, a.dtype)];
   },
-  pad: ([x], { lo, hi, interior }) => {
+  pad: ([x], { lo, hi, interior, value }) => {
     const a = x as ShapedArray;
+    // the kernel stores the value as the operand's dtype; reject what int32 would wrap (1e10, NaN)
+    castNumber('pad', value, a.dtype, ` (the padding value for ${a})`);
     checkLength('pad', 'lo', lo, a.ndim, a);
     checkLength('pad', 'hi', hi, a.ndim, a);
     checkLength('pad', 'interior', interior, a.ndim, a);
@@ -99,7 +101,7 @@ export const shapeOpShapeRules: ShapeRuleTable = {
   iota: (_avals, { dtype, shape, dimension }) => {
     const out = checkShape('iota', shape);
     if (!Number.isInteger(dimension) || dimension < 0 || dimension >= out.length) fail('iota', `dimension ${dimension} is out of bounds for ${shapeStr(out)}`);
-    if (dtype === 'bool') fail('iota', 'dtype must be numeric, got bool');
-    return [new ShapedArray(out, dtype as DType)];
+    if (checkDType('iota', dtype) === 'bool') fail('iota', 'dtype must be numeric, got bool');
+    return [new ShapedArray(out, dtype)];
   },
 };

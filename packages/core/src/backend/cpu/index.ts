@@ -1,7 +1,8 @@
 import type { ShapedArray } from '../../aval.js';
-import type { DType, TypedArray } from '../../dtype.js';
-import { fail } from '../../errors.js';
+import { bytesPerElement, type DType, formatBytes, isAllocationError, type TypedArray } from '../../dtype.js';
+import { fail, TenfoldError } from '../../errors.js';
 import type { PrimitiveName, PrimitiveParams } from '../../primitives/params.js';
+import { checkSize } from '../../shape.js';
 import type { Backend, BackendInput, BackendStats, DataHandle } from '../backend.js';
 import { convKernels } from './conv.js';
 import { dotKernels } from './dot.js';
@@ -123,13 +124,9 @@ export class CpuBackend implements Backend {
   execute<P extends PrimitiveName>(prim: P, params: PrimitiveParams[P], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[] {
     const kernel = kernels[prim] as CpuKernel<P> | undefined;
     if (!kernel) fail(prim, 'has no kernel on the cpu backend');
+    for (const a of outAvals) checkSize(prim, a.shape, a.dtype);
     const bufs = inputs.map((i) => this.#buf(i.handle));
-    const outs = kernel(
-      bufs.map((b) => b.data),
-      inputs.map((i) => i.aval),
-      outAvals,
-      params,
-    );
+    const outs = this.#run(prim, kernel, bufs, inputs, outAvals, params);
     return outs.map((data) => {
       // A kernel that returns an input's storage (reshape) shares that buffer.
       const shared = bufs.findIndex((b) => b.data === data);
@@ -140,6 +137,29 @@ export class CpuBackend implements Backend {
       }
       return this.#wrap(data);
     });
+  }
+  /** Runs a kernel, naming the primitive and its outputs when memory runs out (JS's bare RangeError). */
+  #run<P extends PrimitiveName>(
+    prim: P,
+    kernel: CpuKernel<P>,
+    bufs: readonly CpuBuffer[],
+    inputs: readonly BackendInput[],
+    outAvals: readonly ShapedArray[],
+    params: PrimitiveParams[P],
+  ): TypedArray[] {
+    try {
+      return kernel(
+        bufs.map((b) => b.data),
+        inputs.map((i) => i.aval),
+        outAvals,
+        params,
+      );
+    } catch (e) {
+      const cause = e instanceof TenfoldError && e.op === 'alloc' ? e.message : isAllocationError(e) ? e.message : null;
+      if (cause === null) throw e;
+      const bytes = outAvals.reduce((n, a) => n + a.size * bytesPerElement(a.dtype), 0);
+      return fail(prim, `cannot allocate the output ${outAvals.map(String).join(', ')} (${formatBytes(bytes)}): ${cause}`);
+    }
   }
   stats(): BackendStats {
     return { liveBuffers: this.#liveBuffers, liveBytes: this.#liveBytes };

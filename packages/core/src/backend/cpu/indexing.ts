@@ -13,7 +13,7 @@ function split(a: ShapedArray, axis: number): [number, number, number] {
  * Out-of-range indices: gathers clamp and scatters drop the update, as XLA does by default
  * (the np layer checks concrete indices and raises before reaching here).
  */
-function scatter(add: boolean, [x, idx, upd]: readonly TypedArray[], [a, ia]: readonly ShapedArray[], axis: number): TypedArray {
+function scatter(mode: 'set' | 'add' | 'or', [x, idx, upd]: readonly TypedArray[], [a, ia]: readonly ShapedArray[], axis: number): TypedArray {
   const [pre, n, post] = split(a!, axis);
   const m = ia!.size;
   const out = x!.slice();
@@ -23,7 +23,8 @@ function scatter(add: boolean, [x, idx, upd]: readonly TypedArray[], [a, ia]: re
       if (i < 0 || i >= n) continue;
       const dst = (p * n + i) * post;
       const src = (p * m + t) * post;
-      if (add) for (let q = 0; q < post; q++) out[dst + q] = (out[dst + q] as number) + (upd![src + q] as number);
+      if (mode === 'add') for (let q = 0; q < post; q++) out[dst + q] = (out[dst + q] as number) + (upd![src + q] as number);
+      else if (mode === 'or') for (let q = 0; q < post; q++) out[dst + q] = (out[dst + q] as number) | (upd![src + q] as number);
       else for (let q = 0; q < post; q++) out[dst + q] = upd![src + q] as number;
     }
   }
@@ -48,9 +49,10 @@ export const indexingKernels: CpuKernels = {
     return [dst];
   },
   scatter_add: (inputs, avals, [out], { axis }) => {
-    const r = scatter(true, inputs, avals, axis);
+    // bool addition is logical or (as NumPy and XLA): a sum would store 2, or wrap to 0 at 256
+    const r = scatter(out!.dtype === 'bool' ? 'or' : 'add', inputs, avals, axis);
     if (out!.dtype === 'int32') for (let i = 0; i < r.length; i++) r[i] = (r[i] as number) | 0;
     return [r];
   },
-  scatter: (inputs, avals, _out, { axis }) => [scatter(false, inputs, avals, axis)],
+  scatter: (inputs, avals, _out, { axis }) => [scatter('set', inputs, avals, axis)],
 };

@@ -62,7 +62,9 @@ export const shapeOpKernels: CpuKernels = {
   },
   pad: ([x], [a], [out], { lo, interior, value }) => {
     const dst = takeTyped(out!.dtype, out!.size);
-    if (value !== 0) dst.fill(value);
+    // bool storage holds only 0/1 (bool(0.5) is true); the shape rule rejected int32 values that wrap
+    const v = out!.dtype === 'bool' ? Number(value !== 0) : value;
+    if (!Object.is(v, 0)) dst.fill(v);
     const inS = stridesOf(a!.shape);
     const outS = stridesOf(out!.shape);
     // Negative low padding crops: skip the input elements that land before the output start.
