@@ -578,6 +578,7 @@ describe('memory', () => {
     const v = np.array([1, 2, 3]);
     const s = np.array(5);
     const noOps: [string, Array, () => Array][] = [
+      ['np.array of an array', x, () => np.array(x)],
       ['astype', x, () => np.astype(x, x.dtype)],
       ['x.astype', x, () => x.astype(x.dtype)],
       ['broadcastTo', x, () => np.broadcastTo(x, [2, 2])],

@@ -1,4 +1,4 @@
-import { type Array, type ArrayLike, ConcreteArray, fromTyped } from '../array.js';
+import { type Array, type ArrayLike, ConcreteArray, fresh, fromTyped } from '../array.js';
 import { ShapedArray } from '../aval.js';
 import { type Backend, getBackend } from '../backend/backend.js';
 import { allocTyped, castNumber, checkDType, type DType, defaultDTypeOf, dtypeOfTyped, type TypedArray, type TypedArrayInput } from '../dtype.js';
@@ -138,7 +138,8 @@ function fromTypedInput(typed: TypedArrayInput, opts: ArrayOptions, backend: Bac
 export function array(data: NestedArray | TypedArrayInput | Array, opts: ArrayOptions = {}): Array {
   const backend: Backend = getBackend(opts.backend);
   if (opts.dtype !== undefined) checkDType('array', opts.dtype);
-  if (isArray(data)) return opts.dtype && opts.dtype !== data.dtype ? astype(data, opts.dtype) : data;
+  // arrays are immutable, so a new array on the same storage is a copy (disposing it leaves `data`)
+  if (isArray(data)) return opts.dtype && opts.dtype !== data.dtype ? astype(data, opts.dtype) : fresh(data);
   if (ArrayBuffer.isView(data)) {
     return fromTypedInput(data as TypedArrayInput, opts, backend);
   }
