@@ -550,7 +550,10 @@ describe('creation', () => {
     expect(np.array(new Float64Array([1, 2])).shape).toEqual([2]);
     expect(np.array([1, 2, 3, 4], { shape: [2, 2] }).shape).toEqual([2, 2]);
     const x = np.array([1, 2]);
-    expect(np.array(x)).toBe(x);
+    // a copy (on the same storage: arrays are immutable), not x itself
+    const copy = np.array(x);
+    expect(copy).not.toBe(x);
+    expect(copy.tolist()).toEqual([1, 2]);
     expect(np.array(x, { dtype: 'float32' }).dtype).toBe('float32');
   });
 });
