@@ -316,6 +316,29 @@ describe('ragged nested input', () => {
   ]);
 });
 
+describe('.at() updates', () => {
+  it('values that do not broadcast to the selection name the update and both shapes', () => {
+    const x = np.zeros([3, 2]);
+    expectError(
+      () => x.at(0).set(np.ones([3])),
+      'at().set',
+      /^at\(\)\.set: values of shape \[3\] do not broadcast to the selection's shape \[2\] \(of an array of shape \[3,2\]\)$/,
+    );
+    expectError(() => x.at(np.array([0, 1])).add(np.ones([3, 2])), 'at().add', /values of shape \[3,2\] do not broadcast to the selection's shape \[2,2\]/);
+    // broadcastable values still work
+    expect(
+      x
+        .at(np.array([0, 2]))
+        .set(np.array([1, 2]))
+        .tolist(),
+    ).toEqual([
+      [1, 2],
+      [0, 0],
+      [1, 2],
+    ]);
+  });
+});
+
 describe('tile reps', () => {
   it('negative or fractional reps name tile', () => {
     expectError(() => np.tile(np.ones([2]), -1), 'tile', /^tile: reps must be integers >= 0, got \[-1\]$/);

@@ -289,6 +289,12 @@ export interface AtUpdater {
   add(v: ArrayLike): Array;
 }
 
+/** Whether `from` broadcasts to `to` unchanged (NumPy's trailing alignment; size-1 dims stretch). */
+function broadcastsTo(from: readonly number[], to: readonly number[]): boolean {
+  const off = to.length - from.length;
+  return off >= 0 && from.every((d, i) => d === 1 || d === to[off + i]);
+}
+
 /** Implements `x.at(...)`: the linear positions of the indexed elements drive one scatter. */
 export function at(x: ArrayLike, indices: readonly Index[]): AtUpdater {
   const a = asArray(x);
@@ -297,6 +303,13 @@ export function at(x: ArrayLike, indices: readonly Index[]): AtUpdater {
       const positions = reshape(bind1('iota', [], { dtype: 'int32', shape: [a.size], dimension: 0 }), a.shape);
       const selected = index(positions, indices);
       const vals = isArray(v) ? astype(v, a.dtype) : asArray(v, a.dtype);
+      const op = prim === 'scatter' ? 'at().set' : 'at().add';
+      if (!broadcastsTo(vals.shape, selected.shape)) {
+        fail(
+          op,
+          `values of shape ${shapeStr(vals.shape)} do not broadcast to the selection's shape ${shapeStr(selected.shape)} (of an array of shape ${shapeStr(a.shape)})`,
+        );
+      }
       const updates = reshape(broadcastTo(vals, selected.shape), [selected.size]);
       return reshape(bind1(prim, [ravel(a), ravel(selected), updates], { axis: 0 }), a.shape);
     });
