@@ -1,18 +1,30 @@
 import type { Array, ArrayLike } from '../array.js';
+import type { DType } from '../dtype.js';
 import { fail, shapeStr } from '../errors.js';
 import { broadcastShapes, normalizeAxis } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { asArray } from './convert.js';
-import { astype, broadcastTo, multiply, resultDType } from './elementwise.js';
+import { astype, broadcastTo, multiply, notEqual, resultDType } from './elementwise.js';
 import { gatherDiagonal } from './indexing.js';
 import { sum } from './reductions.js';
 import { expandDims, reshape, squeeze, transpose } from './shape.js';
 
-/** Both operands in their promoted dtype (bool contracts as int32). */
+/** `x` in `dtype` (itself when it already is: it is only passed on). */
+function cast(x: ArrayLike, dtype: DType): Array {
+  const a = asArray(x);
+  return a.dtype === dtype ? a : astype(a, dtype);
+}
+
+/** Both operands in their promoted dtype (bool contracts as int32: see {@link boolResult}). */
 function promotePair(x: ArrayLike, y: ArrayLike): [Array, Array] {
   const d = resultDType([x, y]);
   const dtype = d === 'bool' ? 'int32' : d;
-  return [astype(asArray(x), dtype), astype(asArray(y), dtype)];
+  return [cast(x, dtype), cast(y, dtype)];
+}
+
+/** Products of bool operands are bool, as NumPy (an or of ands): the int32 count, nonzero. */
+function boolResult(out: Array, operands: readonly ArrayLike[]): Array {
+  return resultDType(operands) === 'bool' ? notEqual(out, 0) : out;
 }
 
 /**
@@ -49,7 +61,7 @@ export function matmul(x: ArrayLike, y: ArrayLike): Array {
   }
   if (vecA) out = squeeze(out, -2);
   if (vecB) out = squeeze(out, -1);
-  return out;
+  return boolResult(out, [x, y]);
 }
 
 /**
@@ -61,7 +73,7 @@ export function matmul(x: ArrayLike, y: ArrayLike): Array {
  */
 export function dot(x: ArrayLike, y: ArrayLike): Array {
   const [a, b] = promotePair(x, y);
-  if (a.ndim === 0 || b.ndim === 0) return multiply(a, b);
+  if (a.ndim === 0 || b.ndim === 0) return boolResult(multiply(a, b), [x, y]);
   const k1 = a.shape[a.ndim - 1] as number;
   const k2 = b.shape[Math.max(0, b.ndim - 2)] as number;
   if (k1 !== k2) {
@@ -70,8 +82,8 @@ export function dot(x: ArrayLike, y: ArrayLike): Array {
       `contracting dimensions differ: ${shapeStr(a.shape)} · ${shapeStr(b.shape)} (last axis of x is ${k1}, ${b.ndim === 1 ? 'y has' : 'second-to-last axis of y is'} ${k2})`,
     );
   }
-  if (b.ndim <= 2) return matmul(a, b);
-  return tensordot(a, b, [[a.ndim - 1], [b.ndim - 2]]);
+  if (b.ndim <= 2) return boolResult(matmul(a, b), [x, y]);
+  return boolResult(tensordot(a, b, [[a.ndim - 1], [b.ndim - 2]]), [x, y]);
 }
 
 /**
@@ -99,7 +111,7 @@ export function tensordot(x: ArrayLike, y: ArrayLike, axes: number | readonly [r
       fail('tensordot', `contracting dimensions differ: ${shapeStr(a.shape)} axis ${d} (${a.shape[d]}) vs ${shapeStr(b.shape)} axis ${e} (${b.shape[e]})`);
     }
   });
-  return bind1('dot_general', [a, b], { contracting: [ax, bx], batch: [[], []] });
+  return boolResult(bind1('dot_general', [a, b], { contracting: [ax, bx], batch: [[], []] }), [x, y]);
 }
 
 /** Outer product of two vectors (flattened). @example np.outer(np.array([1, 2]), np.array([3, 4])) */
@@ -185,7 +197,7 @@ function simplify(x: Array, labels: string[], keepLabels: Set<string>): [Array, 
 export function einsum(spec: string, ...operands: ArrayLike[]): Array {
   if (operands.length === 0) fail('einsum', 'needs at least one operand');
   const dtype = resultDType(operands);
-  const arrays = operands.map((o) => astype(asArray(o), dtype === 'bool' ? 'int32' : dtype));
+  const arrays = operands.map((o) => cast(o, dtype === 'bool' ? 'int32' : dtype));
   const { inputs, output } = parseEinsum(spec, arrays);
   const sizes = new Map<string, number>();
   inputs.forEach((ls, i) => {
@@ -227,8 +239,11 @@ export function einsum(spec: string, ...operands: ArrayLike[]): Array {
     accL = [...batchL, ...accL.filter((l) => !shared.includes(l)), ...bL.filter((l) => !shared.includes(l))];
   }
   [acc, accL] = simplify(acc, accL, new Set(output));
-  return transpose(
-    acc,
-    output.map((l) => accL.indexOf(l)),
+  return boolResult(
+    transpose(
+      acc,
+      output.map((l) => accL.indexOf(l)),
+    ),
+    operands,
   );
 }

@@ -51,6 +51,36 @@ describe('matmul', () => {
     );
   });
 
+  it('bool operands give bool products (an or of ands, as NumPy) in matmul, dot, tensordot and einsum', () => {
+    const B = (v: boolean[][]) => np.array(v, { dtype: 'bool' });
+    const a = B([
+      [true, false],
+      [false, false],
+    ]);
+    const b = B([
+      [true, true],
+      [false, true],
+    ]);
+    const want = [
+      [true, true],
+      [false, false],
+    ];
+    for (const out of [np.matmul(a, b), np.dot(a, b), np.tensordot(a, b, 1), np.einsum('ij,jk->ik', a, b)]) {
+      expect(out.dtype).toBe('bool');
+      expect(out.tolist()).toEqual(want);
+    }
+    // mixed with int32, the product counts
+    expect(
+      np.matmul(
+        a,
+        np.array([
+          [1, 2],
+          [3, 4],
+        ]),
+      ).dtype,
+    ).toBe('int32');
+  });
+
   it('int32 operands give exact int32 products', () => {
     fc.assert(
       fc.property(
