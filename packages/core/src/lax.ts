@@ -217,6 +217,7 @@ export function reduceWindow(x: Array, op: 'max' | 'sum', windowDimensions: read
     baseDilation,
     windowDilation,
   };
+  if (op !== 'max' && op !== 'sum') fail('reduceWindow', `op must be 'max' or 'sum', got '${String(op)}'`);
   return bind1(op === 'max' ? 'reduce_window_max' : 'reduce_window_sum', [x], params);
 }
 

@@ -339,6 +339,32 @@ describe('.at() updates', () => {
   });
 });
 
+describe('reduceWindow arguments', () => {
+  it('an unknown op and window lists of the wrong length are named', () => {
+    expectError(() => lax.reduceWindow(np.ones([1, 4]), 'min' as never, [1, 2]), 'reduceWindow', /^reduceWindow: op must be 'max' or 'sum', got 'min'$/);
+    expectError(
+      () => lax.reduceWindow(np.ones([1, 2, 5, 5]), 'max', [2, 2]),
+      'reduce_window_max',
+      /windowDimensions has 2 entries, expected one per dimension of the input \(4\)/,
+    );
+  });
+
+  it("an int32 max window with no element of the input is int32's minimum (XLA), not 0", () => {
+    const x = np.array([[-7, -8]], { dtype: 'int32' });
+    expect(
+      lax
+        .reduceWindow(x, 'max', [1, 2], {
+          padding: [
+            [0, 0],
+            [2, 0],
+          ],
+        })
+        .tolist(),
+    ).toEqual([[-2147483648, -7, -7]]);
+    expect(lax.reduceWindow(np.array([1, 2], { dtype: 'int32' }), 'max', [1], { baseDilation: [3] }).tolist()).toEqual([1, -2147483648, -2147483648, 2]);
+  });
+});
+
 describe('tile reps', () => {
   it('negative or fractional reps name tile', () => {
     expectError(() => np.tile(np.ones([2]), -1), 'tile', /^tile: reps must be integers >= 0, got \[-1\]$/);

@@ -11,8 +11,8 @@ export function windowOutputSize(size: number, window: number, stride: number, p
   return padded < dilatedWin ? 0 : Math.floor((padded - dilatedWin) / stride) + 1;
 }
 
-function checkSpatial(op: string, name: string, list: readonly unknown[], n: number, positive: boolean): void {
-  if (list.length !== n) fail(op, `${name} has ${list.length} entries, expected one per spatial dimension (${n})`);
+function checkSpatial(op: string, name: string, list: readonly unknown[], n: number, positive: boolean, per = 'spatial dimension'): void {
+  if (list.length !== n) fail(op, `${name} has ${list.length} entries, expected one per ${per} (${n})`);
   if (positive) {
     for (const v of list)
       if (typeof v !== 'number' || !Number.isInteger(v) || v < 1) fail(op, `${name} entries must be integers >= 1, got [${list.join(',')}]`);
@@ -71,10 +71,10 @@ export function convShape(lhs: ShapedArray, rhs: ShapedArray, p: ConvParams): nu
 function reduceWindowRule(op: string) {
   return ([x]: readonly ShapedArray[], p: ReduceWindowParams) => {
     const a = x as ShapedArray;
-    checkSpatial(op, 'windowDimensions', p.windowDimensions, a.ndim, true);
-    checkSpatial(op, 'windowStrides', p.windowStrides, a.ndim, true);
-    checkSpatial(op, 'baseDilation', p.baseDilation, a.ndim, true);
-    checkSpatial(op, 'windowDilation', p.windowDilation, a.ndim, true);
+    checkSpatial(op, 'windowDimensions', p.windowDimensions, a.ndim, true, 'dimension of the input');
+    checkSpatial(op, 'windowStrides', p.windowStrides, a.ndim, true, 'dimension of the input');
+    checkSpatial(op, 'baseDilation', p.baseDilation, a.ndim, true, 'dimension of the input');
+    checkSpatial(op, 'windowDilation', p.windowDilation, a.ndim, true, 'dimension of the input');
     checkPadding(op, p.padding, a.ndim);
     if (a.dtype === 'bool') fail(op, `is not defined for bool ${a}`);
     const out = a.shape.map((size, i) =>

@@ -1,10 +1,16 @@
 import type { ShapedArray } from '../../aval.js';
-import type { TypedArray } from '../../dtype.js';
+import type { DType, TypedArray } from '../../dtype.js';
 import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/params.js';
 import { stridesOf } from '../../shape.js';
 import type { CpuKernels } from './kernel.js';
 import { recycle, takeTyped } from './pool.js';
 import { matmulBatched } from './threads.js';
+
+/** Where a max window starts: -inf, or int32's minimum for int32 (XLA's), since -inf stored in an Int32Array is 0. */
+function windowInit(isMax: boolean, dtype: DType): number {
+  if (!isMax) return 0;
+  return dtype === 'int32' ? -2147483648 : Number.NEGATIVE_INFINITY;
+}
 
 /** Spatial parameters padded to two dimensions (a 1-d conv runs as 2-d with height 1). */
 function as2d<T>(list: readonly T[], fill: T): [T, T] {
@@ -118,7 +124,7 @@ function pool2d(isMax: boolean, x: TypedArray, a: ShapedArray, out: ShapedArray,
   // the product of the leading dims (not size / (H·W): an empty plane still has padded outputs)
   const planes = a.shape.slice(0, nd - 2).reduce((n, d) => n * d, 1);
   const dst = takeTyped(out.dtype, out.size);
-  const init = isMax ? Number.NEGATIVE_INFINITY : 0;
+  const init = windowInit(isMax, out.dtype);
   for (let pl = 0; pl < planes; pl++) {
     const src = pl * H * W;
     const o = pl * OH * OW;
@@ -167,7 +173,7 @@ function reduceWindow(isMax: boolean, x: TypedArray, a: ShapedArray, out: Shaped
   }
   const dst = takeTyped(out.dtype, out.size);
   const idx = new Int32Array(nd);
-  const init = isMax ? Number.NEGATIVE_INFINITY : 0;
+  const init = windowInit(isMax, out.dtype);
   const fold = (d: number, base: number, acc: number): number => {
     const offs = (lists[d] as number[][])[idx[d] as number] as number[];
     for (const off of offs) {
