@@ -43,6 +43,15 @@ function checkNoClosure(name: string, kind: string, trace: JVPTrace, leaves: rea
   }
 }
 
+/** The arrays among a customVjp's residuals, which may be any value (not only a pytree). */
+function residualLeaves(residuals: unknown): unknown[] {
+  try {
+    return tree.leaves(residuals);
+  } catch {
+    return []; // opaque residuals: only the outputs are checked
+  }
+}
+
 /** A cotangent for a value of type T as bwd may give it: T's structure with arrays at the leaves, or null for zeros at any node. */
 export type CotangentOf<T> = unknown extends T
   ? unknown
@@ -186,7 +195,7 @@ export function customVjp<A extends unknown[], R, Res>(
     if (tangents.every(isZero)) return f(...(tree.unflatten(def, primals) as A));
     const [out, residuals] = fwd(...(tree.unflatten(def, primals) as A));
     const [outLeaves, outDef] = tree.flatten(out);
-    checkNoClosure(name, 'customVjp', trace, [...outLeaves, ...tree.leaves(residuals)]);
+    checkNoClosure(name, 'customVjp', trace, [...outLeaves, ...residualLeaves(residuals)]);
     const outs = toArrays(name, outLeaves);
     const differentiable = tangents.map((t) => !isZero(t));
     const transpose = (cts: readonly Array[]): Array[] => {

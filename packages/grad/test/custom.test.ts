@@ -117,6 +117,18 @@ describe('customVjp', () => {
     close(vmap(grad(onlyX, { argnums: 1 }))(F([1, 2]), F([3, 4])), F([0, 0]));
   });
 
+  it('residuals may be any value, not only a pytree (a class instance here)', () => {
+    class Saved {
+      constructor(readonly cos: Array) {}
+    }
+    const mySin = customVjp(
+      (x: Array) => np.sin(x),
+      (x: Array) => [np.sin(x), new Saved(np.cos(x))] as [Array, Saved],
+      (r: Saved, g: Array) => [np.multiply(g, r.cos)] as [Array],
+    );
+    close(grad(mySin)(F(1)), F(Math.cos(1)));
+  });
+
   it('forward mode through it is a clear error naming the function', () => {
     const mySin = customVjp(
       function mySin(x: Array) {
