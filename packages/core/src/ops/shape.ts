@@ -53,13 +53,21 @@ export function transpose(x: ArrayLike, axes?: readonly number[]): Array {
   return bind1('transpose', [a], { permutation: perm });
 }
 
-/** Moves axis `source` to position `destination`. @example np.moveaxis(x, 0, -1) */
-export function moveaxis(x: ArrayLike, source: number, destination: number): Array {
+/**
+ * Moves axis `source` to position `destination`, or each of several axes to its position (as
+ * NumPy; the other axes keep their order). @example np.moveaxis(x, 0, -1); np.moveaxis(x, [0, 1], [-1, -2])
+ */
+export function moveaxis(x: ArrayLike, source: number | readonly number[], destination: number | readonly number[]): Array {
   const a = asArray(x);
-  const s = normalizeAxis('moveaxis', source, a.ndim);
-  const d = normalizeAxis('moveaxis', destination, a.ndim);
-  const order = a.shape.map((_, i) => i).filter((i) => i !== s);
-  order.splice(d, 0, s);
+  const src = (typeof source === 'number' ? [source] : [...source]).map((ax) => normalizeAxis('moveaxis', ax, a.ndim));
+  const dst = (typeof destination === 'number' ? [destination] : [...destination]).map((ax) => normalizeAxis('moveaxis', ax, a.ndim));
+  if (src.length !== dst.length) fail('moveaxis', `source and destination must have the same number of axes, got [${src.join(',')}] and [${dst.join(',')}]`);
+  if (new Set(src).size !== src.length || new Set(dst).size !== dst.length)
+    fail('moveaxis', `repeated axis in source [${src.join(',')}] or destination [${dst.join(',')}]`);
+  const order = a.shape.map((_, i) => i).filter((i) => !src.includes(i));
+  // insert in increasing destination order, so every axis lands where it was asked (NumPy's rule)
+  const pairs = dst.map((d, k) => [d, src[k] as number] as const).sort((p, q) => p[0] - q[0]);
+  for (const [d, sAx] of pairs) order.splice(d, 0, sAx);
   return transpose(a, order);
 }
 

@@ -109,6 +109,46 @@ describe('transpose and axis moves', () => {
   });
 });
 
+describe('moveaxis with several axes', () => {
+  it('each source axis lands at its destination, the others keep their order (NumPy)', () => {
+    const cases = arrayArb('float64', { minRank: 1, maxRank: 4, maxDim: 3 }).chain((x) =>
+      fc
+        .shuffledSubarray(
+          x.shape.map((_, i) => i),
+          { minLength: 0 },
+        )
+        .chain((src) =>
+          fc.tuple(
+            fc.constant(x),
+            fc.constant(src),
+            fc.shuffledSubarray(
+              x.shape.map((_, i) => i),
+              { minLength: src.length, maxLength: src.length },
+            ),
+          ),
+        ),
+    );
+    fc.assert(
+      fc.property(cases, ([x, src, dst]) => {
+        // the permutation that definition gives: destinations first, then the rest in order
+        const perm: (number | undefined)[] = x.shape.map(() => undefined);
+        dst.forEach((d, k) => {
+          perm[d] = src[k];
+        });
+        const rest = x.shape.map((_, i) => i).filter((i) => !src.includes(i));
+        const full = perm.map((p) => (p === undefined ? (rest.shift() as number) : p));
+        // negative spellings of the same axes give the same result
+        const neg = (axes: number[]) => axes.map((a) => a - x.ndim);
+        expectMatches(np.moveaxis(f64(x), src, neg(dst)), ref.transpose(x, full));
+        expectMatches(np.moveaxis(f64(x), neg(src), dst), ref.transpose(x, full));
+      }),
+      FC,
+    );
+    expect(() => np.moveaxis(np.zeros([2, 3]), [0, 1], [1])).toThrow(/source and destination must have the same number of axes/);
+    expect(() => np.moveaxis(np.zeros([2, 3]), [0, 0], [0, 1])).toThrow(/repeated axis/);
+  });
+});
+
 describe('squeeze and expandDims', () => {
   it('expandDims inserts length-1 axes at result positions; squeeze of them is the identity', () => {
     const cases = arrayArb('int', { maxRank: 3 }).chain((x) =>
