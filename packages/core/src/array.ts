@@ -143,8 +143,9 @@ export abstract class Array {
     return ops.astype(this, dtype);
   }
   /**
-   * NumPy indexing: numbers, `[start, stop, step]` slices (`null` = full axis), `'...'`,
-   * `null` for a new axis... see {@link Index}. Negative indices count from the end.
+   * NumPy indexing: integers (negative count from the end), `np.slice(start, stop, step)` or string
+   * slices (`'1:3'`, `':'`, `'::-1'`), `'...'`, `null` for a new axis, and integer/boolean Arrays
+   * or number lists for advanced indexing; see {@link Index}.
    *
    * @example
    * x.index(0)                 // x[0]

@@ -89,7 +89,8 @@ function checkTangent(op: string, i: number, p: Array, t: Array): void {
  * Both lists hold one pytree per argument.
  *
  * @example
- * const [y, dy] = jvp((x) => np.sin(x), [np.array(0)], [np.array(1)]); // dy = cos(0) = 1
+ * const f32 = (v: number) => np.array(v, { dtype: 'float32' }); // (np.array(0) would be int32)
+ * const [y, dy] = jvp((x: Array) => np.sin(x), [f32(0)], [f32(1)]); // dy = cos(0) = 1
  */
 export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, tangents: { [K in keyof A]: GradOf<A[K]> | A[K] }): [R, GradOf<R>] {
   const op = 'jvp';
@@ -145,8 +146,8 @@ function linearizeFlat(f: FlatFn, primals: readonly Array[]): Linearized {
  * tangents, without recomputing the primal (the linear map is traced once).
  *
  * @example
- * const [y, fJvp] = linearize((x) => np.exp(x), np.array(1));
- * fJvp(np.array(2)); // 2·e
+ * const [y, fJvp] = linearize((x: Array) => np.exp(x), np.array(1, { dtype: 'float32' }));
+ * fJvp(np.array(2, { dtype: 'float32' })); // 2·e
  */
 export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...primals: A): [R, (...tangents: { [K in keyof A]: GradOf<A[K]> }) => GradOf<R>] {
   const op = 'linearize';
@@ -176,8 +177,8 @@ function evalLinear(jaxpr: Jaxpr, ins: readonly Array[]): Array[] {
  * structure as the output) to the cotangents of every argument (same structures as the arguments).
  *
  * @example
- * const [y, back] = vjp((x) => np.sum(np.square(x)), np.array([1, 2]));
- * back(np.array(1)); // [[2, 4]]
+ * const [y, back] = vjp((x: Array) => np.sum(np.square(x)), np.array([1, 2], { dtype: 'float32' }));
+ * back(np.array(1, { dtype: 'float32' })); // [[2, 4]]
  */
 export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: A): [R, (ct: GradOf<R> | R) => { [K in keyof A]: GradOf<A[K]> }] {
   const op = 'vjp';

@@ -95,7 +95,7 @@ function batchThrough<R>(trace: BatchTrace, xs: readonly Array[], def: tree.Tree
  *
  * @example
  * // log(1 + e^x) with a stable derivative
- * const softplus = customJvp(
+ * const softplus: (x: Array) => Array = customJvp(
  *   (x: Array) => np.log1p(np.exp(x)),
  *   ([x], [t]) => [softplus(x), np.multiply(t, np.sigmoid(x))],
  * );

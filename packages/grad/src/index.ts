@@ -2,9 +2,9 @@
  * @tenfold/grad: composable transforms over @tenfold/core's primitives.
  *
  * @example
- * import { np } from '@tenfold/core';
+ * import { type Array, np } from '@tenfold/core';
  * import { grad } from '@tenfold/grad';
- * grad((x) => np.sum(np.square(x)))(np.array([1, 2, 3])); // [2, 4, 6]
+ * grad((x: Array) => np.sum(np.square(x)))(np.array([1, 2, 3], { dtype: 'float32' })); // [2, 4, 6]
  */
 export {
   type GradOf,

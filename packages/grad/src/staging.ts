@@ -7,7 +7,7 @@ import { PartialEvalTrace, PartialTracer, tracersToJaxpr } from './partial-eval.
  *
  * @example
  * makeJaxpr((x: Array) => np.sin(np.multiply(x, 2)))(np.ones([3])).toString();
- * // { lambda ; a:f32[3]. let b:f32[3] = mul a 2.0:f32[3] ... }
+ * // { lambda ; a:f32[3]. let b:f32[3] = mul a <const f32[3]>; c:f32[3] = sin b in (c,) }
  */
 export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...args: A) => Jaxpr {
   return (...args: A): Jaxpr =>

@@ -10,8 +10,8 @@
  * pixels 97.8%.)
  *
  * @example
- * import { random } from '@tenfold/core';
- * import { cosineDecay, dense, fitEpochAsync, initTrainState, logSoftmax, meanLoss, nllLoss, relu, sequential, sgd, trainStep } from '@tenfold/nn';
+ * import { type Array, random } from '@tenfold/core';
+ * import { accuracy, cosineDecay, dense, fitEpochAsync, initTrainState, logSoftmax, meanLoss, nllLoss, type ParamsOf, relu, sequential, sgd, trainStep } from '@tenfold/nn';
  * const model = sequential(dense(784, 200), relu(), dense(200, 200), relu(), dense(200, 10), logSoftmax());
  * type Params = ParamsOf<typeof model>;
  * const optimizer = sgd({ lr: cosineDecay(0.1, 3000), momentum: 0.9 });

@@ -504,10 +504,11 @@ export function checkVjp(f: Fn, args: readonly unknown[], opts: Omit<CheckGradsO
  * tangents. Throws a {@link GradCheckError} naming the check, order, output and element.
  *
  * @example
- * import { np } from '@tenfold/core';
+ * import { type Array, np } from '@tenfold/core';
  * import { checkGrads } from '@tenfold/grad/testing';
- * checkGrads((x, y) => np.sum(np.multiply(np.sin(x), y)), [np.array([0.1, 0.2]), np.array([1, 2])]);
- * checkGrads((p) => np.tanh(np.matmul(p.w, p.x)), [{ w, x }], { order: 1, modes: ['rev'] });
+ * const f64 = (v: number[]) => np.array(v, { dtype: 'float64' }); // float64: finite differences need it
+ * checkGrads((x: Array, y: Array) => np.sum(np.multiply(np.sin(x), y)), [f64([0.1, 0.2]), f64([1, 2])]);
+ * checkGrads((p: { w: Array; x: Array }) => np.tanh(np.matmul(p.w, p.x)), [{ w, x }], { order: 1, modes: ['rev'] });
  */
 export function checkGrads(f: Fn, args: readonly unknown[], opts: CheckGradsOptions = {}): void {
   const o = resolve(opts);

@@ -209,7 +209,7 @@ function scalarOf(x: SafetensorsTensor, kind: 'number' | 'boolean'): number | bo
  *
  * @example
  * const r = loadCheckpoint('mlp.safetensors');
- * if (E.isRight(r)) r.right.tensors['layers.0.w']; // Array
+ * if (E.isRight(r)) r.right.tensors['0.weight']; // Array (a sequential model's first layer)
  */
 export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): E.Either<CheckpointError, LoadedCheckpoint> {
   const file = readCheckpointFile(path);

@@ -7,7 +7,7 @@ import { failure, Type } from 'io-ts';
  * also be thrown as is.
  *
  * @example
- * // "train-images-idx3-ubyte: file is 1000 bytes but the header declares 60000×28×28 images (47040016 bytes)"
+ * // "train-images-idx3-ubyte: file is 1000 bytes but the header declares 60000×28×28 images (47040016 bytes) (truncated?)"
  */
 export class IdxError extends Error {
   readonly _tag = 'IdxError' as const;

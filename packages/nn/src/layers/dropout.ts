@@ -20,7 +20,9 @@ export function dropout(rate: number): Layer<NoParams> {
     name: `dropout(${rate})`,
     init: () => null,
     apply(_params, x, opts = {}) {
-      if (!opts.train || rate === 0) return x;
+      // the identity, as a new array (np.array of an array shares its storage): disposing the
+      // output must not dispose the input
+      if (!opts.train || rate === 0) return np.array(x);
       if (opts.key === undefined) {
         throw new TenfoldError(
           op,
