@@ -3,6 +3,7 @@ import {
   Array as ArrayClass,
   type ArrayLike,
   evalJaxpr,
+  isConcrete,
   isFloatDType,
   Jaxpr,
   lax,
@@ -81,6 +82,14 @@ function differentiable(aval: ShapedArray): boolean {
 function checkTangent(op: string, i: number, p: Array, t: Array): void {
   if (p.dtype !== t.dtype || p.shape.length !== t.shape.length || p.shape.some((d, k) => d !== t.shape[k])) {
     throw new TenfoldError(op, `tangent ${i} has ${t.aval} but its primal has ${p.aval}; tangents must match their primals' shape and dtype`);
+  }
+  // integer and bool inputs have no tangent space: a nonzero tangent there would be dropped
+  // without a word (JAX raises too); zeros are accepted, as its float0 tangents
+  if (!differentiable(p.aval) && isConcrete(t) && t.dataSync().some((v) => v !== 0)) {
+    throw new TenfoldError(
+      op,
+      `primal ${i} is ${p.aval}: integer and bool inputs have no derivative, so its tangent must be zeros (np.zerosLike); cast it with astype('float32') to differentiate with respect to it`,
+    );
   }
 }
 

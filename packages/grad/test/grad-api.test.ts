@@ -427,6 +427,14 @@ describe('errors', () => {
     expect(() => jvp(f, [p, p] as never, [p])).toThrow(/2 primals but 1 tangents/);
     const [, fJvp] = linearize(f, p);
     expect(() => fJvp({ a: x, b: f64([[1, 2, 3]]) })).toThrow(/tangent 1/);
+    // an integer input has no tangent space: a nonzero tangent is an error (it was dropped), zeros are fine
+    const scale = (x: Array, k: Array) => np.multiply(x, k);
+    expect(() => jvp(scale, [f64([2]), np.array([3])], [f64([1]), np.array([1])])).toThrow(
+      /^jvp: primal 1 is int32\[1\]: integer and bool inputs have no derivative, so its tangent must be zeros/,
+    );
+    expect((jvp(scale, [f64([2]), np.array([3])], [f64([1]), np.array([0])])[1] as Array).tolist()).toEqual([3]);
+    const [, lin] = linearize((k: Array) => np.multiply(k, 2), np.array([3]));
+    expect(() => lin(np.array([1]))).toThrow(/^linearize: primal 0 is int32\[1\]/);
     const [, back] = vjp(f, p);
     expect(() => back(f64([1, 2]))).toThrow(/cotangent 0 has shape \[2\] but the output has \[3\]/);
     // an integer cotangent for a float output is a mistake (JAX raises too); JS numbers are fine
