@@ -275,12 +275,12 @@ installEvalTrace(EvalTrace);
 /**
  * A new array on `x`'s storage, for an op whose result is its input (a cast to the same dtype, a
  * reshape to the same shape): returning `x` itself would let `result.dispose()` dispose `x`.
- * Storage is shared by reference count, so nothing is copied. Tracers are returned as they are.
+ * Storage is shared by reference count, so nothing is copied. Tracers are returned as they are;
+ * a disposed `x` is an error naming `op`.
  */
-export function fresh(x: Array): Array {
-  // a disposed array passes through, so that the op that reads it names itself in the error
-  if (!(x instanceof ConcreteArray) || x.isDisposed) return x;
-  const handle = x.liveHandle('Array');
+export function fresh(x: Array, op: string): Array {
+  if (!(x instanceof ConcreteArray)) return x;
+  const handle = x.liveHandle(op); // a disposed input is an error naming the op
   x.backend.retain(handle);
   return new ConcreteArray(x.aval, x.backend, handle);
 }

@@ -614,6 +614,14 @@ describe('memory', () => {
     expect(stats().liveBuffers).toBe(before);
   });
 
+  it('a no-op on a disposed array is an error naming the op, not a silent pass-through', () => {
+    const x = np.ones([2, 3]);
+    x.dispose();
+    expect(() => x.reshape(2, 3)).toThrow(/^reshape: this float32\[2,3\] array was disposed/);
+    expect(() => np.astype(x, 'float32')).toThrow(/^astype: this float32\[2,3\] array was disposed/);
+    expect(() => np.array(x)).toThrow(/^array: this float32\[2,3\] array was disposed/);
+  });
+
   it('a new array adds its bytes to the stats', () => {
     const before = stats();
     const x = np.array(new Float64Array(100));

@@ -94,6 +94,16 @@ function checkTangent(op: string, i: number, p: Array, t: Array): void {
 }
 
 /**
+ * `outs`, with any that is one of `inputs` (an identity function's output) replaced by a new array
+ * on the same storage: no transform returns its input object, so disposing a result never
+ * disposes an argument (as core's ops).
+ */
+function distinctFrom(inputs: readonly unknown[], outs: readonly Array[]): Array[] {
+  const ins = new Set(inputs);
+  return outs.map((o) => (ins.has(o) ? np.array(o) : o));
+}
+
+/**
  * Forward mode: the outputs of `f(...primals)` and their directional derivative along `tangents`.
  * Both lists hold one pytree per argument.
  *
@@ -115,7 +125,8 @@ export function jvp<A extends unknown[], R>(f: (...args: A) => R, primals: A, ta
   const [g, outDef] = flatFn(op, f as (...args: never[]) => unknown, p.defs, p.counts);
   const tangentsIn = p.leaves.map((x, i) => (differentiable(x.aval) ? (t.leaves[i] as Array) : new Zero(x.aval)));
   const [outs, touts] = jvpFlat(g, p.leaves, tangentsIn);
-  return [tree.unflatten(outDef(), outs) as R, tree.unflatten(outDef(), touts.map(instantiate)) as GradOf<R>];
+  const inputs = [...p.leaves, ...t.leaves];
+  return [tree.unflatten(outDef(), distinctFrom(inputs, outs)) as R, tree.unflatten(outDef(), distinctFrom(inputs, touts.map(instantiate))) as GradOf<R>];
 }
 
 interface Linearized {
@@ -171,9 +182,9 @@ export function linearize<A extends unknown[], R>(f: (...args: A) => R, ...prima
       checkTangent(op, i, p.leaves[i] as Array, x);
     });
     const ins = t.leaves.filter((_, i) => lin.mask[i]);
-    return tree.unflatten(def, evalLinear(lin.jaxpr, ins)) as GradOf<R>;
+    return tree.unflatten(def, distinctFrom(t.leaves, evalLinear(lin.jaxpr, ins))) as GradOf<R>;
   };
-  return [tree.unflatten(def, lin.outs) as R, fJvp];
+  return [tree.unflatten(def, distinctFrom(p.leaves, lin.outs)) as R, fJvp];
 }
 
 /** Evaluating the linear jaxpr binds its primitives, so it composes with outer transforms. */
@@ -212,9 +223,9 @@ export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: A)
     const inCts = backwardPass(lin.jaxpr, ctArrays);
     let k = 0;
     const full = p.leaves.map((x, i) => (lin.mask[i] ? instantiate(inCts[k++] as MaybeZero) : np.zeros(x.shape, { dtype: x.dtype })));
-    return unflattenArgs(p.defs, p.counts, full) as { [K in keyof A]: GradOf<A[K]> };
+    return unflattenArgs(p.defs, p.counts, distinctFrom(ctArrays, full)) as { [K in keyof A]: GradOf<A[K]> };
   };
-  return [tree.unflatten(def, lin.outs) as R, back];
+  return [tree.unflatten(def, distinctFrom(p.leaves, lin.outs)) as R, back];
 }
 
 export interface GradOptions<N> {
@@ -281,7 +292,14 @@ function valueAndGradImpl(
   if (!isFloatDType(va.dtype)) throw new TenfoldError(op, `the function must return a float scalar, got ${va.aval}`);
   const grads = back(np.ones([], { dtype: va.dtype }) as never) as unknown[];
   const result = typeof argnums === 'number' ? grads[0] : grads;
-  return [va, result, lowerAux(aux, ownLevel)];
+  // neither the value nor the aux may be an argument's own array (disposing it would dispose that)
+  const argLeaves = tree.leaves(args);
+  const [value0] = distinctFrom(argLeaves, [va]);
+  const auxOut =
+    aux === undefined
+      ? aux
+      : tree.map((l: unknown) => (l instanceof ArrayClass ? (distinctFrom(argLeaves, [l])[0] as Array) : l), lowerAux(aux, ownLevel) as never);
+  return [value0 as Array, result, auxOut];
 }
 
 /**

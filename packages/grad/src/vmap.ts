@@ -223,7 +223,13 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
         if (d === null) return np.broadcastTo(np.expandDims(val, target), [...val.shape.slice(0, target), axisSize, ...val.shape.slice(target)]);
         return moveAxis(val, d, target);
       });
-      return tree.unflatten(outDef, results) as R;
+      // an output that is an argument's own array (f returned its input) becomes a new array on
+      // the same storage, so that disposing it leaves the argument usable
+      const inputs = new Set<unknown>(arrays);
+      return tree.unflatten(
+        outDef,
+        results.map((r) => (inputs.has(r) ? np.array(r) : r)),
+      ) as R;
     });
   };
 }

@@ -3,7 +3,7 @@
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { type Array, getBackend, np, tree } from '@tenfold/core';
-import { grad, hessian, jacfwd, jacrev, jvp, linearize, stopGradient, valueAndGrad, vjp } from '@tenfold/grad';
+import { grad, hessian, jacfwd, jacrev, jvp, linearize, stopGradient, valueAndGrad, vjp, vmap } from '@tenfold/grad';
 import { arrays, broadcastShapes, checkGrads, f64, GradCheckError, numericalJvp, numericalVjp, shapes } from '@tenfold/grad/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
@@ -94,6 +94,34 @@ describe('grad / valueAndGrad: argnums, hasAux, pytrees', () => {
     );
     // an aux computed from the inner argument is a constant for the outer transform (x = 2)
     close(grad((y: Array) => grad((w: Array) => [np.multiply(w, y), np.multiply(w, y)] as [Array, Array], { hasAux: true })(F(2))[1])(F(3)), F(2));
+  });
+
+  it("no transform returns its argument object: disposing an identity function's result leaves the argument usable", () => {
+    const F = (v: number[]) => np.array(v, { dtype: 'float64' });
+    const x = F([1, 2]);
+    const t = F([3, 4]);
+    const outs: Array[] = [];
+    const [y, dy] = jvp((a: Array) => a, [x], [t]);
+    outs.push(y, dy as Array);
+    const [y2, back] = vjp((a: Array) => a, x);
+    outs.push(y2, back(t)[0] as Array);
+    const [y3, lin] = linearize((a: Array) => a, x);
+    outs.push(y3, lin(t) as Array);
+    outs.push(vmap((a: Array) => a)(x));
+    const s = np.array(2, { dtype: 'float64' });
+    const [v] = valueAndGrad((a: Array) => a)(s);
+    // the aux is the argument itself (lowered from its tracer)
+    const arg = F([5]);
+    const [, aux] = grad((a: Array) => [np.sum(a), a] as [Array, Array], { hasAux: true })(arg);
+    outs.push(v, aux);
+    for (const o of outs) {
+      expect(o === x || o === t || o === s || o === arg).toBe(false);
+      o.dispose();
+    }
+    expect(x.tolist()).toEqual([1, 2]);
+    expect(t.tolist()).toEqual([3, 4]);
+    expect(s.item()).toBe(2);
+    expect(arg.tolist()).toEqual([5]);
   });
 
   it('pytree parameters: object, tuple and nested; same structure and TypeScript type', () => {

@@ -177,6 +177,20 @@ describe('optimizers check gradients and state against the parameters', () => {
   });
 });
 
+describe('optimizer state shares no objects with the gradients', () => {
+  it("sgd momentum: disposing the first step's gradients leaves the momentum buffers usable", () => {
+    const opt = sgd({ lr: 0.1, momentum: 0.9 });
+    const p0 = { w: np.ones([3]) };
+    const g = { w: np.full([3], 0.5, { dtype: 'float32' }) };
+    const r = opt.update(g, opt.init(p0), p0);
+    expect(r.state.momentum?.w).not.toBe(g.w);
+    g.w.dispose();
+    const r2 = opt.update({ w: np.full([3], 0.5, { dtype: 'float32' }) }, r.state, r.params);
+    // p = 1 − 0.1·0.5 = 0.95, then buf = 0.9·0.5 + 0.5 = 0.95, p = 0.95 − 0.095
+    expect(globalThis.Array.from(r2.params.w.dataSync(), (v) => Math.round(v * 1e6) / 1e6)).toEqual([0.855, 0.855, 0.855]);
+  });
+});
+
 describe('adam (torch.optim.Adam)', () => {
   it('matches hand-computed steps of torch’s formula (with weight decay in the gradient)', () => {
     // g = grad + 0.1·p; m ← m + (g − m)(1 − b1); v ← b2·v + (1 − b2)g²;

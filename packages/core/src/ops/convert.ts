@@ -139,7 +139,7 @@ export function array(data: NestedArray | TypedArrayInput | Array, opts: ArrayOp
   const backend: Backend = getBackend(opts.backend);
   if (opts.dtype !== undefined) checkDType('array', opts.dtype);
   // arrays are immutable, so a new array on the same storage is a copy (disposing it leaves `data`)
-  if (isArray(data)) return opts.dtype && opts.dtype !== data.dtype ? astype(data, opts.dtype) : fresh(data);
+  if (isArray(data)) return opts.dtype && opts.dtype !== data.dtype ? astype(data, opts.dtype) : fresh(data, 'array');
   if (ArrayBuffer.isView(data)) {
     return fromTypedInput(data as TypedArrayInput, opts, backend);
   }

@@ -38,14 +38,14 @@ export function resultDType(args: readonly ArrayLike[], op = 'np'): DType {
 /** Casts `x` to `dtype` (when it already is, a new array on the same storage: results are never their input). */
 export function astype(x: Array, dtype: DType): Array {
   if (!isDType(dtype)) fail('astype', `unknown dtype '${String(dtype)}'; use float32, float64, int32 or bool`);
-  if (x.dtype === dtype) return fresh(x);
+  if (x.dtype === dtype) return fresh(x, 'astype');
   return bind1('convert_element_type', [x], { dtype });
 }
 
 /** Broadcasts `x` to `shape` with NumPy's trailing-axis alignment. */
 export function broadcastTo(x: ArrayLike, shape: readonly number[]): Array {
   const a = isArray(x) ? x : scalar(x, resultDType([x]), backendOf([]));
-  if (shapesEqual(a.shape, shape)) return a === x ? fresh(a) : a;
+  if (shapesEqual(a.shape, shape)) return a === x ? fresh(a, 'broadcastTo') : a;
   const out = broadcastShapes('broadcastTo', a.shape, shape);
   if (!shapesEqual(out, shape)) fail('broadcastTo', `cannot broadcast shape [${a.shape.join(',')}] to [${shape.join(',')}]`);
   const lead = shape.length - a.ndim;
@@ -252,5 +252,5 @@ export function clip(x: ArrayLike, min?: ArrayLike | null, max?: ArrayLike | nul
   let out = isArray(x) ? x : prepareOperands('clip', [x])[0]!;
   if (min !== undefined && min !== null) out = maximum(out, min);
   if (max !== undefined && max !== null) out = minimum(out, max);
-  return out === x ? fresh(out) : out;
+  return out === x ? fresh(out, 'clip') : out;
 }

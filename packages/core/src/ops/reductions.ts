@@ -32,7 +32,7 @@ function reduce(prim: PrimitiveName, op: string, x: ArrayLike, axis: Axis, opts:
     fail(op, `zero-size array [${a.shape.join(',')}] has no ${op} along axes [${axes.join(',')}] (the reduction has no identity)`);
   }
   // no axes: the input itself, as a new array unless a cast made one already
-  const out = axes.length === 0 ? (a === x ? fresh(a) : a) : bind1(prim as 'reduce_sum', [a], { axes });
+  const out = axes.length === 0 ? (a === x ? fresh(a, op) : a) : bind1(prim as 'reduce_sum', [a], { axes });
   return keep(out, a, axes, opts.keepdims);
 }
 
@@ -156,7 +156,7 @@ export function argsort(x: ArrayLike, axis = -1, opts: { descending?: boolean } 
  */
 export function sort(x: ArrayLike, axis = -1): Array {
   const a = asArray(x);
-  if (a.ndim === 0) return a === x ? fresh(a) : a;
+  if (a.ndim === 0) return a === x ? fresh(a, 'sort') : a;
   const ax = normalizeAxis('sort', axis, a.ndim);
   return takeAlongAxis(a, argsort(a, ax), ax);
 }

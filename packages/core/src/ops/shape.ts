@@ -27,7 +27,7 @@ export function reshape(x: ArrayLike, shape: readonly number[]): Array {
     target = shape.map((d) => (d === -1 ? a.size / known : d));
   }
   checkShape('reshape', target);
-  if (shapesEqual(target, a.shape)) return fresh(a);
+  if (shapesEqual(target, a.shape)) return fresh(a, 'reshape');
   return bind1('reshape', [a], { newShape: target });
 }
 
@@ -49,7 +49,7 @@ export function transpose(x: ArrayLike, axes?: readonly number[]): Array {
   if (perm.length !== a.ndim || new Set(perm).size !== perm.length) {
     fail('transpose', `axes [${(axes ?? []).join(',')}] must be a permutation of the ${a.ndim} axes of [${a.shape.join(',')}]`);
   }
-  if (perm.every((p, i) => p === i)) return fresh(a);
+  if (perm.every((p, i) => p === i)) return fresh(a, 'transpose');
   return bind1('transpose', [a], { permutation: perm });
 }
 
@@ -133,7 +133,7 @@ export function concatenate(arrays: readonly ArrayLike[], axis = 0): Array {
   const first = xs[0] as Array;
   if (first.ndim === 0) fail('concatenate', 'zero-dimensional arrays cannot be concatenated; use np.stack');
   const ax = normalizeAxis('concatenate', axis, first.ndim);
-  if (xs.length === 1) return first === arrays[0] ? fresh(first) : first;
+  if (xs.length === 1) return first === arrays[0] ? fresh(first, 'concatenate') : first;
   return bind1('concatenate', xs, { axis: ax });
 }
 
@@ -195,7 +195,7 @@ function Array_from(n: number, f: (i: number) => number): number[] {
 export function flip(x: ArrayLike, axis?: number | readonly number[]): Array {
   const a = asArray(x);
   const axes = normalizeAxes('flip', axis, a.ndim);
-  if (axes.length === 0) return fresh(a);
+  if (axes.length === 0) return fresh(a, 'flip');
   return bind1('rev', [a], { axes });
 }
 

@@ -67,7 +67,12 @@ export function sgd(opts: SgdOptions): Optimizer<'sgd'> {
       let direction = g;
       if (momentum !== 0) {
         if (state.momentum === null) throw new TenfoldError(op, 'the state has no momentum buffers; make it with the same sgd(...) optimizer');
-        buf = count === 0 ? g : mapArrays(op, (b, gi) => np.add(np.multiply(b, momentum), np.multiply(gi, 1 - dampening)), state.momentum, g);
+        // the first buffer is the gradient itself, as torch, but as new arrays: the state must not
+        // share objects with the gradients the caller may dispose
+        buf =
+          count === 0
+            ? mapArrays(op, (gi) => np.array(gi), g)
+            : mapArrays(op, (b, gi) => np.add(np.multiply(b, momentum), np.multiply(gi, 1 - dampening)), state.momentum, g);
         direction = nesterov ? mapArrays(op, (gi, b) => np.add(gi, np.multiply(b, momentum)), g, buf) : buf;
       }
       const next = mapArrays(op, (p, d) => np.subtract(p, np.multiply(d, rate)), params, direction);
