@@ -14,6 +14,13 @@ export interface BackendInput {
   readonly aval: ShapedArray;
 }
 
+/**
+ * What a backend holds for live arrays. Arrays nobody disposed are released by garbage collection,
+ * whose callbacks run only when the event loop turns: inside a synchronous loop these counts
+ * include arrays already collected (await a tick after `gc()` to read them exactly). Memory kept
+ * for reuse (the CPU backend's pool of released buffers, up to 256 MiB, and the worker threads'
+ * scratch buffer, sized by the largest threaded product so far) is not counted.
+ */
 export interface BackendStats {
   /** Buffers allocated and not yet released. */
   readonly liveBuffers: number;
