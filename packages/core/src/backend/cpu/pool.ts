@@ -3,11 +3,11 @@ import { allocTyped, type DType, type TypedArray, type TypedArrayFor } from '../
 /**
  * Recycles large typed arrays. A fresh large allocation costs page faults on first touch (about
  * as much as writing it twice), and eager training allocates the same sizes every step; released
- * buffers of at least MIN_BYTES wait here, keyed by type and length, up to MAX_BYTES in all (the
+ * buffers of at least MIN_BYTES wait here, keyed by type and length, up to capacityBytes (256 MiB) in all (the
  * sizes released longest ago make room for new ones).
  */
 const MIN_BYTES = 64 * 1024;
-let MAX_BYTES = 256 * 1024 * 1024;
+let capacityBytes = 256 * 1024 * 1024;
 
 const free = new Map<string, TypedArray[]>();
 let pooledBytes = 0;
@@ -35,12 +35,12 @@ export function takeTyped<D extends DType>(dtype: D, size: number, uninitialized
 
 /** Hands back an array nobody references any more (a released buffer or a kernel's scratch). */
 export function recycle(a: TypedArray): void {
-  if (a.byteLength < MIN_BYTES || a.byteLength > MAX_BYTES || a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength) return;
+  if (a.byteLength < MIN_BYTES || a.byteLength > capacityBytes || a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength) return;
   // make room by dropping the sizes released longest ago (the Map keeps keys in insertion order), so
   // a workload whose sizes change is not stuck with the old ones
   for (const [k, list] of free) {
-    if (pooledBytes + a.byteLength <= MAX_BYTES) break;
-    while (list.length > 0 && pooledBytes + a.byteLength > MAX_BYTES) pooledBytes -= (list.pop() as TypedArray).byteLength;
+    if (pooledBytes + a.byteLength <= capacityBytes) break;
+    while (list.length > 0 && pooledBytes + a.byteLength > capacityBytes) pooledBytes -= (list.pop() as TypedArray).byteLength;
     if (list.length === 0) free.delete(k);
   }
   const k = key(dtypeOf(a), a.length);
@@ -55,11 +55,11 @@ export function recycle(a: TypedArray): void {
 
 /** Sets the byte cap (tests use a small one), dropping the oldest buffers above it; returns the previous cap. */
 export function setPoolCapacity(bytes: number): number {
-  const previous = MAX_BYTES;
-  MAX_BYTES = bytes;
+  const previous = capacityBytes;
+  capacityBytes = bytes;
   for (const [k, list] of free) {
-    if (pooledBytes <= MAX_BYTES) break;
-    while (list.length > 0 && pooledBytes > MAX_BYTES) pooledBytes -= (list.pop() as TypedArray).byteLength;
+    if (pooledBytes <= capacityBytes) break;
+    while (list.length > 0 && pooledBytes > capacityBytes) pooledBytes -= (list.pop() as TypedArray).byteLength;
     if (list.length === 0) free.delete(k);
   }
   return previous;
