@@ -3,22 +3,7 @@
 // three, so a message that drops the shapes fails its test.
 import { describe, expect, it } from 'vitest';
 import { type Array, lax, MainTrace, np, ShapedArray, TenfoldError, Trace, Tracer } from '../src/index.js';
-
-/** Asserts `fn` throws a TenfoldError for `op` whose message matches `message` (anchored at `op: `). */
-function expectError(fn: () => unknown, op: string, message: RegExp): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught, `expected ${op} to throw`).toBeInstanceOf(TenfoldError);
-  const err = caught as TenfoldError;
-  expect(err.op).toBe(op);
-  expect(err.name).toBe('TenfoldError');
-  expect(err.message.startsWith(`${op}: `)).toBe(true);
-  expect(err.message).toMatch(message);
-}
+import { expectError } from './expect-error.js';
 
 type Case = [name: string, fn: () => unknown, op: string, message: RegExp];
 

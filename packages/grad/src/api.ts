@@ -16,6 +16,7 @@ import {
 } from '@tenfold/core';
 import { backwardPass } from './backward.js';
 import { JVPTrace, JVPTracer, splitJvp } from './jvp.js';
+import { distinctFrom } from './outputs.js';
 import { PartialEvalTrace, PartialTracer, tracersToJaxpr } from './partial-eval.js';
 import { instantiate, isZero, type MaybeZero, Zero } from './zero.js';
 
@@ -91,16 +92,6 @@ function checkTangent(op: string, i: number, p: Array, t: Array): void {
       `primal ${i} is ${p.aval}: integer and bool inputs have no derivative, so its tangent must be zeros (np.zerosLike); cast it with astype('float32') to differentiate with respect to it`,
     );
   }
-}
-
-/**
- * `outs`, with any that is one of `inputs` (an identity function's output) replaced by a new array
- * on the same storage: no transform returns its input object, so disposing a result never
- * disposes an argument (as core's ops).
- */
-function distinctFrom(inputs: readonly unknown[], outs: readonly Array[]): Array[] {
-  const ins = new Set(inputs);
-  return outs.map((o) => (ins.has(o) ? np.array(o) : o));
 }
 
 /**
@@ -296,9 +287,7 @@ function valueAndGradImpl(
   const argLeaves = tree.leaves(args);
   const [value0] = distinctFrom(argLeaves, [va]);
   const auxOut =
-    aux === undefined
-      ? aux
-      : tree.map((l: unknown) => (l instanceof ArrayClass ? (distinctFrom(argLeaves, [l])[0] as Array) : l), lowerAux(aux, ownLevel) as never);
+    aux === undefined ? aux : tree.map((l: unknown) => (l instanceof ArrayClass ? distinctFrom(argLeaves, [l])[0] : l), lowerAux(aux, ownLevel) as never);
   return [value0 as Array, result, auxOut];
 }
 

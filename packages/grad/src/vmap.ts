@@ -13,6 +13,7 @@ import {
   tree,
   withMainTrace,
 } from '@tenfold/core';
+import { distinctFrom } from './outputs.js';
 import { type BatchDim, type BatchRule, batchRules } from './rules/batch.js';
 
 /** A value under vmap: the batched array and where its batch dimension is (null: same for all examples). */
@@ -223,13 +224,8 @@ export function vmap<A extends unknown[], R>(f: (...args: A) => R, opts: VmapOpt
         if (d === null) return np.broadcastTo(np.expandDims(val, target), [...val.shape.slice(0, target), axisSize, ...val.shape.slice(target)]);
         return moveAxis(val, d, target);
       });
-      // an output that is an argument's own array (f returned its input) becomes a new array on
-      // the same storage, so that disposing it leaves the argument usable
-      const inputs = new Set<unknown>(arrays);
-      return tree.unflatten(
-        outDef,
-        results.map((r) => (inputs.has(r) ? np.array(r) : r)),
-      ) as R;
+      // f may return its argument: a result is never that object (see distinctFrom)
+      return tree.unflatten(outDef, distinctFrom(arrays, results)) as R;
     });
   };
 }

@@ -62,7 +62,7 @@ export function prepareOperands(op: string, args: readonly ArrayLike[], dtype: D
 }
 
 /** `x` itself when it already has `dtype`, for ops that pass it on (never return it). */
-function castIfNeeded(x: Array, dtype: DType): Array {
+export function castIfNeeded(x: Array, dtype: DType): Array {
   return x.dtype === dtype ? x : astype(x, dtype);
 }
 

@@ -1,25 +1,18 @@
 import type { Array, ArrayLike } from '../array.js';
-import type { DType } from '../dtype.js';
 import { fail, shapeStr } from '../errors.js';
 import { broadcastShapes, normalizeAxis } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { asArray } from './convert.js';
-import { astype, broadcastTo, multiply, notEqual, resultDType } from './elementwise.js';
+import { broadcastTo, castIfNeeded, multiply, notEqual, resultDType } from './elementwise.js';
 import { gatherDiagonal } from './indexing.js';
 import { sum } from './reductions.js';
 import { expandDims, reshape, squeeze, transpose } from './shape.js';
-
-/** `x` in `dtype` (itself when it already is: it is only passed on). */
-function cast(x: ArrayLike, dtype: DType): Array {
-  const a = asArray(x);
-  return a.dtype === dtype ? a : astype(a, dtype);
-}
 
 /** Both operands in their promoted dtype (bool contracts as int32: see {@link boolResult}). */
 function promotePair(x: ArrayLike, y: ArrayLike): [Array, Array] {
   const d = resultDType([x, y]);
   const dtype = d === 'bool' ? 'int32' : d;
-  return [cast(x, dtype), cast(y, dtype)];
+  return [castIfNeeded(asArray(x), dtype), castIfNeeded(asArray(y), dtype)];
 }
 
 /** Products of bool operands are bool, as NumPy (an or of ands): the int32 count, nonzero. */
@@ -197,7 +190,7 @@ function simplify(x: Array, labels: string[], keepLabels: Set<string>): [Array, 
 export function einsum(spec: string, ...operands: ArrayLike[]): Array {
   if (operands.length === 0) fail('einsum', 'needs at least one operand');
   const dtype = resultDType(operands);
-  const arrays = operands.map((o) => cast(o, dtype === 'bool' ? 'int32' : dtype));
+  const arrays = operands.map((o) => castIfNeeded(asArray(o), dtype === 'bool' ? 'int32' : dtype));
   const { inputs, output } = parseEinsum(spec, arrays);
   const sizes = new Map<string, number>();
   inputs.forEach((ls, i) => {

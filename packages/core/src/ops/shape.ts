@@ -3,7 +3,7 @@ import { fail, shapeStr } from '../errors.js';
 import { checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { asArray } from './convert.js';
-import { astype, resultDType } from './elementwise.js';
+import { castIfNeeded, resultDType } from './elementwise.js';
 
 /**
  * Gives `x` a new shape with the same elements; one dimension may be -1 (inferred).
@@ -126,10 +126,7 @@ export function squeeze(x: ArrayLike, axis?: number | readonly number[]): Array 
 export function concatenate(arrays: readonly ArrayLike[], axis = 0): Array {
   if (arrays.length === 0) fail('concatenate', 'needs at least one array');
   const dtype = resultDType(arrays);
-  const xs = arrays.map((x) => {
-    const a = asArray(x);
-    return a.dtype === dtype ? a : astype(a, dtype);
-  });
+  const xs = arrays.map((x) => castIfNeeded(asArray(x), dtype));
   const first = xs[0] as Array;
   if (first.ndim === 0) fail('concatenate', 'zero-dimensional arrays cannot be concatenated; use np.stack');
   const ax = normalizeAxis('concatenate', axis, first.ndim);

@@ -33,16 +33,22 @@ export function takeTyped<D extends DType>(dtype: D, size: number, uninitialized
   return reused as TypedArrayFor<D>;
 }
 
+/**
+ * Drops pooled buffers until at most `bytes` remain, the sizes released longest ago first (the
+ * Map keeps keys in insertion order), so a workload whose sizes change is not stuck with old ones.
+ */
+function evictTo(bytes: number): void {
+  for (const [k, list] of free) {
+    if (pooledBytes <= bytes) return;
+    while (list.length > 0 && pooledBytes > bytes) pooledBytes -= (list.pop() as TypedArray).byteLength;
+    if (list.length === 0) free.delete(k);
+  }
+}
+
 /** Hands back an array nobody references any more (a released buffer or a kernel's scratch). */
 export function recycle(a: TypedArray): void {
   if (a.byteLength < MIN_BYTES || a.byteLength > capacityBytes || a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength) return;
-  // make room by dropping the sizes released longest ago (the Map keeps keys in insertion order), so
-  // a workload whose sizes change is not stuck with the old ones
-  for (const [k, list] of free) {
-    if (pooledBytes + a.byteLength <= capacityBytes) break;
-    while (list.length > 0 && pooledBytes + a.byteLength > capacityBytes) pooledBytes -= (list.pop() as TypedArray).byteLength;
-    if (list.length === 0) free.delete(k);
-  }
+  evictTo(capacityBytes - a.byteLength);
   const k = key(dtypeOf(a), a.length);
   let list = free.get(k);
   if (!list) {
@@ -57,11 +63,7 @@ export function recycle(a: TypedArray): void {
 export function setPoolCapacity(bytes: number): number {
   const previous = capacityBytes;
   capacityBytes = bytes;
-  for (const [k, list] of free) {
-    if (pooledBytes <= capacityBytes) break;
-    while (list.length > 0 && pooledBytes > capacityBytes) pooledBytes -= (list.pop() as TypedArray).byteLength;
-    if (list.length === 0) free.delete(k);
-  }
+  evictTo(capacityBytes);
   return previous;
 }
 
