@@ -24,7 +24,7 @@ export { CpuBackend } from './backend/cpu/index.js';
 export { devicePut, devicePutAsync } from './device.js';
 export { DTYPES, type DType, isFloatDType, promoteTypes, type TypedArray } from './dtype.js';
 export { customVjpForwardModeError, TenfoldError } from './errors.js';
-export { type Atom, type Eqn, evalJaxpr, Jaxpr, Literal, printJaxpr, Var } from './ir/jaxpr.js';
+export * from './ir/index.js';
 export * as lax from './lax.js';
 export * as np from './np.js';
 export * from './primitives/index.js';

@@ -8,20 +8,20 @@ import {
   Jaxpr,
   lax,
   np,
+  PartialEvalTrace,
+  PartialTracer,
   ShapedArray,
   TenfoldError,
   traceDepth,
+  tracersToJaxpr,
   tree,
   withMainTrace,
 } from '@tenfold/core';
 import { backwardPass } from './backward.js';
 import { JVPTrace, JVPTracer, splitJvp } from './jvp.js';
 import { distinctFrom } from './outputs.js';
-import { PartialEvalTrace, PartialTracer, tracersToJaxpr } from './partial-eval.js';
+import type { GradOf } from './types.js';
 import { instantiate, isZero, type MaybeZero, Zero } from './zero.js';
-
-/** The gradient of a value of type T: the same structure with an Array at every leaf. */
-export type GradOf<T> = tree.MapLeaves<T, Array>;
 
 type FlatFn = (xs: Array[]) => Array[];
 

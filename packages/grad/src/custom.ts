@@ -1,9 +1,8 @@
 import { type Array, Array as ArrayClass, bind, isTraced, np, TenfoldError, type Trace, tree } from '@tenfold/core';
-import type { GradOf } from './api.js';
 import { JVPTrace, JVPTracer, splitJvp } from './jvp.js';
-import type { TransposeRules } from './rules/types.js';
+import type { GradOf } from './types.js';
 import { type AxisSpec, BatchTrace, BatchTracer, leafAxes, vmap } from './vmap.js';
-import { instantiate, isZero, Zero } from './zero.js';
+import { instantiate, isZero } from './zero.js';
 
 function toArrays(op: string, leaves: readonly unknown[]): Array[] {
   return leaves.map((l) => {
@@ -210,6 +209,7 @@ export function customVjp<A extends unknown[], R, Res>(
       return arrays.filter((_, i) => differentiable[i]);
     };
     const linearIns = tangents.filter((_, i) => differentiable[i]) as Array[];
+    // custom_lin's transpose rule (rules/transpose-custom.ts) calls `transpose`, that is the user's bwd
     const touts = bind('custom_lin', linearIns, { name, outAvals: outs.map((o) => o.aval), transpose });
     return tree.unflatten(
       outDef,
@@ -217,12 +217,3 @@ export function customVjp<A extends unknown[], R, Res>(
     ) as R;
   };
 }
-
-/** custom_lin transposes by calling the user's bwd. */
-export const customTransposeRules: TransposeRules = {
-  custom_lin: (cts, inputs, { transpose, outAvals }) => {
-    const full = cts.map((c, i) => (isZero(c) ? instantiate(new Zero(outAvals[i]!)) : c));
-    const inCts = transpose(full as Array[]);
-    return inputs.map((_, i) => inCts[i] ?? null);
-  },
-};

@@ -6,8 +6,10 @@
  * import { grad } from '@tenfold/grad';
  * grad((x: Array) => np.sum(np.square(x)))(np.array([1, 2, 3], { dtype: 'float32' })); // [2, 4, 6]
  */
+
+/** makeJaxpr lives in @tenfold/core beside the jaxpr IR; re-exported so grad's API is unchanged. */
+export { makeJaxpr } from '@tenfold/core';
 export {
-  type GradOf,
   type GradOptions,
   grad,
   jvp,
@@ -20,6 +22,6 @@ export {
 export { type CotangentOf, customJvp, customVjp } from './custom.js';
 export { type ArgsAt, hessian, type JacobianOf, type JacobianOptions, jacfwd, jacrev } from './jacobian.js';
 export { JVPTrace, JVPTracer } from './jvp.js';
-export { makeJaxpr } from './staging.js';
+export type { GradOf } from './types.js';
 export { type AxisSpec, BatchTrace, BatchTracer, type VmapOptions, vmap } from './vmap.js';
 export { Zero } from './zero.js';

@@ -1,5 +1,6 @@
 import { type Array, Array as ArrayClass, isFloatDType, np, TenfoldError, tree } from '@tenfold/core';
-import { type GradOf, linearize, vjp } from './api.js';
+import { linearize, vjp } from './api.js';
+import type { GradOf } from './types.js';
 import { vmap } from './vmap.js';
 
 /** The Jacobian of an output of type R with respect to an input of type X: R's structure, each leaf holding X's structure. */

@@ -1,7 +1,7 @@
 import { type Array, bind, type DotGeneralParams, lax, np, type ShapedArray } from '@tenfold/core';
-import { customTransposeRules } from '../custom.js';
 import { instantiate, isZero, type MaybeZero, Zero } from '../zero.js';
 import { convTransposeRules } from './transpose-conv.js';
+import { customTransposeRules } from './transpose-custom.js';
 import { type TransposeRule, type TransposeRules, UndefPrimal } from './types.js';
 
 const isUndef = (x: unknown): x is UndefPrimal => x instanceof UndefPrimal;

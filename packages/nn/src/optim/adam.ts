@@ -1,5 +1,5 @@
 import { np } from '@tenfold/core';
-import type { LearningRate, Moments, Optimizer } from './types.js';
+import type { AdamState, LearningRate, Optimizer } from './types.js';
 import { checkCount, checkLikeParams, checkLr, checkRange, lrAt, mapArrays } from './util.js';
 
 /**
@@ -23,21 +23,6 @@ export interface AdamOptions {
    */
   weightDecay?: number;
 }
-
-/**
- * The state of {@link adam} / {@link adamw}: the update count and the moment estimates.
- *
- * @example
- * const s: AdamState<Params> = adam().init(params); // { count: 0, mu: zeros, nu: zeros }
- */
-export type AdamState<P> = {
-  /** Updates done so far (the schedule's step; t − 1 in the bias corrections). */
-  count: number;
-  /** First-moment (mean) estimates, one per parameter. */
-  mu: Moments<P>;
-  /** Second-moment (uncentered variance) estimates, one per parameter. */
-  nu: Moments<P>;
-};
 
 function adamLike<K extends 'adam' | 'adamw'>(kind: K, opts: AdamOptions, decoupled: boolean): Optimizer<K> {
   const op = kind;

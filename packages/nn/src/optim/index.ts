@@ -7,7 +7,18 @@
  * import { sgd, cosineDecay } from '@tenfold/nn';
  * const opt = sgd({ lr: cosineDecay(0.1, 5000), momentum: 0.9 });
  */
-export { type AdamOptions, type AdamState, adam, adamw } from './adam.js';
+export { type AdamOptions, adam, adamw } from './adam.js';
 export { constantSchedule, cosineDecay, exponentialDecay, joinSchedules, linearSchedule, stepDecay } from './schedules.js';
-export { type SgdOptions, type SgdState, sgd } from './sgd.js';
-export type { LearningRate, Moments, Optimizer, OptimizerKind, OptimizerStates, OptState, Schedule, UpdateResult } from './types.js';
+export { type SgdOptions, sgd } from './sgd.js';
+export type {
+  AdamState,
+  LearningRate,
+  Moments,
+  Optimizer,
+  OptimizerKind,
+  OptimizerStates,
+  OptState,
+  Schedule,
+  SgdState,
+  UpdateResult,
+} from './types.js';

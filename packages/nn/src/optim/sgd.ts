@@ -22,19 +22,6 @@ export interface SgdOptions {
 }
 
 /**
- * The state of {@link sgd}: the update count and the momentum buffers (`null` without momentum).
- *
- * @example
- * const s: SgdState<Params> = sgd({ lr: 0.1, momentum: 0.9 }).init(params); // { count: 0, momentum: zeros }
- */
-export type SgdState<P> = {
-  /** Updates done so far (the schedule's step). */
-  count: number;
-  /** One buffer per parameter; `null` when momentum is 0. */
-  momentum: Moments<P> | null;
-};
-
-/**
  * Stochastic gradient descent, exactly as `torch.optim.SGD`: with g = grad + weightDecay·p, the
  * momentum buffer is b = g on the first step and b = momentum·b + (1 − dampening)·g afterwards;
  * the step direction is g + momentum·b with `nesterov`, else b (g itself without momentum); then

@@ -1,6 +1,4 @@
 import type { Array, tree } from '@tenfold/core';
-import type { AdamState } from './adam.js';
-import type { SgdState } from './sgd.js';
 
 /**
  * A learning-rate schedule: the learning rate of update number `step` (0 for the first update,
@@ -28,6 +26,34 @@ export type LearningRate = number | Schedule;
  * const grads: Moments<Params> = grad(lossFn)(params, batch);
  */
 export type Moments<P> = tree.MapLeaves<P, Array>;
+
+/**
+ * The state of {@link sgd}: the update count and the momentum buffers (`null` without momentum).
+ *
+ * @example
+ * const s: SgdState<Params> = sgd({ lr: 0.1, momentum: 0.9 }).init(params); // { count: 0, momentum: zeros }
+ */
+export type SgdState<P> = {
+  /** Updates done so far (the schedule's step). */
+  count: number;
+  /** One buffer per parameter; `null` when momentum is 0. */
+  momentum: Moments<P> | null;
+};
+
+/**
+ * The state of {@link adam} / {@link adamw}: the update count and the moment estimates.
+ *
+ * @example
+ * const s: AdamState<Params> = adam().init(params); // { count: 0, mu: zeros, nu: zeros }
+ */
+export type AdamState<P> = {
+  /** Updates done so far (the schedule's step; t − 1 in the bias corrections). */
+  count: number;
+  /** First-moment (mean) estimates, one per parameter. */
+  mu: Moments<P>;
+  /** Second-moment (uncentered variance) estimates, one per parameter. */
+  nu: Moments<P>;
+};
 
 /**
  * The optimizer states by optimizer kind, as a type-level map from the parameters' type `P` (a

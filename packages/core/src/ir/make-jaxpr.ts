@@ -1,4 +1,10 @@
-import { type Array, Array as ArrayClass, type Jaxpr, np, ShapedArray, TenfoldError, tree, withMainTrace } from '@tenfold/core';
+import { type Array, Array as ArrayClass } from '../array.js';
+import { ShapedArray } from '../aval.js';
+import { TenfoldError } from '../errors.js';
+import { asArray } from '../ops/convert.js';
+import { withMainTrace } from '../trace.js';
+import * as tree from '../tree.js';
+import type { Jaxpr } from './jaxpr.js';
 import { PartialEvalTrace, PartialTracer, tracersToJaxpr } from './partial-eval.js';
 
 /**
@@ -15,14 +21,14 @@ export function makeJaxpr<A extends unknown[]>(f: (...args: A) => unknown): (...
       const pe = main.trace as PartialEvalTrace;
       const [leaves, def] = tree.flatten(args);
       const ins = leaves.map((l) => {
-        const a = l instanceof ArrayClass ? l : np.asArray(l as number);
+        const a = l instanceof ArrayClass ? l : asArray(l as number);
         return pe.newArg(new ShapedArray(a.shape, a.dtype));
       });
       const out = f(...(tree.unflatten(def, ins) as A));
       const outs = tree.leaves(out).map((o): PartialTracer => {
         if (!(o instanceof ArrayClass) && typeof o !== 'number' && typeof o !== 'boolean')
           throw new TenfoldError('makeJaxpr', 'outputs must be arrays or numbers');
-        const a: Array = o instanceof ArrayClass ? o : np.asArray(o);
+        const a: Array = o instanceof ArrayClass ? o : asArray(o);
         const t = a instanceof PartialTracer && a.trace.main === main ? a : (pe.pure(a) as PartialTracer);
         return pe.instantiate(t);
       });

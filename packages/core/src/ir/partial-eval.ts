@@ -1,18 +1,9 @@
-import {
-  type Array,
-  type Atom,
-  abstractEval,
-  bind,
-  type Eqn,
-  Jaxpr,
-  Literal,
-  type PrimitiveName,
-  type PrimitiveParams,
-  type ShapedArray,
-  Trace,
-  Tracer,
-  Var,
-} from '@tenfold/core';
+import { type Array, Tracer } from '../array.js';
+import type { ShapedArray } from '../aval.js';
+import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
+import { abstractEval } from '../primitives/registry.js';
+import { bind, Trace } from '../trace.js';
+import { type Atom, type Eqn, Jaxpr, Literal, Var } from './jaxpr.js';
 
 /** How an unknown value came to be: an input of the staged function, a captured constant, or an equation. */
 type Recipe =
