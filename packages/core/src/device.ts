@@ -1,5 +1,6 @@
-import { type Array, ConcreteArray, fromTyped, isConcrete } from './array.js';
+import type { Array } from './array.js';
 import { getBackend } from './backend/backend.js';
+import { ConcreteArray, fromTyped, isConcrete } from './concrete.js';
 import { fail } from './errors.js';
 
 /**

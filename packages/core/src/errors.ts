@@ -1,5 +1,3 @@
-import type { DType } from './dtype.js';
-
 /** An error raised by a tenfold op; the message starts with the op's name. */
 export class TenfoldError extends Error {
   readonly op: string;
@@ -30,6 +28,6 @@ export function shapeStr(shape: readonly number[]): string {
   return `[${shape.join(',')}]`;
 }
 
-export function avalStr(shape: readonly number[], dtype: DType): string {
+export function avalStr(shape: readonly number[], dtype: string): string {
   return `${dtype}${shapeStr(shape)}`;
 }

@@ -1,7 +1,6 @@
 // Printing arrays exactly as NumPy's repr does with its default print options: shortest
 // round-trip digits (in the array's own precision) capped at 8 digits after the point, decimal
 // points aligned, scientific notation for wide ranges, '...' summaries and 75-column lines.
-import type { Array } from './array.js';
 import type { DType, TypedArray } from './dtype.js';
 import { stridesOf } from './shape.js';
 
@@ -204,11 +203,18 @@ function pyTuple(shape: readonly number[]): string {
   return shape.length === 1 ? `(${shape[0]},)` : `(${shape.join(', ')})`;
 }
 
+/** What printing needs of an array. */
+export interface Formattable {
+  readonly shape: readonly number[];
+  readonly dtype: DType;
+  dataSync(): TypedArray;
+}
+
 /**
  * Prints like NumPy's repr: `array([[1., 2.],\n       [3., 4.]], dtype=float32)`. Arrays whose
  * values cannot be read synchronously (tracers, async backends) print their shape and dtype.
  */
-export function formatArray(x: Array): string {
+export function formatArray(x: Formattable): string {
   const { shape, dtype } = x;
   // a disposed array says so; a tracer or an array on a backend without synchronous reads has
   // no values to show here

@@ -7,7 +7,19 @@
  * console.log(np.matmul(x, x).toString());
  */
 
-export { Array, type ArrayLike, ConcreteArray, evalPrimitive, fromTyped, isConcrete, Tracer } from './array.js';
+import { registerBackend } from './backend/backend.js';
+import { CpuBackend } from './backend/cpu/index.js';
+import { EvalTrace } from './eval.js';
+import { installArrayMethods } from './ops/methods.js';
+import { installEvalTrace } from './trace.js';
+
+// Wiring the layers, bottom to top: eager evaluation under the trace stack, the CPU backend in
+// the registry, and the ops' methods on Array (no lower module imports a higher one).
+installEvalTrace(EvalTrace);
+registerBackend('cpu', () => new CpuBackend());
+installArrayMethods();
+
+export { Array, type ArrayLike } from './array.js';
 export { ShapedArray } from './aval.js';
 export {
   type Backend,
@@ -21,14 +33,17 @@ export {
   withBackend,
 } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu/index.js';
+export { ConcreteArray, fromTyped, isConcrete } from './concrete.js';
 export { devicePut, devicePutAsync } from './device.js';
 export { DTYPES, type DType, isFloatDType, promoteTypes, type TypedArray } from './dtype.js';
 export { customVjpForwardModeError, TenfoldError } from './errors.js';
+export { evalPrimitive } from './eval.js';
 export * from './ir/index.js';
 export * as lax from './lax.js';
 export * as np from './np.js';
+export type { ArrayMethods } from './ops/methods.js';
 export * from './primitives/index.js';
 export * as random from './random.js';
 export type { Shape } from './shape.js';
-export { bind, bind1, isTraced, MainTrace, Trace, type Traced, type TraceType, traceDepth, withDynamicTrace, withMainTrace } from './trace.js';
+export { bind, bind1, isTraced, MainTrace, Trace, type Traced, Tracer, type TraceType, traceDepth, withDynamicTrace, withMainTrace } from './trace.js';
 export * as tree from './tree.js';

@@ -2,8 +2,8 @@
 import type { Array, ArrayLike } from './array.js';
 import type { DType } from './dtype.js';
 import { fail } from './errors.js';
-import { asArray, scalar } from './ops/convert.js';
 import { backendOf, broadcastTo } from './ops/elementwise.js';
+import { asArray, scalar } from './ops/scalar.js';
 import { windowOutputSize } from './primitives/conv.js';
 import type { ConvParams, DotGeneralParams, PadPair, PrimitiveName } from './primitives/params.js';
 import { bind, bind1 } from './trace.js';

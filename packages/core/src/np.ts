@@ -1,5 +1,5 @@
 // The NumPy-style API: `import { np } from '@tenfold/core'`.
-export { type ArrayOptions, array, asArray, type NestedArray } from './ops/convert.js';
+export { type ArrayOptions, array, type NestedArray } from './ops/convert.js';
 export { arange, type CreationOptions, eye, full, fullLike, linspace, oneHot, ones, onesLike, zeros, zerosLike } from './ops/creation.js';
 export {
   abs,
@@ -74,6 +74,7 @@ export {
   type VarOptions,
   variance as var,
 } from './ops/reductions.js';
+export { asArray } from './ops/scalar.js';
 export {
   concatenate,
   expandDims,

@@ -15,8 +15,9 @@
  * const x = random.normal(k1, [3, 3]);
  * const u = random.uniform(k2, [3], { minval: -1, maxval: 1 });
  */
-import { type Array, type ArrayLike, ConcreteArray, isConcrete } from './array.js';
+import type { Array, ArrayLike } from './array.js';
 import { withBackend } from './backend/backend.js';
+import { ConcreteArray, isConcrete } from './concrete.js';
 import type { DType } from './dtype.js';
 import { fail } from './errors.js';
 import * as lax from './lax.js';

@@ -1,4 +1,5 @@
-import type { Array } from './array.js';
+import { Array } from './array.js';
+import type { TypedArray } from './dtype.js';
 import { TenfoldError } from './errors.js';
 import type { PrimitiveName, PrimitiveParams } from './primitives/params.js';
 
@@ -136,4 +137,28 @@ export function bind1<P extends PrimitiveName>(prim: P, args: readonly Array[], 
 /** The current depth of the trace stack (0 = eager). */
 export function traceDepth(): number {
   return traceStack.length - 1;
+}
+
+/**
+ * Base class of the values transforms pass through user functions. Reading a tracer's data is an
+ * error: under a transform the value is abstract.
+ */
+export abstract class Tracer extends Array {
+  abstract readonly trace: Trace;
+  /** The plain value when this tracer carries nothing of its trace; itself otherwise. */
+  fullLower(): Array {
+    return this;
+  }
+  async data(): Promise<TypedArray> {
+    throw this.concretizationError('data');
+  }
+  dataSync(): TypedArray {
+    throw this.concretizationError('dataSync');
+  }
+  protected concretizationError(what: string): TenfoldError {
+    return new TenfoldError(
+      what,
+      `cannot read the values of a traced ${this.aval} array inside a transform; the value is abstract here. Use np.where instead of JS control flow on array values, or move the read outside the transformed function`,
+    );
+  }
 }

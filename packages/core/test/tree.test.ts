@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, expectTypeOf, it, vi } from 'vitest';
-import { Array } from '../src/array.js';
 import { TenfoldError } from '../src/errors.js';
+import { Array } from '../src/index.js';
 import * as tree from '../src/tree.js';
 
 // The tree module only needs `Array` as a class for `instanceof`. Use the real one when the rest

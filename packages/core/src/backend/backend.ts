@@ -2,7 +2,6 @@ import type { ShapedArray } from '../aval.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
-import { CpuBackend } from './cpu/index.js';
 
 /** An opaque handle to a buffer owned by a backend. */
 export interface DataHandle {
@@ -59,7 +58,8 @@ export interface Backend {
   stats(): BackendStats;
 }
 
-const backends = new Map<string, () => Backend>([['cpu', () => new CpuBackend()]]);
+// backends register themselves (core's entry registers 'cpu'), so this module imports none
+const backends = new Map<string, () => Backend>();
 const instances = new Map<string, Backend>();
 let defaultName = 'cpu';
 

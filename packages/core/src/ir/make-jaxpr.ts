@@ -1,7 +1,7 @@
 import { type Array, Array as ArrayClass } from '../array.js';
 import { ShapedArray } from '../aval.js';
 import { TenfoldError } from '../errors.js';
-import { asArray } from '../ops/convert.js';
+import { asArray } from '../ops/scalar.js';
 import { withMainTrace } from '../trace.js';
 import * as tree from '../tree.js';
 import type { Jaxpr } from './jaxpr.js';

@@ -1,8 +1,8 @@
-import { type Array, Tracer } from '../array.js';
+import type { Array } from '../array.js';
 import type { ShapedArray } from '../aval.js';
 import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
 import { abstractEval } from '../primitives/registry.js';
-import { bind, Trace } from '../trace.js';
+import { bind, Trace, Tracer } from '../trace.js';
 import { type Atom, type Eqn, Jaxpr, Literal, Var } from './jaxpr.js';
 
 /** How an unknown value came to be: an input of the staged function, a captured constant, or an equation. */

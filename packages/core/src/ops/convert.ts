@@ -1,6 +1,6 @@
-import { type Array, type ArrayLike, ConcreteArray, fresh, fromTyped } from '../array.js';
-import { ShapedArray } from '../aval.js';
+import type { Array } from '../array.js';
 import { type Backend, getBackend } from '../backend/backend.js';
+import { fresh, fromTyped } from '../concrete.js';
 import { allocTyped, castNumber, checkDType, type DType, defaultDTypeOf, dtypeOfTyped, type TypedArray, type TypedArrayInput } from '../dtype.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShape, sizeOf } from '../shape.js';
@@ -151,35 +151,4 @@ export function array(data: NestedArray | TypedArrayInput | Array, opts: ArrayOp
   const arr = fromTyped(castInto('array', flat, dtype), shape, dtype, backend);
   if (opts.shape) return reshape(arr, opts.shape);
   return arr;
-}
-
-const constants = new Map<string, ConcreteArray>();
-const MAX_CONSTANTS = 4096;
-
-/**
- * A rank-0 array holding `value` as `dtype` on `backend`, converted by {@link castNumber} (an
- * int32 out of range is an error naming `op`). Arrays are immutable, so constants are shared:
- * `x * 2` in a loop allocates the `2` once. Shared constants ignore `dispose()`.
- */
-export function scalar(value: number | boolean, dtype: DType, backend: Backend = getBackend(), op = 'scalar'): ConcreteArray {
-  const v = typeof value === 'boolean' ? (value ? 1 : 0) : value;
-  const key = `${backend.name}:${dtype}:${Object.is(v, -0) ? '-0' : v}`;
-  const cached = constants.get(key);
-  if (cached) return cached;
-  const typed = allocTyped(dtype, 1);
-  typed[0] = castNumber(op, v, dtype);
-  const arr = new ConcreteArray(new ShapedArray([], dtype), backend, backend.write(dtype, typed));
-  arr.pin();
-  if (constants.size >= MAX_CONSTANTS) constants.clear();
-  constants.set(key, arr);
-  return arr;
-}
-
-/** An Array as is; a JS number or boolean as a rank-0 array (dtype inferred unless given). */
-export function asArray(x: ArrayLike, dtype?: DType): Array {
-  if (isArray(x)) return x;
-  if (typeof x !== 'number' && typeof x !== 'boolean') {
-    fail('asArray', `expected an Array, number or boolean, got ${x === null ? 'null' : typeof x}; build arrays with np.array(...)`);
-  }
-  return scalar(x, dtype ?? defaultDTypeOf(x));
 }

@@ -4,8 +4,9 @@ import { allocTyped, checkDType, type DType, defaultDTypeOf, INT32_MAX, INT32_MI
 import { fail } from '../errors.js';
 import { checkShape, checkSize } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { asArray, fromNumbers, scalar } from './convert.js';
+import { fromNumbers } from './convert.js';
 import { add, astype, backendOf, broadcastTo, equal, multiply, onBackendOf } from './elementwise.js';
+import { asArray, scalar } from './scalar.js';
 import { reshape } from './shape.js';
 
 export interface CreationOptions {

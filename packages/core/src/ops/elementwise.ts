@@ -1,12 +1,13 @@
-import { type Array, type ArrayLike, ConcreteArray, fresh } from '../array.js';
+import type { Array, ArrayLike } from '../array.js';
 import { type Backend, getBackend, withBackend } from '../backend/backend.js';
+import { ConcreteArray, fresh } from '../concrete.js';
 import { type DType, defaultDTypeOf, isDType, isFloatDType, promoteTypes, weakScalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { PrimitiveName } from '../primitives/params.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { scalar } from './convert.js';
 import { isArray } from './is-array.js';
+import { scalar } from './scalar.js';
 
 /** The backend new constants should live on: that of the first concrete input, else the default. */
 export function backendOf(args: readonly unknown[]): Backend {

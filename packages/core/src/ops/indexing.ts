@@ -1,10 +1,12 @@
-import { type Array, type ArrayLike, isConcrete } from '../array.js';
+import type { Array, ArrayLike } from '../array.js';
+import { isConcrete } from '../concrete.js';
 import { fail, shapeStr } from '../errors.js';
 import { broadcastShapes, normalizeAxis, shapesEqual, stridesOf } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { array, asArray } from './convert.js';
+import { array } from './convert.js';
 import { add, astype, broadcastTo, less, multiply, onBackendOf, where } from './elementwise.js';
 import { isArray } from './is-array.js';
+import { asArray } from './scalar.js';
 import { ravel, reshape, transpose } from './shape.js';
 
 /** A Python-style slice `start:stop:step`; omitted parts default as in Python. */

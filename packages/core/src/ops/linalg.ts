@@ -2,10 +2,10 @@ import type { Array, ArrayLike } from '../array.js';
 import { fail, shapeStr } from '../errors.js';
 import { broadcastShapes, normalizeAxis } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { asArray } from './convert.js';
 import { broadcastTo, castIfNeeded, multiply, notEqual, resultDType } from './elementwise.js';
 import { gatherDiagonal } from './indexing.js';
 import { sum } from './reductions.js';
+import { asArray } from './scalar.js';
 import { expandDims, reshape, squeeze, transpose } from './shape.js';
 
 /** Both operands in their promoted dtype (bool contracts as int32: see {@link boolResult}). */

@@ -1,9 +1,9 @@
 import type { Array, ArrayLike } from '../array.js';
 import { isFloatDType } from '../dtype.js';
 import { normalizeAxes } from '../shape.js';
-import { asArray } from './convert.js';
 import { astype, divide, exp, isfinite, lessEqual, subtract, where } from './elementwise.js';
 import { logsumexp, max, sum } from './reductions.js';
+import { asArray } from './scalar.js';
 
 function asFloat(x: ArrayLike): Array {
   const a = asArray(x);

@@ -1,12 +1,13 @@
-import { type Array, type ArrayLike, fresh } from '../array.js';
+import type { Array, ArrayLike } from '../array.js';
+import { fresh } from '../concrete.js';
 import { isFloatDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { PrimitiveName } from '../primitives/params.js';
 import { normalizeAxes, normalizeAxis, shapesEqual } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { asArray, scalar } from './convert.js';
 import { astype, backendOf, broadcastTo, divide, exp, isfinite, log, multiply, onBackendOf, subtract, where } from './elementwise.js';
 import { normalizeIndexArray } from './indexing.js';
+import { asArray, scalar } from './scalar.js';
 import { reshape } from './shape.js';
 
 export type Axis = number | readonly number[] | null | undefined;

@@ -1,9 +1,10 @@
-import { type Array, type ArrayLike, fresh } from '../array.js';
+import type { Array, ArrayLike } from '../array.js';
+import { fresh } from '../concrete.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { asArray } from './convert.js';
 import { castIfNeeded, resultDType } from './elementwise.js';
+import { asArray } from './scalar.js';
 
 /**
  * Gives `x` a new shape with the same elements; one dimension may be -1 (inferred).

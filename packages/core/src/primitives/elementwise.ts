@@ -2,71 +2,22 @@ import { ShapedArray } from '../aval.js';
 import { type DType, isFloatDType, checkDType as knownDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { shapesEqual } from '../shape.js';
+import { type DTypeClass, ELEMENTWISE, type ElementwiseEntry, type ElementwisePrimitive } from './elementwise-table.js';
 import type { PrimitiveName } from './params.js';
 import type { ShapeRule, ShapeRuleTable } from './rule-types.js';
 
-export const BINARY_PRIMITIVES = [
-  'add',
-  'sub',
-  'mul',
-  'div',
-  'rem',
-  'pow',
-  'max',
-  'min',
-  'atan2',
-  'and',
-  'or',
-  'xor',
-  'shift_left',
-  'shift_right_logical',
-  'shift_right_arithmetic',
-] as const;
-export const COMPARISON_PRIMITIVES = ['eq', 'ne', 'lt', 'le', 'gt', 'ge'] as const;
-export const UNARY_PRIMITIVES = [
-  'neg',
-  'not',
-  'exp',
-  'log',
-  'log1p',
-  'expm1',
-  'tanh',
-  'logistic',
-  'sqrt',
-  'rsqrt',
-  'sin',
-  'cos',
-  'abs',
-  'sign',
-  'floor',
-  'ceil',
-  'round',
-  'is_finite',
-  'erf_inv',
-] as const;
-
-export type BinaryPrimitive = (typeof BINARY_PRIMITIVES)[number];
-export type ComparisonPrimitive = (typeof COMPARISON_PRIMITIVES)[number];
-export type UnaryPrimitive = (typeof UNARY_PRIMITIVES)[number];
-
-/** Which dtypes each elementwise primitive accepts. */
-const FLOAT_ONLY = new Set<PrimitiveName>(['exp', 'log', 'log1p', 'expm1', 'tanh', 'logistic', 'sqrt', 'rsqrt', 'sin', 'cos', 'atan2', 'erf_inv', 'is_finite']);
-const INT_OR_BOOL_ONLY = new Set<PrimitiveName>(['and', 'or', 'xor', 'not']);
-const INT_ONLY = new Set<PrimitiveName>(['shift_left', 'shift_right_logical', 'shift_right_arithmetic']);
-const NUMERIC_ONLY = new Set<PrimitiveName>(['add', 'sub', 'mul', 'div', 'rem', 'pow', 'neg', 'abs', 'sign', 'floor', 'ceil', 'round']);
-
 /** What `prim` asks of its inputs' dtype and how to fix it, when `dtype` does not qualify; undefined when it does. */
-function dtypeProblem(prim: PrimitiveName, dtype: DType): string | undefined {
-  if (FLOAT_ONLY.has(prim) && !isFloatDType(dtype)) return "needs floating-point inputs, got %; cast with astype('float32') first";
-  if (INT_OR_BOOL_ONLY.has(prim) && isFloatDType(dtype)) return "needs int32 or bool inputs, got %; cast with astype('int32') first";
-  if (INT_ONLY.has(prim) && dtype !== 'int32') return "needs int32 inputs, got %; cast with astype('int32') first";
-  if (NUMERIC_ONLY.has(prim) && dtype === 'bool') return 'is not defined for bool inputs, got %; cast to int32 or float32 first';
+function dtypeProblem(accepts: DTypeClass, dtype: DType): string | undefined {
+  if (accepts === 'float' && !isFloatDType(dtype)) return "needs floating-point inputs, got %; cast with astype('float32') first";
+  if (accepts === 'intOrBool' && isFloatDType(dtype)) return "needs int32 or bool inputs, got %; cast with astype('int32') first";
+  if (accepts === 'int' && dtype !== 'int32') return "needs int32 inputs, got %; cast with astype('int32') first";
+  if (accepts === 'numeric' && dtype === 'bool') return 'is not defined for bool inputs, got %; cast to int32 or float32 first';
   return undefined;
 }
 
 /** Fails unless `prim` accepts `dtype`; runs on every op, so it allocates nothing unless it fails. */
-function checkDType(prim: PrimitiveName, dtype: DType, avals: readonly ShapedArray[]): void {
-  const problem = dtypeProblem(prim, dtype);
+function checkDType(prim: PrimitiveName, accepts: DTypeClass, dtype: DType, avals: readonly ShapedArray[]): void {
+  const problem = dtypeProblem(accepts, dtype);
   if (problem !== undefined) fail(prim, problem.replace('%', avals.map(String).join(' and ')));
 }
 
@@ -83,34 +34,18 @@ function sameShapeAndDType(prim: PrimitiveName, avals: readonly ShapedArray[]): 
   return first;
 }
 
-function binaryRule(prim: BinaryPrimitive): ShapeRule<BinaryPrimitive> {
+/** The shape/dtype rule of a table primitive: operands of one shape and dtype that its class accepts. */
+function tableRule(prim: ElementwisePrimitive): ShapeRule<ElementwisePrimitive> {
+  const entry: ElementwiseEntry = ELEMENTWISE[prim];
   return (avals) => {
-    const a = sameShapeAndDType(prim, avals);
-    checkDType(prim, a.dtype, avals);
-    return [new ShapedArray(a.shape, a.dtype)];
+    const a = entry.arity === 1 ? (avals[0] as ShapedArray) : sameShapeAndDType(prim, avals);
+    checkDType(prim, entry.accepts, a.dtype, avals);
+    return [new ShapedArray(a.shape, entry.bool ? 'bool' : a.dtype)];
   };
 }
 
-function comparisonRule(prim: ComparisonPrimitive): ShapeRule<ComparisonPrimitive> {
-  return (avals) => {
-    const a = sameShapeAndDType(prim, avals);
-    return [new ShapedArray(a.shape, 'bool')];
-  };
-}
-
-function unaryRule(prim: UnaryPrimitive): ShapeRule<UnaryPrimitive> {
-  return ([a]) => {
-    const x = a as ShapedArray;
-    checkDType(prim, x.dtype, [x]);
-    return [new ShapedArray(x.shape, prim === 'is_finite' ? 'bool' : x.dtype)];
-  };
-}
-
-// The elementwise primitives share three parameterless rules.
-const rules: Record<string, ShapeRule<BinaryPrimitive> | ShapeRule<ComparisonPrimitive> | ShapeRule<UnaryPrimitive>> = {};
-for (const p of BINARY_PRIMITIVES) rules[p] = binaryRule(p);
-for (const p of COMPARISON_PRIMITIVES) rules[p] = comparisonRule(p);
-for (const p of UNARY_PRIMITIVES) rules[p] = unaryRule(p);
+const rules: Record<string, ShapeRule<ElementwisePrimitive>> = {};
+for (const p of Object.keys(ELEMENTWISE) as ElementwisePrimitive[]) rules[p] = tableRule(p);
 
 export const elementwiseShapeRules: ShapeRuleTable = {
   ...(rules as ShapeRuleTable),

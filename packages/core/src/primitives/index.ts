@@ -1,6 +1,14 @@
 export { convShape, windowOutputSize } from './conv.js';
-export type { BinaryPrimitive, ComparisonPrimitive, UnaryPrimitive } from './elementwise.js';
-export { BINARY_PRIMITIVES, COMPARISON_PRIMITIVES, UNARY_PRIMITIVES } from './elementwise.js';
+export {
+  BINARY_PRIMITIVES,
+  COMPARISON_PRIMITIVES,
+  type DTypeClass,
+  ELEMENTWISE,
+  type ElementwiseEntry,
+  type ElementwisePrimitive,
+  elementwiseEntry,
+  UNARY_PRIMITIVES,
+} from './elementwise-table.js';
 export { gatherShape } from './indexing.js';
 export * from './params.js';
 export { abstractEval } from './registry.js';

@@ -1,7 +1,12 @@
+import type { Array } from '../array.js';
 import type { ShapedArray } from '../aval.js';
 import type { DType } from '../dtype.js';
+import type { ElementwisePrimitive } from './elementwise-table.js';
 
 type NoParams = Record<string, never>;
+
+/** The table's elementwise primitives (elementwise-table.ts) take no params. */
+type ElementwiseParams = { readonly [P in ElementwisePrimitive]: NoParams };
 
 /** `[low, high]` padding for one dimension. */
 export type PadPair = readonly [number, number];
@@ -38,50 +43,7 @@ export interface DotGeneralParams {
  * Every primitive and the type of its params. Rules (shape, kernels, later JVP/transpose/batching)
  * are tables keyed by these names, so a new interpreter never touches the ops.
  */
-export interface PrimitiveParams {
-  // elementwise binary, same shape and dtype
-  add: NoParams;
-  sub: NoParams;
-  mul: NoParams;
-  div: NoParams;
-  rem: NoParams;
-  pow: NoParams;
-  max: NoParams;
-  min: NoParams;
-  atan2: NoParams;
-  and: NoParams;
-  or: NoParams;
-  xor: NoParams;
-  shift_left: NoParams;
-  shift_right_logical: NoParams;
-  shift_right_arithmetic: NoParams;
-  // comparisons, giving bool
-  eq: NoParams;
-  ne: NoParams;
-  lt: NoParams;
-  le: NoParams;
-  gt: NoParams;
-  ge: NoParams;
-  // elementwise unary
-  neg: NoParams;
-  not: NoParams;
-  exp: NoParams;
-  log: NoParams;
-  log1p: NoParams;
-  expm1: NoParams;
-  tanh: NoParams;
-  logistic: NoParams;
-  sqrt: NoParams;
-  rsqrt: NoParams;
-  sin: NoParams;
-  cos: NoParams;
-  abs: NoParams;
-  sign: NoParams;
-  floor: NoParams;
-  ceil: NoParams;
-  round: NoParams;
-  is_finite: NoParams;
-  erf_inv: NoParams;
+export interface PrimitiveParams extends ElementwiseParams {
   // identity whose derivative is zero (jax.lax.stop_gradient)
   stop_gradient: NoParams;
   // select(pred, onTrue, onFalse)
@@ -127,7 +89,7 @@ export interface CustomLinParams {
   /** Output avals of the linear map. */
   readonly outAvals: readonly ShapedArray[];
   /** The transpose: input cotangents from output cotangents (the user's bwd, closed over residuals). */
-  readonly transpose: (cts: readonly import('../array.js').Array[]) => import('../array.js').Array[];
+  readonly transpose: (cts: readonly Array[]) => Array[];
 }
 
 export type PrimitiveName = keyof PrimitiveParams;

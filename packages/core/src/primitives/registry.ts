@@ -1,6 +1,7 @@
 import type { ShapedArray } from '../aval.js';
 import { contractionShapeRules } from './contractions.js';
 import { convShapeRules } from './conv.js';
+import { customShapeRules } from './custom.js';
 import { elementwiseShapeRules } from './elementwise.js';
 import { indexingShapeRules } from './indexing.js';
 import type { PrimitiveName, PrimitiveParams } from './params.js';
@@ -17,6 +18,7 @@ const shapeRules: ShapeRuleTable = {
   ...indexingShapeRules,
   ...convShapeRules,
   ...randomShapeRules,
+  ...customShapeRules,
 };
 
 /** Runs the shape rule of `prim`: the single place where every primitive's inputs are validated. */

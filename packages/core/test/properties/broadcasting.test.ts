@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DType } from '../../src/dtype.js';
 import { TenfoldError } from '../../src/errors.js';
-import * as np from '../../src/np.js';
+import { np } from '../../src/index.js';
 import * as ref from '../reference.js';
 import { broadcastShapesArb, expectMatches, FC, kindFor, refArb, roundTo, shapeArb, toArray } from './helpers.js';
 

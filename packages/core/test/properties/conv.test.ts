@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DType } from '../../src/dtype.js';
-import * as lax from '../../src/lax.js';
+import { lax } from '../../src/index.js';
 import * as ref from '../reference.js';
 import { EPS32, expectMatches, FC, refArb, toArray } from './helpers.js';
 

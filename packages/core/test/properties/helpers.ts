@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { expect } from 'vitest';
 import type { Array as TArray } from '../../src/array.js';
 import type { DType } from '../../src/dtype.js';
-import * as np from '../../src/np.js';
+import { np } from '../../src/index.js';
 import { Ref, sizeOf } from '../reference.js';
 
 /** Every property is seeded (reproducible) and small (the whole directory stays fast). */

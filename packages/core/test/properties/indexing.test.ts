@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { Array } from '../../src/array.js';
-import * as np from '../../src/np.js';
+import { np } from '../../src/index.js';
 import type { Index } from '../../src/ops/indexing.js';
 import * as ref from '../reference.js';
 import { arrayArb, axisArb, broadcastShapesArb, expectMatches, FC, refArb, shapeArb, toArray } from './helpers.js';

@@ -1,7 +1,7 @@
 // matmul, einsum and tensordot against brute-force references.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as np from '../../src/np.js';
+import { np } from '../../src/index.js';
 import * as ref from '../reference.js';
 import { broadcastShapesArb, EPS32, expectMatches, FC, refArb, toArray } from './helpers.js';
 

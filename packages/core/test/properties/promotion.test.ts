@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DTYPES, type DType } from '../../src/dtype.js';
-import * as np from '../../src/np.js';
+import { np } from '../../src/index.js';
 import * as ref from '../reference.js';
 import { broadcastShapesArb, expectMatches, FC, kindFor, refArb, roundTo, shapeArb, toArray } from './helpers.js';
 

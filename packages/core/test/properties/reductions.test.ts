@@ -2,7 +2,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { DType } from '../../src/dtype.js';
-import * as np from '../../src/np.js';
+import { np } from '../../src/index.js';
 import * as ref from '../reference.js';
 import { arrayArb, axesArb, axisArb, EPS32, EPS64, expectMatches, FC, toArray } from './helpers.js';
 

@@ -1,7 +1,7 @@
 // Shape manipulation: round trips and agreement with the naive reference.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import * as np from '../../src/np.js';
+import { np } from '../../src/index.js';
 import * as ref from '../reference.js';
 import { arrayArb, axisArb, expectMatches, FC, permutationArb, refArb, shapeArb, toArray, toRef } from './helpers.js';
 
