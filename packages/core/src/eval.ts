@@ -1,10 +1,13 @@
 import type { Array } from './array.js';
 import type { ShapedArray } from './aval.js';
-import { getBackend } from './backend/backend.js';
+import { type Backend, type BackendInput, type DataHandle, getBackend } from './backend/backend.js';
 import { ConcreteArray } from './concrete.js';
 import { fail } from './errors.js';
+import { cachedKernel } from './kernel/cache.js';
+import { lowerEager } from './kernel/lower/index.js';
 import type { PrimitiveName, PrimitiveParams } from './primitives/params.js';
 import { abstractEval } from './primitives/registry.js';
+import { checkSize } from './shape.js';
 import { Trace } from './trace.js';
 
 /** Eager evaluation: the bottom of the trace stack. Runs each primitive on its backend. */
@@ -20,7 +23,10 @@ export class EvalTrace extends Trace {
   }
 }
 
-/** Evaluates one primitive on concrete arrays. */
+/**
+ * Evaluates one primitive on concrete arrays: lowered to a one-op kernel (compiled once per op,
+ * dtypes and shape class, then cached), an alias of its input, or a backend routine.
+ */
 export function evalPrimitive<P extends PrimitiveName>(prim: P, args: readonly ConcreteArray[], params: PrimitiveParams[P]): ConcreteArray[] {
   const avals = args.map((a) => a.aval);
   const outAvals = abstractEval(prim, avals, params);
@@ -29,11 +35,27 @@ export function evalPrimitive<P extends PrimitiveName>(prim: P, args: readonly C
     const where = args.map((a) => `${a.aval} on ${a.backend.name}`).join(', ');
     fail(prim, `inputs live on different backends (${where}); move them to one with devicePut(x, '${backend.name}') first`);
   }
-  const handles = backend.execute(
-    prim,
-    params,
-    args.map((a) => ({ handle: a.liveHandle(prim), aval: a.aval })),
-    outAvals,
-  );
-  return handles.map((h, i) => new ConcreteArray(outAvals[i] as ShapedArray, backend, h));
+  const handles = args.map((a) => a.liveHandle(prim));
+  const outs = runPrimitive(backend, prim, params, handles, avals, outAvals);
+  return outs.map((h, i) => new ConcreteArray(outAvals[i] as ShapedArray, backend, h));
+}
+
+function runPrimitive<P extends PrimitiveName>(
+  backend: Backend,
+  prim: P,
+  params: PrimitiveParams[P],
+  handles: readonly DataHandle[],
+  avals: readonly ShapedArray[],
+  outAvals: readonly ShapedArray[],
+): DataHandle[] {
+  const plan = lowerEager(prim, avals, outAvals, params);
+  if (plan.kind === 'alias') {
+    const h = handles[0] as DataHandle;
+    backend.retain(h);
+    return [h];
+  }
+  for (const a of outAvals) checkSize(prim, a.shape, a.dtype);
+  if (plan.kind === 'kernel') return [backend.run(cachedKernel(backend, plan.key, plan.build), handles, plan.vars, outAvals[0] as ShapedArray)];
+  const inputs: BackendInput[] = handles.map((handle, i) => ({ handle, aval: avals[i] as ShapedArray }));
+  return backend.routine(plan.name, params as PrimitiveParams[typeof plan.name], inputs, outAvals);
 }

@@ -27,6 +27,7 @@ export {
   type BackendStats,
   type DataHandle,
   defaultBackendName,
+  type Executable,
   getBackend,
   registerBackend,
   setDefaultBackend,
@@ -39,6 +40,10 @@ export { DTYPES, type DType, isFloatDType, promoteTypes, type TypedArray } from 
 export { customVjpForwardModeError, TenfoldError } from './errors.js';
 export { evalPrimitive } from './eval.js';
 export * from './ir/index.js';
+export { clearKernelCache, type KernelCacheStats, kernelCacheStats } from './kernel/cache.js';
+export * as kernelIR from './kernel/index.js';
+export { Kernel } from './kernel/kernel.js';
+export { ROUTINES, type RoutineName } from './kernel/routines.js';
 export * as lax from './lax.js';
 export * as np from './np.js';
 export type { ArrayMethods } from './ops/methods.js';

@@ -355,7 +355,7 @@ describe('symbolic zeros: what is not differentiated costs nothing', () => {
 
   function countDots(run: () => unknown): number {
     const backend = getBackend('cpu');
-    const spy = vi.spyOn(backend, 'execute');
+    const spy = vi.spyOn(backend, 'routine');
     run();
     const n = spy.mock.calls.filter((c) => c[0] === 'dot_general').length;
     spy.mockRestore();

@@ -1,7 +1,9 @@
 import type { ShapedArray } from '../aval.js';
 import type { DType, TypedArray } from '../dtype.js';
 import { fail } from '../errors.js';
-import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { RoutineName } from '../kernel/routines.js';
+import type { PrimitiveParams } from '../primitives/params.js';
 
 /** An opaque handle to a buffer owned by a backend. */
 export interface DataHandle {
@@ -27,10 +29,21 @@ export interface BackendStats {
   readonly liveBytes: number;
 }
 
+/** A kernel compiled by a backend: opaque to core, which caches it per kernel key. */
+export interface Executable {
+  readonly __executable: unique symbol;
+}
+
 /**
- * Where arrays live and primitives run. Buffers are reference-counted: `alloc`/`write` create one
- * reference, `retain` adds one, `release` drops one and frees at zero. `execute` never consumes its
- * inputs and returns new references (which may share storage with an input, e.g. a reshape).
+ * Where arrays live and kernels run. A backend implements three things, never one kernel per
+ * primitive:
+ * - buffers, reference-counted: `alloc`/`write` create one reference, `retain` adds one, `release`
+ *   drops one and frees at zero; `read`/`readSync` copy out; `stats` counts what is live;
+ * - a renderer: `compile` turns a kernel of the IR (kernel/kernel.ts) into an executable, and `run`
+ *   executes it into a new buffer (core compiles each kernel once and caches it);
+ * - the routines (kernel/routines.ts: matmul, conv, gather/scatter, sort, threefry...), through
+ *   `routine`, with each primitive's own params and avals.
+ * Nothing a backend runs may write to its inputs.
  */
 export interface Backend {
   readonly name: string;
@@ -54,7 +67,15 @@ export interface Backend {
   finalizer?(handle: DataHandle): object;
   /** Releases the reference a {@link Backend.finalizer} token stands for. */
   releaseFinalized?(token: object): void;
-  execute<P extends PrimitiveName>(prim: P, params: PrimitiveParams[P], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[];
+  /** Renders and compiles a kernel (called once per distinct kernel; core caches the result). */
+  compile(kernel: Kernel): Executable;
+  /**
+   * Runs a compiled kernel: a new buffer `out` whose every element the kernel writes, from `inputs`
+   * (in the kernel's input order) and the kernel's runtime `vars`.
+   */
+  run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray): DataHandle;
+  /** Runs a routine: new buffers for `outAvals`, never consuming `inputs`. */
+  routine<R extends RoutineName>(name: R, params: PrimitiveParams[R], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[];
   stats(): BackendStats;
 }
 

@@ -2,8 +2,8 @@ import type { ShapedArray } from '../../aval.js';
 import type { DType, TypedArray } from '../../dtype.js';
 import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/params.js';
 import { stridesOf } from '../../shape.js';
-import type { CpuKernels } from './kernel.js';
 import { recycle, takeTyped } from './pool.js';
+import type { CpuRoutines } from './routine.js';
 import { matmulBatched } from './threads.js';
 
 /** Where a max window starts: -inf, or int32's minimum for int32 (XLA's), since -inf stored in an Int32Array is 0. */
@@ -198,7 +198,7 @@ function reduceWindow(isMax: boolean, x: TypedArray, a: ShapedArray, out: Shaped
   return dst;
 }
 
-export const convKernels: CpuKernels = {
+export const convRoutines: CpuRoutines = {
   conv: ([x, w], [a, k], [out], params) => [conv(x!, w!, a!, k!, out!, params)],
   reduce_window_sum: ([x], [a], [out], params) => [reduceWindow(false, x!, a!, out!, params)],
   reduce_window_max: ([x], [a], [out], params) => [reduceWindow(true, x!, a!, out!, params)],

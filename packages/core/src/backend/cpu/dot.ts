@@ -1,8 +1,8 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
 import { sizeOf, stridesOf } from '../../shape.js';
-import type { CpuKernels } from './kernel.js';
 import { recycle, takeTyped } from './pool.js';
+import type { CpuRoutines } from './routine.js';
 import { stridedMove } from './strided.js';
 import { matmulBatched } from './threads.js';
 
@@ -57,7 +57,7 @@ function arrange(
   return { data: dst, kMajor: false };
 }
 
-export const dotKernels: CpuKernels = {
+export const dotRoutines: CpuRoutines = {
   dot_general: ([x, y], [a, b], [out], { contracting, batch }) => {
     const freeSize = (v: ShapedArray, bd: readonly number[], cd: readonly number[]) => sizeOf(v.shape.filter((_, i) => !bd.includes(i) && !cd.includes(i)));
     const B = sizeOf(batch[0].map((d) => a!.shape[d] as number));

@@ -1,27 +1,25 @@
 import type { ShapedArray } from '../../aval.js';
 import { bytesPerElement, type DType, formatBytes, isAllocationError, type TypedArray } from '../../dtype.js';
 import { fail, TenfoldError } from '../../errors.js';
-import type { PrimitiveName, PrimitiveParams } from '../../primitives/params.js';
-import { checkSize } from '../../shape.js';
-import type { Backend, BackendInput, BackendStats, DataHandle } from '../backend.js';
-import { convKernels } from './conv.js';
-import { dotKernels } from './dot.js';
-import { elementwiseKernels } from './elementwise.js';
-import { indexingKernels } from './indexing.js';
-import type { CpuKernel, CpuKernels } from './kernel.js';
+import type { Kernel } from '../../kernel/kernel.js';
+import type { RoutineName } from '../../kernel/routines.js';
+import type { PrimitiveParams } from '../../primitives/params.js';
+import type { Backend, BackendInput, BackendStats, DataHandle, Executable } from '../backend.js';
+import { argRoutines } from './arg-reductions.js';
+import { convRoutines } from './conv.js';
+import { dotRoutines } from './dot.js';
+import { indexingRoutines } from './indexing.js';
 import { recycle, takeTyped } from './pool.js';
-import { randomKernels } from './random.js';
-import { reductionKernels } from './reductions.js';
-import { shapeOpKernels } from './shape-ops.js';
+import { randomRoutines } from './random.js';
+import { compileJs, type JsKernel } from './render-js.js';
+import type { CpuRoutine, CpuRoutines } from './routine.js';
 
-const kernels: CpuKernels = {
-  ...elementwiseKernels,
-  ...reductionKernels,
-  ...shapeOpKernels,
-  ...dotKernels,
-  ...indexingKernels,
-  ...convKernels,
-  ...randomKernels,
+const routines: CpuRoutines = {
+  ...dotRoutines,
+  ...convRoutines,
+  ...indexingRoutines,
+  ...argRoutines,
+  ...randomRoutines,
 };
 
 /** The reference count of one buffer, shared by every array viewing it; it never holds the data. */
@@ -57,8 +55,9 @@ class CpuFinalizer {
 }
 
 /**
- * The reference backend: every primitive as a loop over typed arrays, synchronous, with float64
- * support for precise checks. Kernels never write to their inputs.
+ * The reference backend: kernels rendered to generated JavaScript loops (float64 arithmetic),
+ * matmul and conv as threaded routines, synchronous reads, and float64 support for precise checks.
+ * Nothing it runs writes to its inputs.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
@@ -121,44 +120,34 @@ export class CpuBackend implements Backend {
     const t = token as CpuFinalizer;
     this.#drop(t.count, undefined);
   }
-  execute<P extends PrimitiveName>(prim: P, params: PrimitiveParams[P], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[] {
-    const kernel = kernels[prim] as CpuKernel<P> | undefined;
-    if (!kernel) fail(prim, 'has no kernel on the cpu backend');
-    for (const a of outAvals) checkSize(prim, a.shape, a.dtype);
-    const bufs = inputs.map((i) => this.#buf(i.handle));
-    const outs = this.#run(prim, kernel, bufs, inputs, outAvals, params);
-    return outs.map((data) => {
-      // A kernel that returns an input's storage (reshape) shares that buffer.
-      const shared = bufs.findIndex((b) => b.data === data);
-      if (shared >= 0) {
-        const h = (inputs[shared] as BackendInput).handle;
-        this.retain(h);
-        return h;
-      }
-      return this.#wrap(data);
-    });
+  /** Renders the kernel to a generated JavaScript loop nest (render-js.ts). */
+  compile(kernel: Kernel): Executable {
+    return compileJs(kernel) as unknown as Executable;
   }
-  /** Runs a kernel, naming the primitive and its outputs when memory runs out (JS's bare RangeError). */
-  #run<P extends PrimitiveName>(
-    prim: P,
-    kernel: CpuKernel<P>,
-    bufs: readonly CpuBuffer[],
-    inputs: readonly BackendInput[],
-    outAvals: readonly ShapedArray[],
-    params: PrimitiveParams[P],
-  ): TypedArray[] {
+  run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray): DataHandle {
+    const fn = exe as unknown as JsKernel;
+    const views = inputs.map((h) => this.#buf(h).data);
+    const dst = this.#allocating(fn.name, [out], () => takeTyped(out.dtype, out.size, true));
+    fn(dst, views, vars);
+    return this.#wrap(dst);
+  }
+  routine<R extends RoutineName>(name: R, params: PrimitiveParams[R], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[] {
+    const fn = routines[name] as CpuRoutine<R> | undefined;
+    if (!fn) fail(name, 'has no routine on the cpu backend');
+    const datas = inputs.map((i) => this.#buf(i.handle).data);
+    const avals = inputs.map((i) => i.aval);
+    const outs = this.#allocating(name, outAvals, () => fn(datas, avals, outAvals, params));
+    return outs.map((d) => this.#wrap(d));
+  }
+  /** Runs `fn`, naming the op and its outputs when memory runs out (JS's bare RangeError). */
+  #allocating<T>(op: string, outAvals: readonly ShapedArray[], fn: () => T): T {
     try {
-      return kernel(
-        bufs.map((b) => b.data),
-        inputs.map((i) => i.aval),
-        outAvals,
-        params,
-      );
+      return fn();
     } catch (e) {
       const cause = e instanceof TenfoldError && e.op === 'alloc' ? e.message : isAllocationError(e) ? e.message : null;
       if (cause === null) throw e;
       const bytes = outAvals.reduce((n, a) => n + a.size * bytesPerElement(a.dtype), 0);
-      return fail(prim, `cannot allocate the output ${outAvals.map(String).join(', ')} (${formatBytes(bytes)}): ${cause}`);
+      return fail(op, `cannot allocate the output ${outAvals.map(String).join(', ')} (${formatBytes(bytes)}): ${cause}`);
     }
   }
   stats(): BackendStats {

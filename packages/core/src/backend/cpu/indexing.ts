@@ -1,8 +1,8 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
 import { sizeOf } from '../../shape.js';
-import type { CpuKernels } from './kernel.js';
 import { takeTyped } from './pool.js';
+import type { CpuRoutines } from './routine.js';
 
 /** operand viewed as [pre, n, post] around `axis`. */
 function split(a: ShapedArray, axis: number): [number, number, number] {
@@ -31,7 +31,7 @@ function scatter(mode: 'set' | 'add' | 'or', [x, idx, upd]: readonly TypedArray[
   return out;
 }
 
-export const indexingKernels: CpuKernels = {
+export const indexingRoutines: CpuRoutines = {
   gather: ([x, idx], [a, ia], [out], { axis }) => {
     const [pre, n, post] = split(a!, axis);
     const m = ia!.size;

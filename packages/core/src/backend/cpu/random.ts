@@ -1,6 +1,5 @@
 import type { TypedArray } from '../../dtype.js';
-import { customVjpForwardModeError } from '../../errors.js';
-import type { CpuKernels } from './kernel.js';
+import type { CpuRoutines } from './routine.js';
 
 const ROT0 = [13, 15, 26, 6];
 const ROT1 = [17, 29, 16, 24];
@@ -31,10 +30,7 @@ export function threefry2x32(k0: number, k1: number, x0: number, x1: number, out
   out[at + 1] = b;
 }
 
-export const randomKernels: CpuKernels = {
-  custom_lin: (_inputs, _avals, _outs, { name }) => {
-    throw customVjpForwardModeError(name);
-  },
+export const randomRoutines: CpuRoutines = {
   threefry2x32: ([k0, k1, x0, x1]) => {
     const n = (x0 as TypedArray).length;
     const y0 = new Int32Array(n);
