@@ -2,7 +2,7 @@
 import type { Array, ArrayLike } from './array.js';
 import type { DType } from './dtype.js';
 import { fail } from './errors.js';
-import { backendOf, broadcastTo } from './ops/elementwise.js';
+import { backendOf, broadcastTo } from './ops/operands.js';
 import { asArray, scalar } from './ops/scalar.js';
 import { windowOutputSize } from './primitives/conv.js';
 import type { ConvParams, DotGeneralParams, PadPair, PrimitiveName } from './primitives/params.js';

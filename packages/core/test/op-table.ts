@@ -422,6 +422,17 @@ const ELEMENTWISE: ElementwiseRecord[] = [
     ulps: 4,
     ...SMOOTH,
   }),
+  ew({
+    name: 'exp2',
+    arity: 1,
+    fn: (x) => np.exp2(x),
+    ref: (x) => 2 ** x,
+    domain: [D.real(-5, 5, [0, 3, -1])],
+    dtypes: NUMERIC,
+    outDType: toFloat,
+    ulps: 4,
+    ...SMOOTH,
+  }),
   ew({ name: 'tanh', arity: 1, fn: (x) => np.tanh(x), ref: Math.tanh, domain: [D.real(-5, 5, [0])], dtypes: NUMERIC, outDType: toFloat, ulps: 4, ...SMOOTH }),
   ew({
     name: 'sigmoid',

@@ -177,6 +177,7 @@ const CASES: Record<Exclude<PrimitiveName, 'custom_lin'>, readonly PrimCase[]> =
   neg: [c('f32', [f32()], (x) => lax.neg(x!)), c('i32', [ints([4], -9, 9)], (x) => lax.neg(x!))],
   not: [c('i32', [words(M)], (x) => lax.bitwiseNot(x!)), c('bool', [bools(M)], (x) => lax.bitwiseNot(x!))],
   exp: [c('f32', [f32()], (x) => lax.exp(x!))],
+  exp2: [c('f32', [f32()], (x) => np.exp2(x!))],
   log: [c('f32', [pos()], (x) => lax.log(x!))],
   log1p: [c('f32', [real(M, -0.9, 3)], (x) => lax.log1p(x!))],
   expm1: [c('f32', [f32()], (x) => lax.expm1(x!))],

@@ -4,8 +4,8 @@ import { fresh, fromTyped } from '../concrete.js';
 import { allocTyped, castNumber, checkDType, type DType, defaultDTypeOf, dtypeOfTyped, type TypedArray, type TypedArrayInput } from '../dtype.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShape, sizeOf } from '../shape.js';
-import { astype } from './elementwise.js';
 import { isArray } from './is-array.js';
+import { astype } from './operands.js';
 import { reshape } from './shape.js';
 
 /** Nested JS arrays of numbers or booleans, as accepted by {@link array}. */

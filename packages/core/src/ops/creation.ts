@@ -5,7 +5,8 @@ import { fail } from '../errors.js';
 import { checkShape, checkSize } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { fromNumbers } from './convert.js';
-import { add, astype, backendOf, broadcastTo, equal, multiply, onBackendOf } from './elementwise.js';
+import { add, equal, multiply } from './elementwise.js';
+import { astype, backendOf, broadcastTo, onBackendOf } from './operands.js';
 import { asArray, scalar } from './scalar.js';
 import { reshape } from './shape.js';
 

@@ -4,8 +4,9 @@ import { fail, shapeStr } from '../errors.js';
 import { broadcastShapes, normalizeAxis, shapesEqual, stridesOf } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { array } from './convert.js';
-import { add, astype, broadcastTo, less, multiply, onBackendOf, where } from './elementwise.js';
+import { add, less, multiply, where } from './elementwise.js';
 import { isArray } from './is-array.js';
+import { astype, broadcastTo, onBackendOf } from './operands.js';
 import { asArray } from './scalar.js';
 import { ravel, reshape, transpose } from './shape.js';
 

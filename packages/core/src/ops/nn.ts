@@ -1,7 +1,8 @@
 import type { Array, ArrayLike } from '../array.js';
 import { isFloatDType } from '../dtype.js';
 import { normalizeAxes } from '../shape.js';
-import { astype, divide, exp, isfinite, lessEqual, subtract, where } from './elementwise.js';
+import { divide, exp, isfinite, lessEqual, subtract, where } from './elementwise.js';
+import { astype } from './operands.js';
 import { logsumexp, max, sum } from './reductions.js';
 import { asArray } from './scalar.js';
 

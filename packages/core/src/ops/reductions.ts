@@ -5,8 +5,9 @@ import { fail } from '../errors.js';
 import type { PrimitiveName } from '../primitives/params.js';
 import { normalizeAxes, normalizeAxis, shapesEqual } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { astype, backendOf, broadcastTo, divide, exp, isfinite, log, multiply, onBackendOf, subtract, where } from './elementwise.js';
+import { divide, exp, isfinite, log, multiply, subtract, where } from './elementwise.js';
 import { normalizeIndexArray } from './indexing.js';
+import { astype, backendOf, broadcastTo, onBackendOf } from './operands.js';
 import { asArray, scalar } from './scalar.js';
 import { reshape } from './shape.js';
 

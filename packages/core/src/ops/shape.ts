@@ -3,7 +3,7 @@ import { fresh } from '../concrete.js';
 import { fail, shapeStr } from '../errors.js';
 import { checkShape, normalizeAxes, normalizeAxis, shapesEqual, sizeOf } from '../shape.js';
 import { bind1 } from '../trace.js';
-import { castIfNeeded, resultDType } from './elementwise.js';
+import { castIfNeeded, resultDType } from './operands.js';
 import { asArray } from './scalar.js';
 
 /**

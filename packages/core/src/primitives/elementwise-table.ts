@@ -55,6 +55,8 @@ export const ELEMENTWISE = {
   neg: un('neg', 'numeric'),
   not: un('not', 'intOrBool'),
   exp: un('exp', 'float'),
+  // pow, not exp(x·ln 2): exact at integers (exp2(3) is 8), and pow's edge cases give exp2(±inf)
+  exp2: { arity: 1, accepts: 'float', exp: (x) => binary('pow', like(x!, 2), x!) },
   log: un('log', 'float'),
   log1p: un('log1p', 'float'),
   expm1: un('expm1', 'float'),

@@ -137,6 +137,7 @@ export const elementwiseJvpRules: JvpRules = {
   },
   neg: ([x], [t]) => [[lax.neg(x!)], [isZero(t) ? t! : lax.neg(t!)]],
   exp: unary(lax.exp, (_x, out) => out),
+  exp2: unary(np.exp2, (_x, out) => lax.mul(out, np.fullLike(out, Math.LN2))),
   log: unary(lax.log, (x) => lax.div(np.onesLike(x), x)),
   log1p: unary(lax.log1p, (x) => lax.div(np.onesLike(x), lax.add(x, np.onesLike(x)))),
   expm1: unary(lax.expm1, (_x, out) => lax.add(out, np.onesLike(out))),
