@@ -12,7 +12,6 @@ function toArrays(op: string, leaves: readonly unknown[]): Array[] {
   });
 }
 
-/** The innermost active JVP trace among `xs`, when it is also their highest-level trace. */
 /** The highest-level trace among `xs` (null when none is traced). */
 function topTrace(xs: readonly Array[]): Trace | null {
   let top: Trace | null = null;

@@ -1,12 +1,12 @@
 import { type Array, bind, type DotGeneralParams, lax, np, type ShapedArray } from '@tenfold/core';
-import { instantiate, isZero, type MaybeZero, Zero } from '../zero.js';
+import { isZero, type MaybeZero, Zero } from '../zero.js';
 import { convTransposeRules } from './transpose-conv.js';
 import { customTransposeRules } from './transpose-custom.js';
 import { type TransposeRule, type TransposeRules, UndefPrimal } from './types.js';
 
 const isUndef = (x: unknown): x is UndefPrimal => x instanceof UndefPrimal;
 
-/** Sum `ct` down to `aval`'s shape (it already has the same rank here). */
+/** The cotangent of a negation: the negated cotangent (a symbolic zero stays one). */
 function neg(ct: MaybeZero): MaybeZero {
   return isZero(ct) ? ct : lax.neg(ct);
 }
@@ -201,5 +201,3 @@ export const transposeRules: TransposeRules = {
   },
   ...convTransposeRules,
 };
-
-export { instantiate };
