@@ -1,5 +1,6 @@
 // The kernel IR's public face: expressions, kernels, routines, eager lowering and the kernel cache.
 export { clearKernelCache, type KernelCacheStats, kernelCacheStats } from './cache.js';
+export * from './conformance.js';
 export * from './exp.js';
 export { Kernel, type Loop, REDUCE_IDENTITY, type ReduceOp, type Reduction } from './kernel.js';
 export { flatKernel } from './lower/elementwise.js';
