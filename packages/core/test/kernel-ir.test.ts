@@ -32,14 +32,26 @@ describe('the kernel cache', () => {
     ).toBe(3); // exp f32, the cast f32 -> f64, exp f64
   });
 
-  it('compiles movement ops once per rank class: sizes and strides are runtime vars', () => {
+  it('compiles movement ops once per shape class: sizes and strides are runtime vars', () => {
     const x = np.arange(24).reshape(2, 3, 4);
     const y = np.arange(60).reshape(3, 4, 5);
+    // the class is the merged rank and which strides are 0, 1 or other: all three transposes merge
+    // into a 2-d view [contiguous, strided]
     expect(
       compilesOf(() => {
         np.transpose(x, [2, 0, 1]);
         np.transpose(y, [2, 0, 1]);
         np.transpose(y, [1, 2, 0]);
+      }),
+    ).toBe(1);
+    // a true 3-d transpose is another class
+    expect(compilesOf(() => np.transpose(x, [1, 0, 2]))).toBe(1);
+    // broadcasting rows onto matrices of any size: one kernel
+    const [r3, r5] = [np.arange(3), np.arange(5)];
+    expect(
+      compilesOf(() => {
+        np.broadcastTo(r3, [2, 3]);
+        np.broadcastTo(r5, [7, 5]);
       }),
     ).toBe(1);
     // reductions: one kernel per (op, dtype, kept/reduced pattern)
@@ -95,7 +107,7 @@ describe('lowering and printing', () => {
     if (plan.kind !== 'kernel') throw new Error('expected a kernel');
     expect(plan.vars).toEqual([3, 2, 1, 3, 0]);
     expect(plan.build().toString()).toBe(
-      ['kernel transpose(in0: i32) -> i32, vars v0 v1 v2 v3 v4', '  for i0 < v0, i1 < v1', '    out[i0, i1] = in0[((v4 + (i0 * v2)) + (i1 * v3))]'].join('\n'),
+      ['kernel transpose(in0: i32) -> i32, vars v0 v1 v2 v3 v4', '  for i0 < v0, i1 < v1', '    out[i0, i1] = in0[((v4 + i0) + (i1 * v3))]'].join('\n'),
     );
   });
 

@@ -288,10 +288,6 @@ function int32Cases(): ElementCase[] {
       (x) => binary('sub', cast(x, 'float32'), constant(16777216, 'float32')),
       [[16777217, 16777219, 16777216]],
       [0, 4, 0],
-      {
-        knownIssue:
-          'render-js renders an int32 → float32 cast as the value itself (no Math.fround), so a float32 node holds 16777217 until the store rounds it: gives [1, 3, 0]',
-      },
     ),
   ];
 }
@@ -518,10 +514,6 @@ function floatCases(d: 'float32' | 'float64'): ElementCase[] {
               [2 ** -30, 1],
             ],
             [0, 0],
-            {
-              knownIssue:
-                'render-js computes a float32 expression in float64 and rounds only the stored result, so a float32 intermediate keeps extra precision: gives [2^-30, 1]',
-            },
           ),
         ]
       : [

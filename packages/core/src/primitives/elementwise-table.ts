@@ -67,7 +67,7 @@ export const ELEMENTWISE = {
   sin: un('sin', 'float'),
   cos: un('cos', 'float'),
   abs: un('abs', 'numeric'),
-  // keeps NaN and signed zeros for floats, as NumPy
+  // keeps NaN and signed zeros for floats, as XLA (sign(-0) is -0; NumPy gives +0)
   sign: {
     arity: 1,
     accepts: 'numeric',
@@ -118,7 +118,8 @@ export function elementwiseBody(prim: ElementwisePrimitive, dtype: Parameters<ty
 function erfInv(x: Exp): Exp {
   const c = (v: number) => like(x, v);
   const horner = (w: Exp, coeffs: readonly number[]) => coeffs.slice(1).reduce((p, k) => binary('add', c(k), binary('mul', p, w)), c(coeffs[0] as number));
-  const w = unary('neg', unary('log1p', unary('neg', binary('mul', x, x))));
+  // w = -log(1 - x²), as -(log1p(-x) + log1p(x)): 1 ± x lose nothing near ±1, where 1 - x² in float32 would
+  const w = unary('neg', binary('add', unary('log1p', unary('neg', x)), unary('log1p', x)));
   const central = horner(
     binary('sub', w, c(2.5)),
     [2.81022636e-8, 3.43273939e-7, -3.5233877e-6, -4.39150654e-6, 0.00021858087, -0.00125372503, -0.00417768164, 0.246640727, 1.50140941],

@@ -1,6 +1,6 @@
 // The CPU backend's renderer: a kernel of the IR becomes one generated JavaScript function, a
 // loop nest over typed arrays. JavaScript computes in float64, so this is also the reference
-// renderer of the element semantics (kernel/exp.ts): float32 results round when stored.
+// renderer of the element semantics (kernel/exp.ts); it rounds every float32 operation with Math.fround.
 import type { DType, TypedArray } from '../../dtype.js';
 import { type Exp, postOrder } from '../../kernel/exp.js';
 import { type Kernel, REDUCE_IDENTITY } from '../../kernel/kernel.js';
@@ -90,7 +90,6 @@ const CMP: Partial<Record<string, string>> = { eq: '===', ne: '!==', lt: '<', le
 function castJs(a: string, from: DType, to: DType): string {
   if (to === 'bool') return `(${a} !== 0 ? 1 : 0)`;
   if (to === 'int32' && (from === 'float32' || from === 'float64')) return `h.toInt32(${a})`;
-  if (to === 'float32' && from === 'float64') return `Math.fround(${a})`;
   return a;
 }
 
@@ -101,7 +100,7 @@ function renderOp(e: Exp, args: readonly string[]): string {
   const bool = e.dtype === 'bool';
   switch (e.op) {
     case 'const':
-      return jsConst(e.value);
+      return jsConst(e.dtype === 'float32' ? Math.fround(e.value) : e.value);
     case 'var':
       return `v${e.value}`;
     case 'idx':
@@ -160,11 +159,18 @@ function renderOp(e: Exp, args: readonly string[]): string {
   }
 }
 
+/** float32 results JS must round itself: operations on float32 values (loads, constants and vars already are). */
+function roundsToFloat32(e: Exp): boolean {
+  return e.dtype === 'float32' && e.op !== 'load' && e.op !== 'const' && e.op !== 'var' && e.op !== 'acc' && e.op !== 'where';
+}
+
 /**
  * Renders `root` as statements and a final expression: subexpressions used more than once become
- * `const t<n>` (so nothing is computed twice); leaves stay inline.
+ * `const t<n>` (so nothing is computed twice); leaves stay inline. JS computes in float64, so
+ * every float32 operation is rounded with Math.fround (as float32 hardware would round it),
+ * except a root that `stored` says goes straight into a Float32Array, which rounds on store.
  */
-function renderExp(root: Exp, indent: string): { lines: string[]; value: string } {
+function renderExp(root: Exp, indent: string, stored = false): { lines: string[]; value: string } {
   const nodes = postOrder(root);
   const uses = new Map<string, number>();
   for (const n of nodes) for (const a of n.args) uses.set(a.key, (uses.get(a.key) ?? 0) + 1);
@@ -172,10 +178,11 @@ function renderExp(root: Exp, indent: string): { lines: string[]; value: string 
   const lines: string[] = [];
   let value = '';
   for (const n of nodes) {
-    const text = renderOp(
+    let text = renderOp(
       n,
       n.args.map((a) => names.get(a.key) as string),
     );
+    if (roundsToFloat32(n) && !(stored && n === root)) text = `Math.fround(${text})`;
     const leaf = n.op === 'const' || n.op === 'var' || n.op === 'idx' || n.op === 'acc';
     if (!leaf && (uses.get(n.key) ?? 0) > 1) {
       const name = `t${lines.length}`;
@@ -185,6 +192,29 @@ function renderExp(root: Exp, indent: string): { lines: string[]; value: string 
     value = names.get(n.key) as string;
   }
   return { lines, value };
+}
+
+/** A kernel that only moves data, row by row: each row a contiguous copy or one repeated value. */
+interface RowMove {
+  readonly kind: 'copy' | 'fill';
+  /** The row's first input index (free of the innermost loop's index). */
+  readonly base: Exp;
+}
+
+function uses(e: Exp, loop: number): boolean {
+  return postOrder(e).some((n) => n.op === 'idx' && n.value === loop);
+}
+
+/** Whether `kernel` (no reduction) is a plain load whose index moves by 1 or by 0 along the innermost loop. */
+function rowMove(kernel: Kernel): RowMove | null {
+  const body = kernel.body;
+  if (body.op !== 'load' || body.args.length !== 1 || body.dtype !== kernel.inputs[body.value]) return null;
+  const last = kernel.loops.length - 1;
+  const index = body.args[0] as Exp;
+  if (!uses(index, last)) return { kind: 'fill', base: index };
+  const [base, step] = index.args;
+  if (index.op === 'add' && step?.op === 'idx' && step.value === last && base !== undefined && !uses(base, last)) return { kind: 'copy', base };
+  return null;
 }
 
 const COMBINE: Record<string, (acc: string, x: string, int: boolean) => string> = {
@@ -202,7 +232,11 @@ export function renderJs(kernel: Kernel): string {
   kernel.inputs.forEach((_, i) => {
     L.push(`const in${i} = ins[${i}];`);
   });
-  for (let i = 0; i < kernel.vars; i++) L.push(`const v${i} = v[${i}];`);
+  const f32Vars = new Set<number>();
+  for (const e of [kernel.body, kernel.reduction?.epilogue, ...kernel.loops.map((l) => l.size)]) {
+    if (e) for (const n of postOrder(e)) if (n.op === 'var' && n.dtype === 'float32') f32Vars.add(n.value);
+  }
+  for (let i = 0; i < kernel.vars; i++) L.push(f32Vars.has(i) ? `const v${i} = Math.fround(v[${i}]);` : `const v${i} = v[${i}];`);
   kernel.loops.forEach((l, i) => {
     L.push(`const n${i} = ${renderExp(l.size, '').value};`);
   });
@@ -222,14 +256,30 @@ export function renderJs(kernel: Kernel): string {
     return kernel.loops[i]?.reduce ? prev : `${prev} + i${i} * os${i}`;
   };
   if (!red) {
-    if (nLoops === 1) {
+    if (nLoops >= 1 && rowMove(kernel) !== null) {
+      // a pure move whose rows are contiguous (or one repeated value): typed-array copies per row
+      const move = rowMove(kernel) as RowMove;
+      const last = nLoops - 1;
+      L.push('let o = 0;');
+      for (let i = 0; i < last; i++) L.push(open(i));
+      const base = renderExp(move.base, ind(last));
+      const src = `in${kernel.body.value}`;
+      L.push(...base.lines, `${ind(last)}const b = ${base.value};`);
+      L.push(
+        move.kind === 'copy'
+          ? `${ind(last)}if (n${last} > 16) out.set(${src}.subarray(b, b + n${last}), o); else for (let j = 0; j < n${last}; j++) out[o + j] = ${src}[b + j];`
+          : `${ind(last)}out.fill(${src}[b], o, o + n${last});`,
+        `${ind(last)}o += n${last};`,
+      );
+      for (let i = last - 1; i >= 0; i--) L.push(`${ind(i)}}`);
+    } else if (nLoops === 1) {
       L.push(open(0));
-      const { lines, value } = renderExp(kernel.body, ind(1));
+      const { lines, value } = renderExp(kernel.body, ind(1), true);
       L.push(...lines, `${ind(1)}out[i0] = ${value};`, `${ind(0)}}`);
     } else {
       L.push('let o = 0;');
       for (let i = 0; i < nLoops; i++) L.push(open(i));
-      const { lines, value } = renderExp(kernel.body, ind(nLoops));
+      const { lines, value } = renderExp(kernel.body, ind(nLoops), true);
       L.push(...lines, `${ind(nLoops)}out[o++] = ${value};`);
       for (let i = nLoops - 1; i >= 0; i--) L.push(`${ind(i)}}`);
     }
@@ -257,7 +307,7 @@ export function renderJs(kernel: Kernel): string {
     L.push(...lines, `${ind(d)}const x = ${value};`, `${ind(d)}const acc = A[${o}];`, `${ind(d)}A[${o}] = ${combine('acc', 'x', int)};`);
   }
   for (let i = outerDepth - 1; i >= 0; i--) L.push(`${ind(i)}}`);
-  const epi = red.epilogue ? renderExp(red.epilogue, '    ') : { lines: [], value: 'acc' };
+  const epi = red.epilogue ? renderExp(red.epilogue, '  ', true) : { lines: [], value: 'acc' };
   L.push(`for (let j = 0; j < ${outSize}; j++) {`, '  const acc = A[j];', ...epi.lines, `  out[j] = ${epi.value};`, '}');
   return L.join('\n');
 }

@@ -29,15 +29,27 @@ function mergeView(shape: readonly number[], strides: readonly number[]): { size
   return { sizes, strides: ss };
 }
 
-/** `out[...] = in0[offset + Σ i_k·stride_k]`, vars: sizes, strides, offset. */
-function viewKernel(name: string, dtype: DType, rank: number): Kernel {
+/**
+ * `out[...] = in0[offset + Σ i_k·stride_k]`, vars: sizes, strides, offset. Strides of 0 (broadcast)
+ * and 1 (contiguous) are part of the shape class (`kinds`, one of '0', '1', 'v' per dim), so the
+ * common cases index without a multiply.
+ */
+function viewKernel(name: string, dtype: DType, kinds: string): Kernel {
+  const rank = kinds.length;
   const loops: Loop[] = [];
   let index: Exp = variable(2 * rank);
   for (let k = 0; k < rank; k++) {
     loops.push({ size: variable(k), reduce: false });
-    index = add(index, mul(loopIndex(k), variable(rank + k)));
+    const kind = kinds[k];
+    if (kind === '1') index = add(index, loopIndex(k));
+    else if (kind === 'v') index = add(index, mul(loopIndex(k), variable(rank + k)));
   }
   return new Kernel({ name, inputs: [dtype], outDType: dtype, loops, body: load(0, dtype, index), vars: 2 * rank + 1 });
+}
+
+/** The stride kind of each dim: '0' broadcast, '1' contiguous, 'v' any other. */
+export function strideKinds(strides: readonly number[]): string {
+  return strides.map((s) => (s === 0 ? '0' : s === 1 ? '1' : 'v')).join('');
 }
 
 /** The plan of reading `x` through the view (`offset`, `strides` over the output's shape). */
@@ -47,7 +59,8 @@ function viewPlan(prim: string, x: ShapedArray, out: ShapedArray, offset: number
   // the whole input in order: share it
   if (offset === 0 && out.size === x.size && (rank === 0 || (rank === 1 && m.strides[0] === 1))) return ALIAS;
   const dtype = out.dtype;
-  return kernelPlan(`${prim}:${dtype}:${rank}`, [...m.sizes, ...m.strides, offset], () => viewKernel(prim, dtype, rank));
+  const kinds = strideKinds(m.strides);
+  return kernelPlan(`${prim}:${dtype}:${kinds}`, [...m.sizes, ...m.strides, offset], () => viewKernel(prim, dtype, kinds));
 }
 
 /** `pad`: where the output position maps onto an input element (past `lo`, on the interior grid, before the end) it is read, elsewhere the pad value. */

@@ -29,7 +29,8 @@ function reduceKernel(name: string, op: ReduceOp, dtype: DType, reduced: readonl
   const rank = reduced.length;
   const loops: Loop[] = reduced.map((r, k) => ({ size: variable(k), reduce: r }));
   let index: Exp = int(0);
-  for (let k = 0; k < rank; k++) index = add(index, mul(loopIndex(k), variable(rank + k)));
+  // the input is row-major: the last dim is contiguous
+  for (let k = 0; k < rank; k++) index = add(index, k === rank - 1 ? loopIndex(k) : mul(loopIndex(k), variable(rank + k)));
   return new Kernel({ name, inputs: [dtype], outDType: dtype, loops, body: load(0, dtype, index), reduction: { op }, vars: 2 * rank });
 }
 
