@@ -40,6 +40,9 @@ export { DTYPES, type DType, isFloatDType, promoteTypes, type TypedArray } from 
 export { customVjpForwardModeError, TenfoldError } from './errors.js';
 export { evalPrimitive } from './eval.js';
 export * from './ir/index.js';
+export { type CompiledGraph, compileJaxpr } from './jit/compile.js';
+export { Program, type Step } from './jit/program.js';
+export { runProgram } from './jit/run.js';
 export { clearKernelCache, type KernelCacheStats, kernelCacheStats } from './kernel/cache.js';
 export { Exp } from './kernel/exp.js';
 export * as kernelIR from './kernel/index.js';

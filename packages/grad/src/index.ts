@@ -21,6 +21,7 @@ export {
 } from './api.js';
 export { type CotangentOf, customJvp, customVjp } from './custom.js';
 export { type ArgsAt, hessian, type JacobianOf, type JacobianOptions, jacfwd, jacrev } from './jacobian.js';
+export { type JitOptions, type JitStats, type Jitted, jit, type Lowered } from './jit.js';
 export { JVPTrace, JVPTracer } from './jvp.js';
 export type { GradOf } from './types.js';
 export { type AxisSpec, BatchTrace, BatchTracer, type VmapOptions, vmap } from './vmap.js';

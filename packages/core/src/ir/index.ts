@@ -1,4 +1,4 @@
 // The graph IR: jaxprs, their evaluation, and building them by partial evaluation (makeJaxpr).
 export { type Atom, type Eqn, evalJaxpr, Jaxpr, Literal, printJaxpr, Var } from './jaxpr.js';
 export { makeJaxpr } from './make-jaxpr.js';
-export { PartialEvalTrace, PartialTracer, tracersToJaxpr } from './partial-eval.js';
+export { PartialEvalTrace, PartialTracer, StagingTrace, tracersToJaxpr } from './partial-eval.js';

@@ -74,6 +74,26 @@ export class PartialEvalTrace extends Trace {
 }
 
 /**
+ * Partial evaluation that computes nothing: every primitive is recorded, on constants too. jit
+ * traces under it as the dynamic trace, so `x * 2` stages a broadcast of the scalar 2 (which the
+ * compiler fuses) instead of computing a full-size constant while tracing.
+ */
+export class StagingTrace extends PartialEvalTrace {
+  override processPrimitive<P extends PrimitiveName>(prim: P, tracers: readonly Array[], params: PrimitiveParams[P]): Array[] {
+    const inputs = (tracers as readonly PartialTracer[]).map((t) => this.instantiate(t));
+    const outAvals = abstractEval(
+      prim,
+      inputs.map((t) => t.aval),
+      params,
+    );
+    const recipe = { kind: 'eqn' as const, prim, inputs, params, outs: [] as PartialTracer[] };
+    const outs = outAvals.map((a) => new PartialTracer(this, a, null, recipe));
+    recipe.outs = outs;
+    return outs;
+  }
+}
+
+/**
  * Builds the jaxpr computing `outs` from `ins` out of the recorded recipes (a topological sort
  * from the outputs). Captured constants become literals, so the jaxpr is closed.
  */

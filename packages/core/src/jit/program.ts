@@ -1,0 +1,91 @@
+// A kernel program: what a traced graph compiles to. Values live in numbered buffer slots: the
+// program's inputs first, then its captured constants, then the buffers its steps produce; each
+// step names the slots it reads and writes, and the slots it frees after (from liveness).
+import type { ShapedArray } from '../aval.js';
+import { shortDType } from '../kernel/exp.js';
+import type { Kernel } from '../kernel/kernel.js';
+import type { RoutineName } from '../kernel/routines.js';
+import type { PrimitiveParams } from '../primitives/params.js';
+
+export type Step =
+  | {
+      readonly kind: 'kernel';
+      readonly kernel: Kernel;
+      /** The kernel cache key (kernel.key unless the kernel came from an eager lowering). */
+      readonly key: string;
+      readonly vars: readonly number[];
+      readonly inputs: readonly number[];
+      readonly out: number;
+      readonly outAval: ShapedArray;
+      /** The primitives fused into this kernel, in order, for printing. */
+      readonly fused: readonly string[];
+      frees: number[];
+    }
+  | {
+      readonly kind: 'routine';
+      readonly name: RoutineName;
+      readonly params: PrimitiveParams[RoutineName];
+      readonly inputs: readonly number[];
+      readonly inAvals: readonly ShapedArray[];
+      readonly outs: readonly number[];
+      readonly outAvals: readonly ShapedArray[];
+      frees: number[];
+    }
+  | { readonly kind: 'alias'; readonly prim: string; readonly input: number; readonly out: number; readonly outAval: ShapedArray; frees: number[] };
+
+/** A compiled graph: run it with `runProgram` (run.ts). */
+export class Program {
+  /** Avals of the inputs, in slots 0..n-1. */
+  readonly inAvals: readonly ShapedArray[];
+  /** The number of captured constants, in the slots after the inputs. */
+  readonly constCount: number;
+  readonly steps: readonly Step[];
+  /** The slot of each output. */
+  readonly outs: readonly number[];
+  readonly outAvals: readonly ShapedArray[];
+  readonly slotCount: number;
+
+  constructor(opts: {
+    inAvals: readonly ShapedArray[];
+    constCount: number;
+    steps: readonly Step[];
+    outs: readonly number[];
+    outAvals: readonly ShapedArray[];
+    slotCount: number;
+  }) {
+    this.inAvals = opts.inAvals;
+    this.constCount = opts.constCount;
+    this.steps = opts.steps;
+    this.outs = opts.outs;
+    this.outAvals = opts.outAvals;
+    this.slotCount = opts.slotCount;
+  }
+
+  /** How many steps are kernels (as opposed to routines and aliases). */
+  get kernelCount(): number {
+    return this.steps.filter((s) => s.kind === 'kernel').length;
+  }
+
+  /**
+   * One line per step: `s5:f32[200,10] = kernel[add, max] (s3, s4)  free s3`; inputs are
+   * `in<k>`, constants `c<k>`.
+   */
+  toString(): string {
+    const n = this.inAvals.length;
+    const slot = (s: number) => (s < n ? `in${s}` : s < n + this.constCount ? `c${s - n}` : `s${s}`);
+    const ty = (a: ShapedArray) => `${shortDType(a.dtype)}[${a.shape.join(',')}]`;
+    const lines = this.steps.map((st): string => {
+      const frees = st.frees.length > 0 ? `  free ${st.frees.map(slot).join(' ')}` : '';
+      switch (st.kind) {
+        case 'kernel':
+          return `  ${slot(st.out)}:${ty(st.outAval)} = kernel[${st.fused.join(', ')}] (${st.inputs.map(slot).join(', ')})${frees}`;
+        case 'routine':
+          return `  ${st.outs.map((o, i) => `${slot(o)}:${ty(st.outAvals[i] as ShapedArray)}`).join(' ')} = ${st.name} (${st.inputs.map(slot).join(', ')})${frees}`;
+        default:
+          return `  ${slot(st.out)}:${ty(st.outAval)} = ${st.prim} ${slot(st.input)} (shares its buffer)${frees}`;
+      }
+    });
+    const ins = this.inAvals.map((a, i) => `in${i}:${ty(a)}`).join(' ');
+    return `program (${ins}) ${this.constCount > 0 ? `consts ${this.constCount} ` : ''}{\n${lines.join('\n')}\n  -> (${this.outs.map(slot).join(', ')})\n}`;
+  }
+}

@@ -1,0 +1,75 @@
+// Runs a kernel program on a backend: its kernels compiled once (through the kernel cache), then
+// every call is a loop over the steps with no tracing, shape rules or lowering per op.
+import type { Backend, DataHandle, Executable } from '../backend/backend.js';
+import { cachedKernel } from '../kernel/cache.js';
+import type { Program } from './program.js';
+
+const prepared = new WeakMap<Program, WeakMap<Backend, (Executable | null)[]>>();
+
+/** The executable of each kernel step of `program` on `backend` (null for other steps). */
+function executables(program: Program, backend: Backend): (Executable | null)[] {
+  let perBackend = prepared.get(program);
+  if (perBackend === undefined) {
+    perBackend = new WeakMap();
+    prepared.set(program, perBackend);
+  }
+  let exes = perBackend.get(backend);
+  if (exes === undefined) {
+    exes = program.steps.map((s) => (s.kind === 'kernel' ? cachedKernel(backend, s.key, () => s.kernel) : null));
+    perBackend.set(backend, exes);
+  }
+  return exes;
+}
+
+/**
+ * Runs `program` on `backend` with `inputs` and `consts` (handles it does not consume), returning
+ * one new reference per output.
+ */
+export function runProgram(backend: Backend, program: Program, inputs: readonly DataHandle[], consts: readonly DataHandle[]): DataHandle[] {
+  const exes = executables(program, backend);
+  const slots: (DataHandle | undefined)[] = new Array(program.slotCount);
+  const nIn = inputs.length;
+  for (let i = 0; i < nIn; i++) slots[i] = inputs[i];
+  for (let i = 0; i < consts.length; i++) slots[nIn + i] = consts[i];
+  const steps = program.steps;
+  try {
+    for (let i = 0; i < steps.length; i++) {
+      const s = steps[i] as (typeof steps)[number];
+      if (s.kind === 'kernel') {
+        const ins = s.inputs.map((k) => slots[k] as DataHandle);
+        slots[s.out] = backend.run(exes[i] as Executable, ins, s.vars, s.outAval);
+      } else if (s.kind === 'routine') {
+        const outs = backend.routine(
+          s.name,
+          s.params,
+          s.inputs.map((k, j) => ({ handle: slots[k] as DataHandle, aval: s.inAvals[j] as (typeof s.inAvals)[number] })),
+          s.outAvals,
+        );
+        s.outs.forEach((o, j) => {
+          slots[o] = outs[j];
+        });
+      } else {
+        const h = slots[s.input] as DataHandle;
+        backend.retain(h);
+        slots[s.out] = h;
+      }
+      for (const f of s.frees) {
+        backend.release(slots[f] as DataHandle);
+        slots[f] = undefined;
+      }
+    }
+  } catch (e) {
+    // a failing step leaves no buffer of the program behind
+    for (let k = nIn + consts.length; k < slots.length; k++) if (slots[k] !== undefined) backend.release(slots[k] as DataHandle);
+    throw e;
+  }
+  // outputs that are inputs, constants or another output's buffer get a reference of their own
+  const owned = nIn + consts.length;
+  const seen = new Set<number>();
+  return program.outs.map((k) => {
+    const h = slots[k] as DataHandle;
+    if (k < owned || seen.has(k)) backend.retain(h);
+    seen.add(k);
+    return h;
+  });
+}

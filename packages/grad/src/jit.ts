@@ -1,0 +1,245 @@
+import {
+  type Array,
+  Array as ArrayClass,
+  type CompiledGraph,
+  ConcreteArray,
+  compileJaxpr,
+  type DataHandle,
+  defaultBackendName,
+  evalJaxpr,
+  getBackend,
+  type Jaxpr,
+  np,
+  type PartialTracer,
+  type Program,
+  runProgram,
+  ShapedArray,
+  StagingTrace,
+  TenfoldError,
+  tracersToJaxpr,
+  tree,
+  withBackend,
+  withDynamicTrace,
+  withMainTrace,
+} from '@tenfold/core';
+
+export interface JitOptions {
+  /** Arguments (by position) passed as JS values and baked into the compiled program: one trace per distinct value. */
+  readonly staticArgnums?: number | readonly number[];
+  /** How many compiled signatures to keep (least recently used evicted first); default 64. */
+  readonly cacheSize?: number;
+}
+
+/** What `jit(f).lower(...)` shows: the traced graph and the kernel program it compiles to. */
+export interface Lowered {
+  readonly jaxpr: Jaxpr;
+  readonly program: Program;
+  /** The graph, then the program. */
+  toString(): string;
+}
+
+export interface JitStats {
+  /** How many times the function body ran (once per new signature). */
+  readonly traces: number;
+  /** Calls that found their compiled program in the cache. */
+  readonly hits: number;
+  /** Compiled signatures held now. */
+  readonly size: number;
+}
+
+/** A jitted function: call it as the original; `lower` shows what it compiles to. */
+export type Jitted<A extends unknown[], R> = ((...args: A) => R) & {
+  lower(...args: A): Lowered;
+  clearCache(): void;
+  readonly stats: JitStats;
+};
+
+interface Entry {
+  readonly jaxpr: Jaxpr;
+  readonly outDef: tree.TreeDef;
+  compiled: CompiledGraph | null;
+}
+
+const functionIds = new WeakMap<object, number>();
+let nextFunctionId = 0;
+
+/** A key for a static argument: by value for JS data, by identity for functions; an error otherwise. */
+function staticKey(x: unknown, where: string): string {
+  if (x === null || x === undefined || typeof x === 'number' || typeof x === 'boolean' || typeof x === 'bigint') return `${typeof x}:${String(x)}`;
+  if (typeof x === 'string') return `string:${JSON.stringify(x)}`;
+  if (typeof x === 'function') {
+    let id = functionIds.get(x);
+    if (id === undefined) {
+      id = nextFunctionId++;
+      functionIds.set(x, id);
+    }
+    return `fn:${id}`;
+  }
+  if (x instanceof ArrayClass) {
+    throw new TenfoldError('jit', `${where} is an Array, which cannot be static (it is not hashed by value); pass it as a dynamic argument instead`);
+  }
+  if (globalThis.Array.isArray(x)) return `[${x.map((v, i) => staticKey(v, `${where}[${i}]`)).join(',')}]`;
+  const proto = Object.getPrototypeOf(x);
+  if (proto === Object.prototype || proto === null) {
+    return `{${Object.keys(x as object)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${staticKey((x as Record<string, unknown>)[k], `${where}.${k}`)}`)
+      .join(',')}}`;
+  }
+  throw new TenfoldError(
+    'jit',
+    `${where} is a ${proto?.constructor?.name ?? 'object'}, which cannot be hashed as a static argument; pass numbers, strings, booleans, plain objects or arrays of them, or functions`,
+  );
+}
+
+function normalizeArgnums(n: number | readonly number[] | undefined, arity: number): Set<number> {
+  const list = n === undefined ? [] : typeof n === 'number' ? [n] : n;
+  const out = new Set<number>();
+  for (const i of list) {
+    if (!Number.isInteger(i)) throw new TenfoldError('jit', `staticArgnums must be integers, got ${String(i)}`);
+    const k = i < 0 ? arity + i : i;
+    if (k < 0 || k >= arity) throw new TenfoldError('jit', `staticArgnums ${i} is out of range for a call with ${arity} arguments`);
+    out.add(k);
+  }
+  return out;
+}
+
+/** Arrays of the dynamic leaves: JS numbers and booleans become arrays of their default dtype. */
+function leafArrays(leaves: readonly unknown[]): Array[] {
+  return leaves.map((l) => {
+    if (l instanceof ArrayClass) return l;
+    if (typeof l === 'number' || typeof l === 'boolean') return np.asArray(l);
+    throw new TenfoldError('jit', `arguments must be Arrays, numbers, booleans or pytrees of them (or static), got ${l === null ? 'null' : typeof l}`);
+  });
+}
+
+/**
+ * Compiles `f` for each new signature of its arguments (pytree structure, shapes, dtypes, static
+ * values, backend) and runs the compiled kernel program: elementwise chains fused into single
+ * loops, reductions with their prologues, no per-op dispatch. The function body runs once per
+ * signature (side effects in it happen while tracing only), so `f` must be pure; values it
+ * closes over are constants of the compiled program. Under another transform (grad, vmap, jvp)
+ * the traced graph is evaluated by that transform, still tracing `f` once per signature.
+ *
+ * @example
+ * const step = jit((x: Array) => np.sum(np.multiply(np.add(np.multiply(x, 1.5), 0.5), x)));
+ * step(np.ones([1000])); // traces and compiles
+ * step(np.ones([1000])); // runs the cached program
+ * step.stats;            // { traces: 1, hits: 1, size: 1 }
+ * console.log(step.lower(np.ones([4])).toString()); // the graph and its kernel program
+ */
+export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptions = {}): Jitted<A, R> {
+  const cacheSize = opts.cacheSize ?? 64;
+  if (!Number.isInteger(cacheSize) || cacheSize < 1) throw new TenfoldError('jit', `cacheSize must be a positive integer, got ${String(opts.cacheSize)}`);
+  const cache = new Map<string, Entry>();
+  let traces = 0;
+  let hits = 0;
+  const name = f.name || 'function';
+
+  /** The cache entry for these arguments, tracing `f` on a miss; and the dynamic leaves. */
+  const lookup = (args: A): { entry: Entry; leaves: Array[] } => {
+    const statics = normalizeArgnums(opts.staticArgnums, args.length);
+    const dynamic: unknown[] = [];
+    const staticParts: string[] = [];
+    args.forEach((a, i) => {
+      if (statics.has(i)) staticParts.push(`${i}=${staticKey(a, `argument ${i}`)}`);
+      else dynamic.push(a);
+    });
+    const [rawLeaves, def] = tree.flatten(dynamic);
+    const leaves = leafArrays(rawLeaves);
+    const backend = backendOf(leaves);
+    const sig = leaves.map((l) => `${l.dtype}[${l.shape.join(',')}]`).join(';');
+    const key = `${backend}|${def.toString()}|${sig}|${staticParts.join(',')}`;
+    let entry = cache.get(key);
+    if (entry !== undefined) {
+      hits++;
+      cache.delete(key); // most recently used last
+      cache.set(key, entry);
+      return { entry, leaves };
+    }
+    traces++;
+    entry = withBackend(backend, () => trace(f, name, args, statics, def, leaves));
+    cache.set(key, entry);
+    if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
+    return { entry, leaves };
+  };
+
+  const jitted = ((...args: A): R => {
+    const { entry, leaves } = lookup(args);
+    const outs = leaves.every((l) => l instanceof ConcreteArray) ? runCompiled(entry, leaves as ConcreteArray[]) : evalJaxpr(entry.jaxpr, leaves);
+    return tree.unflatten(entry.outDef, outs) as R;
+  }) as Jitted<A, R>;
+  jitted.lower = (...args: A): Lowered => {
+    const { entry } = lookup(args);
+    const { program } = compiled(entry);
+    return { jaxpr: entry.jaxpr, program, toString: () => `${entry.jaxpr.toString()}\n${program.toString()}` };
+  };
+  jitted.clearCache = () => {
+    cache.clear();
+    traces = 0;
+    hits = 0;
+  };
+  Object.defineProperty(jitted, 'stats', { get: (): JitStats => ({ traces, hits, size: cache.size }) });
+  Object.defineProperty(jitted, 'name', { value: `jit(${name})` });
+  return jitted;
+}
+
+/** The backend the arguments live on (all on one), or the default one. */
+function backendOf(leaves: readonly Array[]): string {
+  let name: string | null = null;
+  for (const l of leaves) {
+    if (!(l instanceof ConcreteArray)) continue;
+    if (name === null) name = l.backend.name;
+    else if (l.backend.name !== name)
+      throw new TenfoldError('jit', `arguments live on different backends (${name} and ${l.backend.name}); move them to one with devicePut first`);
+  }
+  return name ?? defaultBackendName();
+}
+
+/** Runs `f` on abstract values of the leaves' avals and records its graph. */
+function trace<A extends unknown[]>(
+  f: (...args: A) => unknown,
+  name: string,
+  args: A,
+  statics: ReadonlySet<number>,
+  def: tree.TreeDef,
+  leaves: readonly Array[],
+): Entry {
+  return withMainTrace(StagingTrace, null, (main) => {
+    const pe = main.trace as StagingTrace;
+    const ins = leaves.map((l) => pe.newArg(new ShapedArray(l.shape, l.dtype)));
+    const dynamic = tree.unflatten(def, ins) as unknown[];
+    let k = 0;
+    const callArgs = args.map((a, i) => (statics.has(i) ? a : dynamic[k++])) as A;
+    // as the dynamic trace, staging records operations on constants too
+    const out = withDynamicTrace(main, () => f(...callArgs));
+    const [outLeaves, outDef] = tree.flatten(out);
+    const outs = outLeaves.map((o, i): PartialTracer => {
+      if (!(o instanceof ArrayClass) && typeof o !== 'number' && typeof o !== 'boolean') {
+        throw new TenfoldError('jit', `${name} must return Arrays, numbers or pytrees of them; output ${i} is ${o === null ? 'null' : typeof o}`);
+      }
+      const a = o instanceof ArrayClass ? o : np.asArray(o);
+      const t = isOwnTracer(a, main) ? (a as PartialTracer) : (pe.pure(a) as PartialTracer);
+      return pe.instantiate(t);
+    });
+    return { jaxpr: tracersToJaxpr(ins, outs), outDef, compiled: null };
+  });
+}
+
+function isOwnTracer(a: Array, main: unknown): boolean {
+  return (a as { trace?: { main?: unknown } }).trace?.main === main;
+}
+
+function compiled(entry: Entry): CompiledGraph {
+  if (entry.compiled === null) entry.compiled = compileJaxpr(entry.jaxpr);
+  return entry.compiled;
+}
+
+function runCompiled(entry: Entry, leaves: readonly ConcreteArray[]): Array[] {
+  const { program, consts } = compiled(entry);
+  const backend = leaves.length > 0 ? (leaves[0] as ConcreteArray).backend : getBackend();
+  const inputs = leaves.map((l) => l.liveHandle('jit'));
+  const constHandles: DataHandle[] = consts.map((c) => (c as ConcreteArray).liveHandle('jit'));
+  const outs = runProgram(backend, program, inputs, constHandles);
+  return outs.map((h, i) => new ConcreteArray(program.outAvals[i] as ShapedArray, backend, h));
+}

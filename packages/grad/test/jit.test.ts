@@ -1,0 +1,216 @@
+// jit: the compiled program equals eager evaluation over the whole op table, traces once per
+// signature, fuses elementwise chains, frees its intermediates, and composes with grad and vmap.
+import { type Array, getBackend, np, random, TenfoldError } from '@tenfold/core';
+import { grad, jit, valueAndGrad, vmap } from '@tenfold/grad';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { caseArbitrary, checkCase, OP_TABLE } from '../../core/test/op-table.js';
+
+const RUNS = { seed: 42, numRuns: 6 };
+
+describe('jit(f)(x) equals f(x) over the op table', () => {
+  for (const rec of OP_TABLE) {
+    it(rec.name, () => {
+      // one jitted function per record: new shapes and dtypes are new signatures of it
+      const jf = jit((...xs: Array[]) => rec.fn(...xs));
+      for (const dtype of rec.dtypes) {
+        fc.assert(
+          fc.property(caseArbitrary(rec, dtype), (c) => {
+            checkCase(rec, dtype, c, jf);
+          }),
+          RUNS,
+        );
+      }
+    });
+  }
+});
+
+describe('tracing and the cache', () => {
+  it('traces once per signature: same shapes hit the cache, a new shape or dtype traces again', () => {
+    let bodyRuns = 0;
+    const f = jit((x: Array) => {
+      bodyRuns++;
+      return np.multiply(x, 2);
+    });
+    const a = np.ones([3]);
+    f(a);
+    f(np.zeros([3]));
+    expect(bodyRuns).toBe(1);
+    expect(f.stats).toEqual({ traces: 1, hits: 1, size: 1 });
+    f(np.ones([4]));
+    f(np.ones([3], { dtype: 'int32' }));
+    expect(bodyRuns).toBe(3);
+    expect(f.stats.size).toBe(3);
+  });
+
+  it('hashes static arguments by value and rejects unhashable ones', () => {
+    let bodyRuns = 0;
+    const f = jit(
+      (x: Array, opts: { scale: number }) => {
+        bodyRuns++;
+        return np.multiply(x, opts.scale);
+      },
+      { staticArgnums: 1 },
+    );
+    const x = np.array([1, 2], { dtype: 'float32' });
+    expect(f(x, { scale: 3 }).tolist()).toEqual([3, 6]);
+    expect(f(x, { scale: 3 }).tolist()).toEqual([3, 6]);
+    expect(f(x, { scale: 4 }).tolist()).toEqual([4, 8]);
+    expect(bodyRuns).toBe(2);
+    const g = jit((x: Array, _y: Array) => x, { staticArgnums: [1] });
+    expect(() => g(x, x)).toThrow(/argument 1 is an Array, which cannot be static/);
+    class Config {}
+    const h = jit((x: Array, _c: Config) => x, { staticArgnums: 1 });
+    expect(() => h(x, new Config())).toThrow(/argument 1 is a Config, which cannot be hashed/);
+    expect(() => jit((x: Array) => x, { staticArgnums: 3 })(x)).toThrow(/staticArgnums 3 is out of range/);
+  });
+
+  it('evicts the least recently used signature when the cache is full, and can be cleared', () => {
+    const f = jit((x: Array) => np.add(x, 1), { cacheSize: 2 });
+    const [a, b, c] = [np.ones([1]), np.ones([2]), np.ones([3])];
+    f(a);
+    f(b);
+    f(a); // a is now the most recent
+    f(c); // evicts b
+    expect(f.stats).toEqual({ traces: 3, hits: 1, size: 2 });
+    f(a);
+    expect(f.stats.traces).toBe(3);
+    f(b);
+    expect(f.stats.traces).toBe(4);
+    f.clearCache();
+    expect(f.stats).toEqual({ traces: 0, hits: 0, size: 0 });
+  });
+
+  it('takes and returns pytrees', () => {
+    const f = jit((p: { w: Array; b: Array }, xs: Array[]) => ({ y: np.add(np.multiply(p.w, xs[0] as Array), p.b), n: [np.sum(xs[1] as Array)] }));
+    const out = f({ w: np.array([2, 3], { dtype: 'float32' }), b: np.array([1, 1], { dtype: 'float32' }) }, [
+      np.array([1, 2], { dtype: 'float32' }),
+      np.ones([4]),
+    ]);
+    expect(out.y.tolist()).toEqual([3, 7]);
+    expect((out.n[0] as Array).item()).toBe(4);
+  });
+
+  it('a traced value used as a JS value is a clear error naming the fix', () => {
+    const f = jit((x: Array) => (Number(x.item()) > 0 ? x : np.negative(x)));
+    expect(() => f(np.ones([1]))).toThrow(TenfoldError);
+    expect(() => f(np.ones([1]))).toThrow(/cannot read the values of a traced/);
+  });
+});
+
+describe('the compiled program', () => {
+  it('fuses an elementwise chain with its scalar constants into one kernel', () => {
+    const f = jit((x: Array) => np.add(np.multiply(np.subtract(np.multiply(np.add(np.multiply(x, 1.5), 0.5), x), 1), 0.5), x));
+    const { program } = f.lower(np.ones([8]));
+    expect(program.kernelCount).toBe(1);
+    expect(program.toString()).toMatchInlineSnapshot(`
+      "program (in0:f32[8]) {
+        s1:f32[8] = kernel[broadcast_in_dim, mul, add, sub] (in0)
+        -> (s1)
+      }"
+    `);
+    const x = np.array([1, -2, 0.25], { dtype: 'float32' });
+    const eager = np.add(np.multiply(np.subtract(np.multiply(np.add(np.multiply(x, 1.5), 0.5), x), 1), 0.5), x);
+    expect(f(x).tolist()).toEqual(eager.tolist());
+  });
+
+  it('prints the traced graph jaxpr-style', () => {
+    const f = jit((x: Array, y: Array) => np.sum(np.exp(np.subtract(x, y)), 1));
+    expect(f.lower(np.ones([2, 3]), np.ones([2, 3])).jaxpr.toString()).toMatchInlineSnapshot(`
+      "{ lambda ; a:f32[2,3] b:f32[2,3]. let
+          c:f32[2,3] = sub a b
+          d:f32[2,3] = exp c
+          e:f32[2] = reduce_sum[axes=(1,)] d
+        in (e,) }"
+    `);
+    // the reduction takes the chain as its prologue: one kernel
+    expect(f.lower(np.ones([2, 3]), np.ones([2, 3])).program.kernelCount).toBe(1);
+  });
+
+  it('computes a value used twice once, and frees every intermediate', () => {
+    const f = jit((x: Array) => {
+      const y = np.exp(x);
+      return np.add(np.sum(y), np.max(y));
+    });
+    const { program } = f.lower(np.ones([5]));
+    expect(program.toString()).toMatchInlineSnapshot(`
+      "program (in0:f32[5]) {
+        s1:f32[5] = kernel[exp] (in0)
+        s2:f32[] = kernel[reduce_sum] (s1)
+        s3:f32[] = kernel[reduce_max] (s1)  free s1
+        s4:f32[] = kernel[add] (s2, s3)  free s2 s3
+        -> (s4)
+      }"
+    `);
+    const x = np.array([0, 1, 2, 3, 4], { dtype: 'float32' });
+    expect(f(x).item()).toBeCloseTo(Math.exp(4) + [0, 1, 2, 3, 4].reduce((s, v) => s + Math.exp(v), 0), 2);
+  });
+
+  it('keeps live buffers flat over repeated calls (only the outputs stay)', async () => {
+    const f = jit((x: Array, w: Array) => np.tanh(np.add(np.matmul(x, w), 1)));
+    const x = random.normal(random.key(0), [16, 8]);
+    const w = random.normal(random.key(1), [8, 4]);
+    f(x, w).dispose();
+    const before = getBackend().stats();
+    for (let i = 0; i < 50; i++) f(x, w).dispose();
+    expect(getBackend().stats()).toEqual(before);
+  });
+
+  it('returns a fresh array when an output is an input (disposing it leaves the input)', () => {
+    const f = jit((x: Array) => [x, x]);
+    const x = np.array([1, 2], { dtype: 'float32' });
+    const [a, b] = f(x) as [Array, Array];
+    a.dispose();
+    b.dispose();
+    expect(x.tolist()).toEqual([1, 2]);
+  });
+});
+
+describe('jit composes with the other transforms', () => {
+  const loss = (w: Array, x: Array) => np.sum(np.square(np.tanh(np.matmul(x, w))));
+  const w = random.normal(random.key(2), [3, 2], { dtype: 'float64' });
+  const x = random.normal(random.key(3), [4, 3], { dtype: 'float64' });
+
+  it('jit(grad(f)) equals grad(f)', () => {
+    const g = grad(loss)(w, x);
+    const jg = jit(grad(loss));
+    expect(globalThis.Array.from(jg(w, x).dataSync())).toEqual(globalThis.Array.from(g.dataSync()).map((v) => expect.closeTo(v, 12)));
+  });
+
+  it('grad(jit(f)) equals grad(f) and traces f once over many calls', () => {
+    let bodyRuns = 0;
+    const jl = jit((w: Array, x: Array) => {
+      bodyRuns++;
+      return loss(w, x);
+    });
+    const g = grad(loss)(w, x);
+    for (let i = 0; i < 3; i++)
+      expect(globalThis.Array.from(grad(jl)(w, x).dataSync())).toEqual(globalThis.Array.from(g.dataSync()).map((v) => expect.closeTo(v, 12)));
+    expect(bodyRuns).toBe(1);
+  });
+
+  it('vmap(jit(f)) and jit(vmap(f)) equal vmap(f)', () => {
+    const f = (v: Array) => np.sum(np.multiply(v, v));
+    const xs = np.array(
+      [
+        [1, 2],
+        [3, 4],
+        [5, 6],
+      ],
+      { dtype: 'float32' },
+    );
+    expect(vmap(jit(f))(xs).tolist()).toEqual([5, 25, 61]);
+    expect(jit(vmap(f))(xs).tolist()).toEqual([5, 25, 61]);
+  });
+
+  it('nested jit and valueAndGrad inside jit', () => {
+    const inner = jit((a: Array) => np.multiply(a, 3));
+    const outer = jit((a: Array) => np.add(inner(a), 1));
+    expect(outer(np.array([1, 2], { dtype: 'float32' })).tolist()).toEqual([4, 7]);
+    const step = jit((w: Array, x: Array) => valueAndGrad(loss)(w, x));
+    const [v, g] = step(w, x);
+    const [v0, g0] = valueAndGrad(loss)(w, x);
+    expect(v.item()).toBeCloseTo(v0.item() as number, 12);
+    expect(globalThis.Array.from(g.dataSync())).toEqual(globalThis.Array.from(g0.dataSync()).map((t) => expect.closeTo(t, 12)));
+  });
+});
