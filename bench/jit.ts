@@ -37,14 +37,19 @@ function pair(name: string, eager: () => void, jitted: () => void, target: numbe
   const x = random.uniform(random.key(1), [N]);
   const chain = (v: Array) => np.add(np.multiply(np.subtract(np.multiply(np.add(np.multiply(v, 1.5), 0.5), v), 1), 0.5), v);
   const jchain = jit(chain);
-  pair('elementwise chain of 6 ops, float32 [4194304]', () => chain(x).dispose(), () => jchain(x).dispose(), 3);
+  pair(
+    'elementwise chain of 6 ops, float32 [4194304]',
+    () => chain(x).dispose(),
+    () => jchain(x).dispose(),
+    3,
+  );
 }
 
 // 2. Adam over a pytree of 50 leaves of 64 elements
 {
   const leaves = 50;
   const keys = random.split(random.key(2), leaves);
-  const params: Array[] = Array.from({ length: leaves }, (_, i) => random.normal(keys[i] as Array, [64]));
+  const params: Array[] = keys.map((k) => random.normal(k, [64]));
   const grads = params.map((p) => np.multiply(p, 0.1));
   const zeros = params.map((p) => np.zerosLike(p));
   type AdamState = { m: Array[]; v: Array[] };
@@ -60,7 +65,12 @@ function pair(name: string, eager: () => void, jitted: () => void, target: numbe
   const dispose = (r: { p: Array[]; s: AdamState }) => {
     for (const a of [...r.p, ...r.s.m, ...r.s.v]) a.dispose();
   };
-  pair('Adam update, 50 leaves of [64]', () => dispose(adam(params, grads, state)), () => dispose(jadam(params, grads, state)), 5);
+  pair(
+    'Adam update, 50 leaves of [64]',
+    () => dispose(adam(params, grads, state)),
+    () => dispose(jadam(params, grads, state)),
+    5,
+  );
 }
 
 // 3. calling a cached jitted function with two small arguments
@@ -112,10 +122,18 @@ function pair(name: string, eager: () => void, jitted: () => void, target: numbe
       l.b.dispose();
     }
   };
-  pair('MNIST MLP train step (batch 200, SGD momentum)', () => dispose(step(params, mom, x, y)), () => dispose(jstep(params, mom, x, y)), 1, { budgetMs: 8000, maxRuns: 20 });
+  pair(
+    'MNIST MLP train step (batch 200, SGD momentum)',
+    () => dispose(step(params, mom, x, y)),
+    () => dispose(jstep(params, mom, x, y)),
+    1,
+    { budgetMs: 8000, maxRuns: 20 },
+  );
   const c = measure(() => jit(step)(params, mom, x, y), { warmupRuns: 0, minRuns: 3, maxRuns: 3 });
   rows.push(timeRow('MNIST MLP train step: first call (trace + compile + run)', 'ms', c));
-  notes.push(`The jitted train step compiles to ${kernels} kernels plus its matmul routines; the first call in this process took ${fmt(compileMs)} ms (trace, compile, run).`);
+  notes.push(
+    `The jitted train step compiles to ${kernels} kernels plus its matmul routines; the first call in this process took ${fmt(compileMs)} ms (trace, compile, run).`,
+  );
 }
 
 emit({
