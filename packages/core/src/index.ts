@@ -41,6 +41,7 @@ export { customVjpForwardModeError, TenfoldError } from './errors.js';
 export { evalPrimitive } from './eval.js';
 export * from './ir/index.js';
 export { type CompiledGraph, compileJaxpr } from './jit/compile.js';
+export { optimizeJaxpr } from './jit/passes.js';
 export { Program, type Step } from './jit/program.js';
 export { runProgram } from './jit/run.js';
 export { clearKernelCache, type KernelCacheStats, kernelCacheStats } from './kernel/cache.js';

@@ -10,6 +10,7 @@ import {
   getBackend,
   type Jaxpr,
   np,
+  optimizeJaxpr,
   type PartialTracer,
   type Program,
   runProgram,
@@ -222,7 +223,7 @@ function trace<A extends unknown[]>(
       const t = isOwnTracer(a, main) ? (a as PartialTracer) : (pe.pure(a) as PartialTracer);
       return pe.instantiate(t);
     });
-    return { jaxpr: tracersToJaxpr(ins, outs), outDef, compiled: null };
+    return { jaxpr: optimizeJaxpr(tracersToJaxpr(ins, outs)), outDef, compiled: null };
   });
 }
 

@@ -166,6 +166,55 @@ describe('the compiled program', () => {
   });
 });
 
+describe('graph passes', () => {
+  it('merges common subexpressions and drops dead code', () => {
+    const f = jit((x: Array) => {
+      np.sin(x); // unused
+      return np.add(np.exp(x), np.exp(x));
+    });
+    expect(f.lower(np.ones([3])).jaxpr.toString()).toMatchInlineSnapshot(`
+      "{ lambda ; a:f32[3]. let
+          b:f32[3] = exp a
+          c:f32[3] = add b b
+        in (c,) }"
+    `);
+  });
+
+  it('simplifies identities: x*1, x/1, x-0, same-dtype casts, reshape of reshape, transpose of transpose', () => {
+    const f = jit((x: Array) => {
+      const a = np.subtract(np.divide(np.multiply(x, 1), 1), 0);
+      const b = np.transpose(np.transpose(a.astype('float32'), [1, 0]), [1, 0]);
+      return np.reshape(np.reshape(b, [6]), [3, 2]);
+    });
+    expect(f.lower(np.ones([2, 3])).jaxpr.toString()).toMatchInlineSnapshot(`
+      "{ lambda ; a:f32[2,3]. let
+          b:f32[3,2] = reshape[newShape=(3, 2)] a
+        in (b,) }"
+    `);
+    const x = np.arange(6).reshape(2, 3).astype('float32');
+    expect(f(x).tolist()).toEqual([
+      [0, 1],
+      [2, 3],
+      [4, 5],
+    ]);
+  });
+
+  it('keeps x + 0 for floats (it turns -0 into +0) but folds it for integers', () => {
+    const f = jit((x: Array) => np.add(x, 0));
+    expect(f.lower(np.ones([2])).jaxpr.eqns.length).toBe(2); // the broadcast 0 and the add
+    expect(Object.is((f(np.array([-0], { dtype: 'float32' })).tolist() as number[])[0], 0)).toBe(true);
+    expect(f.lower(np.ones([2], { dtype: 'int32' })).jaxpr.eqns.length).toBe(0);
+  });
+
+  it('folds small constant computations and never grows a constant', () => {
+    const c = np.array([1, 2, 3], { dtype: 'float32' });
+    const f = jit((x: Array) => np.multiply(x, np.add(np.multiply(c, 2), 1)));
+    const jaxpr = f.lower(np.ones([3])).jaxpr;
+    expect(jaxpr.eqns.map((e) => e.prim)).toEqual(['mul']);
+    expect(f(np.ones([3])).tolist()).toEqual([3, 5, 7]);
+  });
+});
+
 describe('jit composes with the other transforms', () => {
   const loss = (w: Array, x: Array) => np.sum(np.square(np.tanh(np.matmul(x, w))));
   const w = random.normal(random.key(2), [3, 2], { dtype: 'float64' });
