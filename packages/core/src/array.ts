@@ -45,6 +45,13 @@ export abstract class Array {
   toString(): string {
     return formatArray(this);
   }
+  /**
+   * The value of a one-element array, so `Number(x)` and `x > 0` work as for a NumPy scalar; an
+   * error for other sizes (and, inside a transform, for traced values).
+   */
+  valueOf(): number {
+    return Number(this.item());
+  }
 
   /** Releases the array's memory now instead of waiting for garbage collection. */
   dispose(): void {}

@@ -155,10 +155,14 @@ export abstract class Tracer extends Array {
   dataSync(): TypedArray {
     throw this.concretizationError('dataSync');
   }
+  /** `Number(x)`, `x > 0`, `x + 1` in JS: a traced value has no number to give. */
+  override valueOf(): number {
+    throw this.concretizationError('Number(x)');
+  }
   protected concretizationError(what: string): TenfoldError {
     return new TenfoldError(
       what,
-      `cannot read the values of a traced ${this.aval} array inside a transform; the value is abstract here. Use np.where instead of JS control flow on array values, or move the read outside the transformed function`,
+      `cannot read the values of a traced ${this.aval} array inside a transform; the value is abstract here. Use np.where instead of JS control flow on array values, pass values JS code must see as static arguments (jit(f, { staticArgnums })), or move the read outside the transformed function`,
     );
   }
 }

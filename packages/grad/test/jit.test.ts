@@ -95,6 +95,17 @@ describe('tracing and the cache', () => {
     const f = jit((x: Array) => (Number(x.item()) > 0 ? x : np.negative(x)));
     expect(() => f(np.ones([1]))).toThrow(TenfoldError);
     expect(() => f(np.ones([1]))).toThrow(/cannot read the values of a traced/);
+    // Number(x) and JS comparisons too, pointing to static arguments
+    const g = jit((x: Array, n: Array) => np.multiply(x, Number(n) > 2 ? 2 : 3));
+    expect(() => g(np.ones([2]), np.array(3))).toThrow(/^Number\(x\): cannot read the values of a traced int32\[\] array.*staticArgnums/);
+    const h = jit((x: Array, n: number) => np.multiply(x, n > 2 ? 2 : 3), { staticArgnums: 1 });
+    expect(h(np.ones([2]), 3).tolist()).toEqual([2, 2]);
+  });
+
+  it('Number(x) of a concrete one-element array is its value; other sizes are an error', () => {
+    expect(Number(np.array(2.5, { dtype: 'float32' }))).toBe(2.5);
+    expect(np.array([4]) > np.array(3)).toBe(true);
+    expect(() => Number(np.ones([2]))).toThrow(/can only convert an array of size 1 to a scalar/);
   });
 });
 
