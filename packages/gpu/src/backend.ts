@@ -1,0 +1,423 @@
+// The WebGPU backend: reference-counted storage buffers from a size-class pool, kernels of core's IR
+// rendered to WGSL (wgsl/render.ts) and run one dispatch each, routines as hand-written shaders,
+// and asynchronous reads through mapped staging buffers.
+/// <reference types="@webgpu/types" />
+import type {
+  Backend,
+  BackendInput,
+  BackendStats,
+  DataHandle,
+  DType,
+  Executable,
+  Kernel,
+  PrimitiveParams,
+  RoutineName,
+  ShapedArray,
+  TypedArray,
+} from '@tenfold/core';
+import { GpuBuffer } from './buffer.js';
+import type { Acquired, AdapterReport } from './device.js';
+import { BufferPool, sizeClass } from './pool.js';
+import type { RoutineHost } from './routines/host.js';
+import { GPU_ROUTINES, type GpuRoutine } from './routines/index.js';
+import { evalSize, type RenderMode, renderKernel, unsupportedDType, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
+
+// WebGPU's flag values (not taken from globals, which Dawn does not install in Node)
+export const BUFFER = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
+const MAP_READ_MODE = 0x1;
+const COMPUTE_STAGE = 0x4;
+const STORAGE_USAGE = BUFFER.STORAGE | BUFFER.COPY_SRC | BUFFER.COPY_DST;
+
+/** Released storage buffers kept for reuse, in bytes. */
+const POOL_CAPACITY = 256 * 1024 * 1024;
+
+/** One device's state; replaced when initWebGPU runs again after destroyWebGPU. */
+interface DeviceState {
+  readonly device: GPUDevice;
+  readonly report: AdapterReport;
+  readonly gpu: GPU;
+  readonly generation: number;
+  /** Why the device is unusable (lost or destroyed), or null. */
+  dead: string | null;
+  /** Uncaptured validation and out-of-memory errors, reported at the next read. */
+  readonly errors: string[];
+  readonly pool: BufferPool;
+  readonly uniforms: BufferPool;
+  readonly layouts: Map<string, GPUBindGroupLayout>;
+  readonly pipelines: Map<string, GPUComputePipeline>;
+  /** Kernels the routines build themselves (transposes), by key. */
+  readonly kernels: Map<string, Executable>;
+}
+
+/** A compiled kernel: its shaders per mode, built on first use. */
+interface GpuExecutable {
+  readonly kernel: Kernel;
+  readonly generation: number;
+  readonly varTypes: readonly DType[];
+  readonly pipelines: Partial<Record<RenderMode, { pipeline: GPUComputePipeline; constants: Int32Array }>>;
+}
+
+/** Reductions with at most this many outputs and at least this many reduced elements use one workgroup per output. */
+const TREE_MAX_OUTPUTS = 8192;
+const TREE_MIN_REDUCED = 128;
+
+const f32bits = new DataView(new ArrayBuffer(4));
+function floatBits(v: number): number {
+  f32bits.setFloat32(0, v, true);
+  return f32bits.getInt32(0, true);
+}
+
+/**
+ * Core's Backend on WebGPU: float32, int32 and bool (stored as one u32 per element, 0 or 1);
+ * float64 is refused with an error naming the CPU backend. Reads are asynchronous only
+ * (`await x.data()`); every kernel and routine is one submitted dispatch.
+ */
+export class WebGPUBackend implements Backend, RoutineHost {
+  readonly name = 'webgpu';
+  readonly supportsSyncRead = false;
+  #state: DeviceState | null = null;
+  #generation = 0;
+  #liveBuffers = 0;
+  #liveBytes = 0;
+
+  /** Attaches a device (initWebGPU). */
+  attach(acquired: Acquired): void {
+    if (this.#state !== null && this.#state.dead === null) throw new Error('internal: webgpu backend attached twice');
+    const state: DeviceState = {
+      device: acquired.device,
+      report: acquired.report,
+      gpu: acquired.gpu,
+      generation: ++this.#generation,
+      dead: null,
+      errors: [],
+      pool: new BufferPool(POOL_CAPACITY),
+      uniforms: new BufferPool(4 * 1024 * 1024),
+      layouts: new Map(),
+      pipelines: new Map(),
+      kernels: new Map(),
+    };
+    acquired.device.onuncapturederror = (ev) => {
+      state.errors.push((ev as GPUUncapturedErrorEvent).error.message);
+    };
+    void acquired.device.lost.then((info) => {
+      if (state.dead === null) state.dead = `the WebGPU device was lost (${info.reason}: ${info.message})`;
+    });
+    this.#state = state;
+    this.#liveBuffers = 0;
+    this.#liveBytes = 0;
+  }
+
+  /** Releases the device; arrays on it become unusable. */
+  detach(): void {
+    const s = this.#state;
+    if (s === null) return;
+    s.dead = 'the WebGPU device was destroyed by destroyWebGPU(); call initWebGPU() again for a new one';
+    s.pool.clear();
+    s.uniforms.clear();
+    s.device.onuncapturederror = null;
+    s.device.destroy();
+    this.#state = null;
+    this.#liveBuffers = 0;
+    this.#liveBytes = 0;
+  }
+
+  get report(): AdapterReport | null {
+    return this.#state?.report ?? null;
+  }
+
+  #live(op: string): DeviceState {
+    const s = this.#state;
+    if (s === null) throw new Error(`${op}: the webgpu backend has no device; await initWebGPU() first`);
+    if (s.dead !== null) throw new Error(`${op}: ${s.dead}`);
+    return s;
+  }
+
+  supportsDType(dtype: DType): boolean {
+    return dtype === 'float32' || dtype === 'int32' || dtype === 'bool';
+  }
+
+  #checkDType(dtype: DType, op: string): void {
+    if (!this.supportsDType(dtype)) throw unsupportedDType(dtype, op);
+  }
+
+  /** A new storage buffer for `size` elements, contents undefined (from the pool when one fits). */
+  newBuffer(dtype: DType, size: number, op: string): GpuBuffer {
+    this.#checkDType(dtype, op);
+    const s = this.#live(op);
+    const bytes = size * 4;
+    if (bytes > s.report.limits.maxStorageBufferBindingSize) {
+      throw new Error(
+        `${op}: ${dtype}[${size}] needs ${bytes} bytes, more than this WebGPU device binds in one buffer (maxStorageBufferBindingSize ${s.report.limits.maxStorageBufferBindingSize})`,
+      );
+    }
+    let cls = sizeClass(bytes);
+    if (cls > s.report.limits.maxStorageBufferBindingSize) cls = Math.max(4, Math.ceil(bytes / 4) * 4);
+    const buffer = s.pool.take(cls) ?? s.device.createBuffer({ size: cls, usage: STORAGE_USAGE, label: op });
+    this.#liveBuffers++;
+    this.#liveBytes += bytes;
+    return new GpuBuffer(buffer, dtype, size, s.generation);
+  }
+
+  /** The buffer behind `handle`, checked to be alive and on the current device. */
+  buf(handle: DataHandle, op = 'webgpu'): GpuBuffer {
+    const b = handle as unknown as GpuBuffer;
+    if (b.refs <= 0) throw new Error('internal: webgpu buffer used after release');
+    const s = this.#live(op);
+    if (b.generation !== s.generation) throw new Error(`${op}: this array lives on a WebGPU device that was destroyed; create it again after initWebGPU()`);
+    return b;
+  }
+
+  alloc(dtype: DType, size: number): DataHandle {
+    const b = this.newBuffer(dtype, size, 'alloc');
+    const s = this.#live('alloc');
+    const enc = s.device.createCommandEncoder();
+    enc.clearBuffer(b.buffer);
+    s.device.queue.submit([enc.finish()]);
+    return b as unknown as DataHandle;
+  }
+
+  write(dtype: DType, data: TypedArray): DataHandle {
+    const b = this.newBuffer(dtype, data.length, 'write');
+    if (data.length > 0) {
+      const src = dtype === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
+      this.#live('write').device.queue.writeBuffer(b.buffer, 0, src.buffer, src.byteOffset, data.length * 4);
+    }
+    return b as unknown as DataHandle;
+  }
+
+  async read(handle: DataHandle): Promise<TypedArray> {
+    const b = this.buf(handle, 'data');
+    const s = this.#live('data');
+    const n = b.size;
+    let bytes: ArrayBuffer = new ArrayBuffer(0);
+    if (n > 0) {
+      const staging = s.device.createBuffer({ size: n * 4, usage: BUFFER.MAP_READ | BUFFER.COPY_DST, label: 'read' });
+      const enc = s.device.createCommandEncoder();
+      enc.copyBufferToBuffer(b.buffer, 0, staging, 0, n * 4);
+      s.device.queue.submit([enc.finish()]);
+      try {
+        await staging.mapAsync(MAP_READ_MODE);
+        bytes = staging.getMappedRange().slice(0);
+        staging.unmap();
+      } catch (e) {
+        this.#throwErrors(s, 'data');
+        throw new Error(`data: reading a webgpu buffer failed: ${(e as Error).message}${s.dead ? ` (${s.dead})` : ''}`);
+      } finally {
+        staging.destroy();
+      }
+    }
+    this.#throwErrors(s, 'data');
+    switch (b.dtype) {
+      case 'float32':
+        return new Float32Array(bytes);
+      case 'int32':
+        return new Int32Array(bytes);
+      default:
+        return Uint8Array.from(new Uint32Array(bytes));
+    }
+  }
+
+  /** Throws the device's uncaptured errors since the last check (they surface at the next read). */
+  #throwErrors(s: DeviceState, op: string): void {
+    if (s.errors.length === 0) return;
+    const msgs = s.errors.splice(0);
+    throw new Error(`${op}: the WebGPU device reported ${msgs.length === 1 ? 'an error' : `${msgs.length} errors`}: ${msgs.join('\n')}`);
+  }
+
+  /** Resolves when the queue has finished everything submitted so far, and throws the device's errors. */
+  async sync(): Promise<void> {
+    const s = this.#live('sync');
+    await s.device.queue.onSubmittedWorkDone();
+    this.#throwErrors(s, 'sync');
+  }
+
+  readSync(_handle: DataHandle): TypedArray {
+    throw new Error('dataSync: the webgpu backend reads asynchronously; use await x.data() instead');
+  }
+
+  retain(handle: DataHandle): void {
+    const b = handle as unknown as GpuBuffer;
+    if (b.refs <= 0) throw new Error('internal: webgpu buffer used after release');
+    b.refs++;
+  }
+
+  release(handle: DataHandle): void {
+    const b = handle as unknown as GpuBuffer;
+    if (b.refs <= 0) throw new Error('internal: webgpu buffer used after release');
+    if (--b.refs !== 0) return;
+    const s = this.#state;
+    // buffers of a destroyed device were already counted out and freed with it
+    if (s === null || b.generation !== s.generation) return;
+    this.#liveBuffers--;
+    this.#liveBytes -= b.bytes;
+    // queue order makes reuse safe: work already submitted reads it before anything later writes it
+    if (s.dead === null) s.pool.give(b.buffer);
+  }
+
+  stats(): BackendStats {
+    return { liveBuffers: this.#liveBuffers, liveBytes: this.#liveBytes };
+  }
+
+  /** Buffers and bytes the pool keeps for reuse (not counted in stats). */
+  poolStats(): { buffers: number; bytes: number } {
+    return this.#state?.pool.stats() ?? { buffers: 0, bytes: 0 };
+  }
+
+  // ---- pipelines and dispatch ---------------------------------------------------------------
+
+  /** The bind group layout of a shader with a uniform, `nIn` read-only and `nOut` writable storage buffers. */
+  layout(nIn: number, nOut: number): GPUBindGroupLayout {
+    const s = this.#live('compile');
+    const key = `${nIn}:${nOut}`;
+    let l = s.layouts.get(key);
+    if (l === undefined) {
+      const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } }];
+      for (let j = 0; j < nIn + nOut; j++)
+        entries.push({ binding: j + 1, visibility: COMPUTE_STAGE, buffer: { type: j < nIn ? 'read-only-storage' : 'storage' } });
+      l = s.device.createBindGroupLayout({ entries, label: `layout ${key}` });
+      s.layouts.set(key, l);
+    }
+    return l;
+  }
+
+  /** A compute pipeline for `code`, cached by `key` (routines' shaders). */
+  pipeline(key: string, nIn: number, nOut: number, code: () => string): GPUComputePipeline {
+    const s = this.#live(key);
+    let p = s.pipelines.get(key);
+    if (p === undefined) {
+      p = this.#createPipeline(s, key, code(), nIn, nOut);
+      s.pipelines.set(key, p);
+    }
+    return p;
+  }
+
+  #createPipeline(s: DeviceState, label: string, code: string, nIn: number, nOut: number): GPUComputePipeline {
+    const limit = s.report.limits.maxStorageBuffersPerShaderStage;
+    if (nIn + nOut > limit) {
+      throw new Error(`${label}: a shader with ${nIn + nOut} storage buffers exceeds this WebGPU device's limit of ${limit} per shader stage`);
+    }
+    const module = s.device.createShaderModule({ code, label });
+    const layout = s.device.createPipelineLayout({ bindGroupLayouts: [this.layout(nIn, nOut)], label });
+    return s.device.createComputePipeline({ layout, compute: { module, entryPoint: 'main' }, label });
+  }
+
+  /** A 2-D workgroup grid holding `groups` workgroups (x at most the device's per-dimension limit). */
+  grid(groups: number, op: string): [number, number] {
+    const max = this.#live(op).report.limits.maxComputeWorkgroupsPerDimension;
+    const x = Math.min(groups, max);
+    const y = Math.ceil(groups / x);
+    if (y > max) throw new Error(`${op}: ${groups} workgroups exceed this WebGPU device's dispatch limits (${max} × ${max})`);
+    return [x, y];
+  }
+
+  /** Submits one dispatch of `pipeline` with the uniform `ints` and the storage buffers bound in order. */
+  dispatch(
+    pipeline: GPUComputePipeline,
+    nIn: number,
+    ints: Int32Array,
+    buffers: readonly GPUBuffer[],
+    groups: readonly [number, number] | [number, number, number],
+    op: string,
+  ): void {
+    const s = this.#live(op);
+    const ubytes = Math.max(16, Math.ceil(ints.byteLength / 16) * 16);
+    const uniform = s.uniforms.take(ubytes) ?? s.device.createBuffer({ size: ubytes, usage: BUFFER.UNIFORM | BUFFER.COPY_DST, label: 'vars' });
+    s.device.queue.writeBuffer(uniform, 0, ints.buffer, ints.byteOffset, ints.byteLength);
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
+    buffers.forEach((buffer, j) => {
+      entries.push({ binding: j + 1, resource: { buffer } });
+    });
+    const bindGroup = s.device.createBindGroup({ layout: this.layout(nIn, buffers.length - nIn), entries, label: op });
+    const enc = s.device.createCommandEncoder();
+    const pass = enc.beginComputePass();
+    pass.setPipeline(pipeline);
+    pass.setBindGroup(0, bindGroup);
+    pass.dispatchWorkgroups(groups[0], groups[1], groups[2] ?? 1);
+    pass.end();
+    s.device.queue.submit([enc.finish()]);
+    // later writes to it are queued after this submission
+    s.uniforms.give(uniform);
+  }
+
+  // ---- kernels ------------------------------------------------------------------------------
+
+  compile(kernel: Kernel): Executable {
+    const s = this.#live(kernel.name);
+    for (const d of [...kernel.inputs, kernel.outDType]) this.#checkDType(d, kernel.name);
+    const varTypes = varDTypes(kernel);
+    const exe: GpuExecutable = { kernel, generation: s.generation, varTypes, pipelines: {} };
+    this.#kernelPipeline(exe, 'thread');
+    return exe as unknown as Executable;
+  }
+
+  #kernelPipeline(exe: GpuExecutable, mode: RenderMode): { pipeline: GPUComputePipeline; constants: Int32Array } {
+    const s = this.#live(exe.kernel.name);
+    let p = exe.pipelines[mode];
+    if (p === undefined) {
+      if (exe.generation !== s.generation) throw new Error(`${exe.kernel.name}: internal: kernel compiled for a destroyed WebGPU device`);
+      const r = renderKernel(exe.kernel, mode);
+      const pipeline = this.#createPipeline(s, exe.kernel.name, r.code, exe.kernel.inputs.length, 1);
+      p = { pipeline, constants: Int32Array.from(r.constants, floatBits) };
+      exe.pipelines[mode] = p;
+    }
+    return p;
+  }
+
+  run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray): DataHandle {
+    const name = (exe as unknown as GpuExecutable).kernel.name;
+    const ins = inputs.map((h) => this.buf(h, name));
+    return this.runKernel(exe, ins, vars, out.dtype, out.size) as unknown as DataHandle;
+  }
+
+  /** Runs a compiled kernel into a new buffer of `size` elements of `dtype`. */
+  runKernel(exe: Executable, inputs: readonly GpuBuffer[], vars: readonly number[], dtype: DType, size: number): GpuBuffer {
+    const k = exe as unknown as GpuExecutable;
+    const kernel = k.kernel;
+    const dst = this.newBuffer(dtype, size, kernel.name);
+    if (size === 0) return dst;
+    let mode: RenderMode = 'thread';
+    if (kernel.reduction !== null && size <= TREE_MAX_OUTPUTS) {
+      let reduced = 1;
+      for (const l of kernel.loops) if (l.reduce) reduced *= evalSize(l.size, vars);
+      if (reduced >= TREE_MIN_REDUCED) mode = 'tree';
+    }
+    const { pipeline, constants } = this.#kernelPipeline(k, mode);
+    const ints = new Int32Array(VAR_BASE + kernel.vars + constants.length);
+    ints[0] = 0x7f800000;
+    ints[1] = 0x7fc00000;
+    ints[2] = 0x3f800000;
+    vars.forEach((v, j) => {
+      const d = k.varTypes[j];
+      ints[VAR_BASE + j] = d === 'float32' ? floatBits(v) : d === 'bool' ? (v !== 0 ? 1 : 0) : v | 0;
+    });
+    ints.set(constants, VAR_BASE + kernel.vars);
+    const groups = mode === 'tree' ? size : Math.ceil(size / WORKGROUP);
+    const ins = inputs.map((b) => b.buffer);
+    this.dispatch(pipeline, ins.length, ints, [...ins, dst.buffer], this.grid(groups, kernel.name), kernel.name);
+    return dst;
+  }
+
+  /** A kernel built and compiled once per device under `key` (for routines that run kernels). */
+  kernel(key: string, build: () => Kernel): Executable {
+    const s = this.#live(key);
+    let exe = s.kernels.get(key);
+    if (exe === undefined) {
+      exe = this.compile(build());
+      s.kernels.set(key, exe);
+    }
+    return exe;
+  }
+
+  /** Drops one reference to a buffer a routine holds. */
+  releaseBuffer(b: GpuBuffer): void {
+    this.release(b as unknown as DataHandle);
+  }
+
+  routine<R extends RoutineName>(name: R, params: PrimitiveParams[R], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[] {
+    const fn = GPU_ROUTINES[name] as GpuRoutine<R> | undefined;
+    if (fn === undefined) throw new Error(`${name}: routine ${name} is not yet implemented on webgpu; compute it on the 'cpu' backend (devicePut) for now`);
+    for (const i of inputs) this.#checkDType(i.aval.dtype, name);
+    for (const a of outAvals) this.#checkDType(a.dtype, name);
+    return fn(this, params, inputs, outAvals).map((b) => b as unknown as DataHandle);
+  }
+}

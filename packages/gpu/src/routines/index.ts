@@ -1,0 +1,20 @@
+// The routines of core's kernel/routines.ts that the WebGPU backend implements so far; the others
+// are an error naming the routine (backend.ts).
+import type { BackendInput, PrimitiveParams, RoutineName, ShapedArray } from '@tenfold/core';
+import type { GpuBuffer } from '../buffer.js';
+import type { RoutineHost } from './host.js';
+import { dotGeneral } from './matmul.js';
+import { threefry } from './threefry.js';
+
+/** A routine on WebGPU: new buffers for `outAvals`, never writing to `inputs`. */
+export type GpuRoutine<R extends RoutineName> = (
+  backend: RoutineHost,
+  params: PrimitiveParams[R],
+  inputs: readonly BackendInput[],
+  outAvals: readonly ShapedArray[],
+) => GpuBuffer[];
+
+export const GPU_ROUTINES: Partial<{ [R in RoutineName]: GpuRoutine<R> }> = {
+  dot_general: dotGeneral,
+  threefry2x32: threefry,
+};

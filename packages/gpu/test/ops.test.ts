@@ -1,0 +1,365 @@
+// Eager np/lax ops on the webgpu backend give the CPU backend's results: exactly for integer and
+// bool results, random bits and movement ops; within float32 tolerance for float arithmetic.
+
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import { type Array, type DType, getBackend, lax, np, random, type TypedArray } from '@tenfold/core';
+import { describe, expect, it } from 'vitest';
+import { adapter } from './gpu-env.js';
+
+type Backend = 'cpu' | 'webgpu';
+
+/** Deterministic values in [lo, hi) (Weyl sequence), of length n. */
+function values(n: number, lo = -3, hi = 3, seed = 1): Float32Array {
+  const out = new Float32Array(n);
+  for (let i = 0; i < n; i++) out[i] = lo + (hi - lo) * (((i + 1) * 0.6180339887 * seed + 0.123 * seed) % 1);
+  return out;
+}
+
+function arr(shape: number[], b: Backend, opts: { lo?: number; hi?: number; seed?: number; dtype?: DType } = {}): Array {
+  const n = shape.reduce((p, x) => p * x, 1);
+  const v = values(n, opts.lo, opts.hi, opts.seed);
+  const dtype = opts.dtype ?? 'float32';
+  const data: TypedArray = dtype === 'int32' ? Int32Array.from(v, Math.round) : dtype === 'bool' ? Uint8Array.from(v, (x) => (x > 0 ? 1 : 0)) : v;
+  return np.array(data, { shape, backend: b });
+}
+
+interface Tol {
+  /** Exact equality (bit patterns of floats, NaN equal to NaN). */
+  exact?: boolean;
+  rtol?: number;
+  atol?: number;
+}
+
+/** Runs `f` on both backends and compares shapes, dtypes and values. */
+async function same(f: (b: Backend) => Array | Array[], tol: Tol = {}): Promise<void> {
+  const cs = [f('cpu')].flat();
+  const gs = [f('webgpu')].flat();
+  expect(gs.length).toBe(cs.length);
+  for (let k = 0; k < cs.length; k++) {
+    const c = cs[k] as Array;
+    const g = gs[k] as Array;
+    expect(g.shape).toEqual(c.shape);
+    expect(g.dtype).toBe(c.dtype);
+    const want = await c.data();
+    const got = await g.data();
+    expect(got.constructor).toBe(want.constructor);
+    if (tol.exact || c.dtype !== 'float32') {
+      expect(globalThis.Array.from(got)).toEqual(globalThis.Array.from(want));
+      continue;
+    }
+    const rtol = tol.rtol ?? 2e-6;
+    const atol = tol.atol ?? 1e-6;
+    const bad: string[] = [];
+    for (let i = 0; i < want.length; i++) {
+      const a = got[i] as number;
+      const b = want[i] as number;
+      if (Number.isNaN(b) ? !Number.isNaN(a) : !(Math.abs(a - b) <= atol + rtol * Math.abs(b) || a === b)) bad.push(`[${i}] webgpu ${a} cpu ${b}`);
+    }
+    expect(bad.slice(0, 10)).toEqual([]);
+  }
+  for (const a of [...cs, ...gs]) a.dispose();
+}
+
+describe.skipIf(!adapter)('elementwise ops equal the CPU backend', () => {
+  it('float unary ops', async () => {
+    const unary: [string, (x: Array) => Array, number, number][] = [
+      ['exp', np.exp, -10, 10],
+      ['exp2', np.exp2, -10, 10],
+      ['log', np.log, 0.01, 10],
+      ['log1p', np.log1p, -0.9, 5],
+      ['expm1', np.expm1, -5, 5],
+      ['tanh', np.tanh, -5, 5],
+      ['sigmoid', np.sigmoid, -10, 10],
+      ['sqrt', np.sqrt, 0, 10],
+      ['rsqrt', np.rsqrt, 0.01, 10],
+      ['sin', np.sin, -100, 100],
+      ['cos', np.cos, -100, 100],
+      ['tan', np.tan, -1.5, 1.5],
+      ['abs', np.abs, -3, 3],
+      ['negative', np.negative, -3, 3],
+      ['sign', np.sign, -3, 3],
+      ['floor', np.floor, -3, 3],
+      ['ceil', np.ceil, -3, 3],
+      ['round', np.round, -3, 3],
+      ['square', np.square, -3, 3],
+      ['reciprocal', np.reciprocal, 0.1, 3],
+      ['erfinv', np.erfinv, -0.999, 0.999],
+      ['isfinite', np.isfinite, -3, 3],
+    ];
+    for (const [name, fn, lo, hi] of unary) {
+      await same((b) => fn(arr([7, 13], b, { lo, hi })), { rtol: name === 'erfinv' || name === 'tan' ? 1e-5 : 2e-6 }).catch((e) => {
+        throw new Error(`${name}: ${(e as Error).message}`);
+      });
+    }
+  });
+
+  it('binary ops with broadcasting', async () => {
+    const binary: [string, (x: Array, y: Array) => Array][] = [
+      ['add', np.add],
+      ['subtract', np.subtract],
+      ['multiply', np.multiply],
+      ['divide', np.divide],
+      ['power', (x, y) => np.power(np.abs(x), y)],
+      ['maximum', np.maximum],
+      ['minimum', np.minimum],
+      ['arctan2', np.arctan2],
+      ['remainder', np.remainder],
+      ['floorDivide', np.floorDivide],
+      ['greater', np.greater],
+      ['lessEqual', np.lessEqual],
+      ['equal', (x, y) => np.equal(np.round(x), np.round(y))],
+    ];
+    const shapes: [number[], number[]][] = [
+      [
+        [3, 1, 5],
+        [4, 1],
+      ],
+      [[6], [2, 1, 6]],
+      [[2, 3], []],
+      [[1], [5, 4]],
+    ];
+    for (const [name, fn] of binary) {
+      for (const [s1, s2] of shapes) {
+        await same((b) => fn(arr(s1, b, { seed: 1 }), arr(s2, b, { seed: 2, lo: 0.5, hi: 2.5 })), { rtol: 1e-5 }).catch((e) => {
+          throw new Error(`${name} ${JSON.stringify(s1)} ${JSON.stringify(s2)}: ${(e as Error).message}`);
+        });
+      }
+    }
+  });
+
+  it('where, clip, casts and bool ops', async () => {
+    await same((b) => np.where(np.greater(arr([4, 5], b), 0), arr([4, 5], b, { seed: 2 }), arr([5], b, { seed: 3 })));
+    await same((b) => np.clip(arr([4, 5], b), -1, 0.5));
+    await same((b) => arr([4, 5], b, { lo: -1e10, hi: 1e10 }).astype('int32'));
+    await same((b) => arr([4, 5], b, { dtype: 'int32', lo: -1000, hi: 1000 }).astype('float32'));
+    await same((b) => np.logicalXor(arr([3, 4], b, { dtype: 'bool' }), arr([4], b, { dtype: 'bool', seed: 2 })));
+    await same((b) => np.logicalNot(arr([3, 4], b, { dtype: 'bool' })));
+    await same((b) => lax.bitcastConvertType(arr([10], b), 'int32'));
+  });
+
+  it('int32 ops are exact (wrapping, division, shifts)', async () => {
+    const big = (b: Backend, seed: number) => arr([8, 9], b, { dtype: 'int32', lo: -2e9, hi: 2e9, seed });
+    const small = (b: Backend, seed: number) => arr([8, 9], b, { dtype: 'int32', lo: -40, hi: 40, seed });
+    await same((b) => np.add(big(b, 1), big(b, 2)));
+    await same((b) => np.multiply(big(b, 1), big(b, 2)));
+    await same((b) => np.subtract(big(b, 1), small(b, 2)));
+    await same((b) => np.floorDivide(big(b, 1), small(b, 2)));
+    await same((b) => np.remainder(big(b, 1), small(b, 2)));
+    await same((b) => np.power(small(b, 3), np.abs(small(b, 4))));
+    await same((b) => lax.shiftLeft(big(b, 1), small(b, 2)));
+    await same((b) => lax.shiftRightLogical(big(b, 1), small(b, 2)));
+    await same((b) => lax.shiftRightArithmetic(big(b, 1), small(b, 2)));
+    await same((b) => lax.bitwiseXor(big(b, 1), big(b, 2)));
+    await same((b) => np.abs(big(b, 5)));
+    await same((b) => np.maximum(big(b, 1), big(b, 2)));
+  });
+});
+
+describe.skipIf(!adapter)('movement ops equal the CPU backend exactly', () => {
+  it('transpose, reshape, broadcast', async () => {
+    await same((b) => np.transpose(arr([2, 3, 4], b), [2, 0, 1]), { exact: true });
+    await same((b) => np.transpose(arr([5, 7], b, { dtype: 'int32', lo: -9, hi: 9 })), { exact: true });
+    await same((b) => np.reshape(np.transpose(arr([4, 6], b)), [3, 8]), { exact: true });
+    await same((b) => lax.broadcastInDim(arr([3, 1], b), [2, 3, 5], [1, 2]), { exact: true });
+    await same((b) => np.transpose(arr([2, 3, 4], b, { dtype: 'bool' }), [1, 2, 0]), { exact: true });
+  });
+
+  it('slice, flip, pad, concatenate', async () => {
+    await same((b) => lax.slice(arr([6, 7], b), [1, 2], [6, 7], [2, 3]), { exact: true });
+    await same((b) => arr([5, 6], b).index(np.slice(1, 4), np.slice(null, null, -2)), { exact: true });
+    await same((b) => np.flip(arr([3, 4, 5], b), [0, 2]), { exact: true });
+    await same(
+      (b) =>
+        np.pad(
+          arr([3, 4], b),
+          [
+            [1, 2],
+            [0, 3],
+          ],
+          7.5,
+        ),
+      { exact: true },
+    );
+    await same(
+      (b) =>
+        lax.pad(arr([3, 4], b, { dtype: 'int32', lo: -9, hi: 9 }), -1, [
+          [1, -1, 2],
+          [0, 2, 1],
+        ]),
+      { exact: true },
+    );
+    await same((b) => np.concatenate([arr([2, 3], b, { seed: 1 }), arr([4, 3], b, { seed: 2 }), arr([1, 3], b, { seed: 3 })], 0), { exact: true });
+    await same((b) => np.concatenate([arr([2, 3], b, { seed: 1 }), arr([2, 5], b, { seed: 2 })], 1), { exact: true });
+    await same((b) => np.concatenate([arr([2, 3], b, { dtype: 'bool' }), arr([2, 1], b, { dtype: 'bool', seed: 2 })], 1), { exact: true });
+    await same((b) => np.arange(17, undefined, 1, { backend: b }), { exact: true });
+  });
+});
+
+describe.skipIf(!adapter)('reductions equal the CPU backend', () => {
+  it('over various axes, short and long (one invocation per output, and one workgroup per output)', async () => {
+    const cases: [number[], number | number[] | undefined][] = [
+      [[7, 9], 0],
+      [[7, 9], 1],
+      [
+        [4, 5, 6],
+        [0, 2],
+      ],
+      [[4, 5, 6], undefined],
+      [[3, 1000], 1],
+      [[1000, 3], 0],
+      [[20000], 0],
+      [
+        [2, 3, 300, 2],
+        [1, 2],
+      ],
+    ];
+    for (const [shape, axis] of cases) {
+      const n = axis === undefined ? shape.reduce((p, x) => p * x, 1) : [axis].flat().reduce((p, a) => p * (shape[a] as number), 1);
+      const tol = { rtol: 1e-6 * Math.sqrt(n) + 1e-6, atol: 1e-5 * Math.sqrt(n) };
+      await same((b) => np.sum(arr(shape, b), axis), tol);
+      await same((b) => np.max(arr(shape, b), axis), { exact: true });
+      await same((b) => np.min(arr(shape, b), axis), { exact: true });
+      await same((b) => np.mean(arr(shape, b), axis), tol);
+      await same((b) => np.prod(arr(shape, b, { lo: 0.9, hi: 1.1 }), axis), { rtol: 1e-6 * n + 1e-6 });
+      await same((b) => np.sum(arr(shape, b, { dtype: 'int32', lo: -1e6, hi: 1e6 }), axis));
+      await same((b) => np.max(arr(shape, b, { dtype: 'int32', lo: -1e6, hi: 1e6 }), axis));
+      await same((b) => np.any(arr(shape, b, { dtype: 'bool', lo: -10, hi: 0.01 }), axis));
+      await same((b) => np.all(arr(shape, b, { dtype: 'bool', lo: -0.01, hi: 10 }), axis));
+    }
+  });
+
+  it('NaN propagates through max and sum', async () => {
+    const withNan = (b: Backend) => np.array(new Float32Array([1, Number.NaN, 3, -2, 5, 0]), { shape: [2, 3], backend: b });
+    await same((b) => np.max(withNan(b), 1), { exact: true });
+    await same((b) => np.min(withNan(b), 0), { exact: true });
+    await same((b) => np.sum(withNan(b)), { exact: true });
+    await same((b) => np.max(np.array(new Float32Array(300).fill(-1).fill(Number.NaN, 150, 151), { backend: b })), { exact: true });
+  });
+
+  it('softmax and logsumexp compose', async () => {
+    await same((b) => np.softmax(arr([5, 33], b, { lo: -20, hi: 20 }), -1), { rtol: 1e-5 });
+    await same((b) => np.logsumexp(arr([5, 300], b, { lo: -20, hi: 20 }), 1), { rtol: 1e-5 });
+  });
+});
+
+describe.skipIf(!adapter)('dot_general (tiled matmul) equals the CPU backend', () => {
+  it('matmul of several shapes, multiples of the 32 tile or not', async () => {
+    const shapes: [number, number, number][] = [
+      [1, 1, 1],
+      [5, 7, 3],
+      [33, 65, 31],
+      [64, 64, 64],
+      [1, 100, 1],
+      [70, 1, 90],
+      [2, 300, 3],
+    ];
+    for (const [m, k, n] of shapes) {
+      await same((b) => np.matmul(arr([m, k], b, { seed: 1 }), arr([k, n], b, { seed: 2 })), { rtol: 1e-5, atol: 1e-5 * Math.sqrt(k) }).catch((e) => {
+        throw new Error(`${m}x${k}x${n}: ${(e as Error).message}`);
+      });
+    }
+  });
+
+  it('batched, transposed and vector operands; einsum with batch dims anywhere', async () => {
+    const t = { rtol: 1e-5, atol: 1e-5 };
+    await same((b) => np.matmul(arr([3, 17, 9], b, { seed: 1 }), arr([3, 9, 40], b, { seed: 2 })), t);
+    await same((b) => np.matmul(arr([9, 17], b, { seed: 1 }).T, arr([40, 9], b, { seed: 2 }).T), t);
+    await same((b) => np.matmul(arr([9], b, { seed: 1 }), arr([9, 4], b, { seed: 2 })), t);
+    await same((b) => np.matmul(arr([4, 9], b, { seed: 1 }), arr([9], b, { seed: 2 })), t);
+    await same((b) => np.dot(arr([50], b, { seed: 1 }), arr([50], b, { seed: 2 })), t);
+    await same((b) => np.einsum('bij,jbk->bik', arr([2, 3, 4], b, { seed: 1 }), arr([4, 2, 5], b, { seed: 2 })), t);
+    await same((b) => np.einsum('ijk,ilk->jl', arr([3, 4, 5], b, { seed: 1 }), arr([3, 6, 5], b, { seed: 2 })), t);
+    await same((b) => np.matmul(arr([2, 0], b), arr([0, 3], b)), { exact: true });
+  });
+
+  it('int32 matmul is exact (wrapping)', async () => {
+    await same((b) =>
+      np.matmul(arr([37, 45], b, { dtype: 'int32', lo: -1e5, hi: 1e5, seed: 1 }), arr([45, 19], b, { dtype: 'int32', lo: -1e5, hi: 1e5, seed: 2 })),
+    );
+  });
+});
+
+describe.skipIf(!adapter)('threefry random bits equal the CPU backend exactly', () => {
+  it('lax.threefry2x32 on extreme words', async () => {
+    const words = (b: Backend, seed: number) => arr([1000], b, { dtype: 'int32', lo: -2147483648, hi: 2147483647, seed });
+    await same((b) => lax.threefry2x32(words(b, 1), words(b, 2), words(b, 3), words(b, 4)));
+  });
+
+  it('the Random123 known-answer vector', async () => {
+    const on = { backend: 'webgpu', dtype: 'int32' } as const;
+    const ff = np.array([-1], on);
+    const pi = (v: number[]) => np.array(v, on);
+    const [y0, y1] = lax.threefry2x32(ff, ff, ff, ff);
+    expect([...(await y0!.data()), ...(await y1!.data())].map((v) => v >>> 0)).toEqual([0x1cb996fc, 0xbb002be7]);
+    const [z0, z1] = lax.threefry2x32(pi([0x13198a2e]), pi([0x03707344]), pi([0x243f6a88]), pi([0x85a308d3 | 0]));
+    expect([...(await z0!.data()), ...(await z1!.data())].map((v) => v >>> 0)).toEqual([0xc4923a9c, 0x483df7a0]);
+  });
+
+  it('random.bits, uniform and normal', async () => {
+    await same((b) => random.bits(withKey(b, 42), [3, 333]));
+    await same((b) => random.uniform(withKey(b, 7), [1000]), { exact: true });
+    await same((b) => random.normal(withKey(b, 7), [1000]), { rtol: 1e-5, atol: 1e-6 });
+  });
+});
+
+/** Lets the garbage collector reclaim the temporaries ops make internally (collected, not disposed). */
+async function settle(): Promise<void> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  for (let k = 0; k < 3; k++) {
+    gc();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function withKey(b: Backend, seed: number) {
+  return random.key(np.array([seed], { dtype: 'int32', backend: b }).reshape([]));
+}
+
+describe.skipIf(!adapter)('the webgpu backend', () => {
+  it('does not leak buffers: stats return to their baseline', async () => {
+    const backend = getBackend('webgpu');
+    const workload = async () => {
+      using x = arr([64, 48], 'webgpu');
+      using xt = x.T;
+      using m = np.matmul(x, xt);
+      using y = np.tanh(m);
+      using p = np.pad(y, [
+        [0, 0],
+        [1, 1],
+      ]);
+      using q = p.index(np.slice(), np.slice(1, -1));
+      using c = np.concatenate([y, q], 0);
+      using z = np.sum(c, 1);
+      using k = withKey('webgpu', 3);
+      using u = random.uniform(k, [100]);
+      using w = np.einsum('ijk,ilk->jl', arr([3, 4, 5], 'webgpu'), arr([3, 6, 5], 'webgpu'));
+      return [await z.data(), await u.data(), await w.data()];
+    };
+    await workload(); // shared scalar constants are made once
+    await settle();
+    const before = backend.stats();
+    for (let i = 0; i < 3; i++) await workload();
+    await settle();
+    expect(backend.stats()).toEqual(before);
+  });
+
+  it('dataSync and item throw a clear error naming await x.data()', async () => {
+    const x = np.array([1, 2], { dtype: 'float32', backend: 'webgpu' });
+    expect(() => x.dataSync()).toThrow(/^dataSync: the webgpu backend reads asynchronously; use await x\.data\(\) instead/);
+    expect(() => np.sum(x).item()).toThrow(/use await x\.data\(\)/);
+    expect(await x.data()).toEqual(new Float32Array([1, 2]));
+  });
+
+  it('float64 is a clear error naming the CPU backend', () => {
+    expect(() => np.array([1], { dtype: 'float64', backend: 'webgpu' })).toThrow(/float64/);
+    const x = np.array([1.5], { dtype: 'float32', backend: 'webgpu' });
+    expect(() => x.astype('float64')).toThrow(/float64 is not supported on the webgpu backend .*'cpu' backend/);
+  });
+
+  it('a routine not yet implemented is an error that names it', () => {
+    const x = np.array([1, 3, 2], { dtype: 'float32', backend: 'webgpu' });
+    expect(() => np.argmax(x)).toThrow(/routine argmax is not yet implemented on webgpu/);
+  });
+});
