@@ -28,6 +28,9 @@ const MAP_READ_MODE = 0x1;
 const COMPUTE_STAGE = 0x4;
 const STORAGE_USAGE = BUFFER.STORAGE | BUFFER.COPY_SRC | BUFFER.COPY_DST;
 
+/** Uploads of at most this many elements keep a host copy (see GpuBuffer.shadow). */
+const SHADOW_MAX = 4;
+
 /** Released storage buffers kept for reuse, in bytes. */
 const POOL_CAPACITY = 256 * 1024 * 1024;
 
@@ -49,12 +52,16 @@ interface DeviceState {
   readonly kernels: Map<string, Executable>;
 }
 
-/** A compiled kernel: its shaders per mode, built on first use. */
+/**
+ * A compiled kernel: its shaders per mode, built on first use on each device (core caches the
+ * executable per backend, and the backend outlives a destroyWebGPU()/initWebGPU() cycle).
+ */
 interface GpuExecutable {
   readonly kernel: Kernel;
-  readonly generation: number;
   readonly varTypes: readonly DType[];
-  readonly pipelines: Partial<Record<RenderMode, { pipeline: GPUComputePipeline; constants: Int32Array }>>;
+  /** The device generation the pipelines belong to. */
+  generation: number;
+  pipelines: Partial<Record<RenderMode, { pipeline: GPUComputePipeline; constants: Int32Array }>>;
 }
 
 /** Reductions with at most this many outputs and at least this many reduced elements use one workgroup per output. */
@@ -163,7 +170,13 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const b = handle as unknown as GpuBuffer;
     if (b.refs <= 0) throw new Error('internal: webgpu buffer used after release');
     const s = this.#live(op);
-    if (b.generation !== s.generation) throw new Error(`${op}: this array lives on a WebGPU device that was destroyed; create it again after initWebGPU()`);
+    if (b.generation !== s.generation) {
+      if (b.shadow === null) throw new Error(`${op}: this array lives on a WebGPU device that was destroyed; create it again after initWebGPU()`);
+      const fresh = this.newBuffer(b.dtype, b.size, op);
+      s.device.queue.writeBuffer(fresh.buffer, 0, b.shadow);
+      b.buffer = fresh.buffer;
+      b.generation = s.generation;
+    }
     return b;
   }
 
@@ -181,6 +194,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
     if (data.length > 0) {
       const src = dtype === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
       this.#live('write').device.queue.writeBuffer(b.buffer, 0, src.buffer, src.byteOffset, data.length * 4);
+      if (data.length <= SHADOW_MAX) b.shadow = new Uint32Array(src.buffer.slice(src.byteOffset, src.byteOffset + data.length * 4));
     }
     return b as unknown as DataHandle;
   }
@@ -352,9 +366,12 @@ export class WebGPUBackend implements Backend, RoutineHost {
 
   #kernelPipeline(exe: GpuExecutable, mode: RenderMode): { pipeline: GPUComputePipeline; constants: Int32Array } {
     const s = this.#live(exe.kernel.name);
+    if (exe.generation !== s.generation) {
+      exe.generation = s.generation;
+      exe.pipelines = {};
+    }
     let p = exe.pipelines[mode];
     if (p === undefined) {
-      if (exe.generation !== s.generation) throw new Error(`${exe.kernel.name}: internal: kernel compiled for a destroyed WebGPU device`);
       const r = renderKernel(exe.kernel, mode);
       const pipeline = this.#createPipeline(s, exe.kernel.name, r.code, exe.kernel.inputs.length, 1);
       p = { pipeline, constants: Int32Array.from(r.constants, floatBits) };
