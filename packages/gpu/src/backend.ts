@@ -1,7 +1,7 @@
 // The WebGPU backend: reference-counted storage buffers from a size-class pool, kernels of core's IR
 // rendered to WGSL (wgsl/render.ts) and run one dispatch each, routines as hand-written shaders,
 // and asynchronous reads through mapped staging buffers.
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import type {
   Backend,
   BackendInput,
@@ -194,7 +194,10 @@ export class WebGPUBackend implements Backend, RoutineHost {
     if (data.length > 0) {
       const src = dtype === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
       this.#live('write').device.queue.writeBuffer(b.buffer, 0, src.buffer, src.byteOffset, data.length * 4);
-      if (data.length <= SHADOW_MAX) b.shadow = new Uint32Array(src.buffer.slice(src.byteOffset, src.byteOffset + data.length * 4));
+      if (data.length <= SHADOW_MAX) {
+        b.shadow = new Uint32Array(data.length);
+        b.shadow.set(new Uint32Array(src.buffer, src.byteOffset, data.length));
+      }
     }
     return b as unknown as DataHandle;
   }

@@ -1,4 +1,4 @@
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import type { DType } from '@tenfold/core';
 
 /** A reference-counted storage buffer holding `size` elements of `dtype` (4 bytes each; bool as a u32 0 or 1). */
@@ -9,7 +9,7 @@ export class GpuBuffer {
    * is used after a destroyWebGPU()/initWebGPU() cycle: core's shared scalar constants (`x * 2`)
    * are cached for the life of the process.
    */
-  shadow: Uint32Array | null = null;
+  shadow: Uint32Array<ArrayBuffer> | null = null;
   constructor(
     public buffer: GPUBuffer,
     readonly dtype: DType,

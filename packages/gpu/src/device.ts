@@ -1,5 +1,5 @@
 // Getting a WebGPU device: in Node through npm `webgpu` (Dawn), in a browser through navigator.gpu.
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 
 export interface InitOptions {
   /** A GPU object to use instead of navigator.gpu or Dawn (e.g. one created with custom Dawn flags). */

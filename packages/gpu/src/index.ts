@@ -10,7 +10,7 @@
  * console.log(info.name, await np.matmul(np.ones([2, 3]), np.ones([3, 2])).data());
  * destroyWebGPU();
  */
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import { getBackend, registerBackend } from '@tenfold/core';
 import { WebGPUBackend } from './backend.js';
 import { type AdapterReport, acquireDevice, type InitOptions } from './device.js';

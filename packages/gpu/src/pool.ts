@@ -1,6 +1,6 @@
 // Released GPU buffers kept for reuse, by size class: creating a buffer costs a driver call (and
 // on some drivers zeroing), while eager code allocates one output per op.
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 
 /** Bytes a buffer of `bytes` is created with: 256 at least, then steps of a quarter of the power of two below (≤ 25 % slack). */
 export function sizeClass(bytes: number): number {

@@ -1,5 +1,5 @@
 // What routines need from the backend: buffers, cached pipelines, dispatch, and kernels of the IR.
-/// <reference types="@webgpu/types" />
+/// <reference types="@webgpu/types" preserve="true" />
 import type { DataHandle, DType, Executable, Kernel } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
 
