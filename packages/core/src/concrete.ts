@@ -17,6 +17,8 @@ export class ConcreteArray extends Array {
   readonly backend: Backend;
   #handle: DataHandle | null;
   #pinned = false;
+  /** Set when the buffer was donated to a jitted function: what to name in the error. */
+  #donatedTo: string | null = null;
 
   constructor(aval: ShapedArray, backend: Backend, handle: DataHandle) {
     super();
@@ -35,6 +37,12 @@ export class ConcreteArray extends Array {
   /** The backend buffer for `op`, which names the error when the array was disposed. */
   liveHandle(op: string): DataHandle {
     if (this.#handle === null) {
+      if (this.#donatedTo !== null) {
+        throw new TenfoldError(
+          op,
+          `this ${this.#aval} array was donated to ${this.#donatedTo} (donateArgnums), which reused its buffer; use the function's outputs instead`,
+        );
+      }
       throw new TenfoldError(op, `this ${this.#aval} array was disposed and cannot be used any more; dispose arrays only after their last use`);
     }
     return this.#handle;
@@ -50,6 +58,19 @@ export class ConcreteArray extends Array {
       fail('dataSync', `the ${this.backend.name} backend reads asynchronously; use await x.data() instead`);
     }
     return this.backend.readSync(this.liveHandle('dataSync'));
+  }
+  /** Whether the array is a pinned shared constant (see {@link ConcreteArray.pin}). */
+  get isPinned(): boolean {
+    return this.#pinned;
+  }
+  /**
+   * Hands the array's reference to `to` (a jitted function that took it as a donated argument and
+   * released or reused its buffer): the array is unusable afterwards, and says why.
+   */
+  markDonated(to: string): void {
+    registry.unregister(this);
+    this.#handle = null;
+    this.#donatedTo = to;
   }
   /** Makes `dispose()` a no-op: for shared constants that must outlive any one user. */
   pin(): void {

@@ -27,6 +27,13 @@ import {
 export interface JitOptions {
   /** Arguments (by position) passed as JS values and baked into the compiled program: one trace per distinct value. */
   readonly staticArgnums?: number | readonly number[];
+  /**
+   * Arguments (by position) whose arrays the call may take over: they are released when it
+   * returns, so their memory serves the next allocations of their size (a jitted training step
+   * that donates its parameters allocates nothing new in steady state), and using them afterwards
+   * is an error naming the donation.
+   */
+  readonly donateArgnums?: number | readonly number[];
   /** How many compiled signatures to keep (least recently used evicted first); default 64. */
   readonly cacheSize?: number;
 }
@@ -93,13 +100,13 @@ function staticKey(x: unknown, where: string): string {
   );
 }
 
-function normalizeArgnums(n: number | readonly number[] | undefined, arity: number): Set<number> {
+function normalizeArgnums(n: number | readonly number[] | undefined, arity: number, option = 'staticArgnums'): Set<number> {
   const list = n === undefined ? [] : typeof n === 'number' ? [n] : n;
   const out = new Set<number>();
   for (const i of list) {
-    if (!Number.isInteger(i)) throw new TenfoldError('jit', `staticArgnums must be integers, got ${String(i)}`);
+    if (!Number.isInteger(i)) throw new TenfoldError('jit', `${option} must be integers, got ${String(i)}`);
     const k = i < 0 ? arity + i : i;
-    if (k < 0 || k >= arity) throw new TenfoldError('jit', `staticArgnums ${i} is out of range for a call with ${arity} arguments`);
+    if (k < 0 || k >= arity) throw new TenfoldError('jit', `${option} ${i} is out of range for a call with ${arity} arguments`);
     out.add(k);
   }
   return out;
@@ -138,13 +145,20 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
   const name = f.name || 'function';
 
   /** The cache entry for these arguments, tracing `f` on a miss; and the dynamic leaves. */
-  const lookup = (args: A): { entry: Entry; leaves: Array[] } => {
+  const lookup = (args: A): { entry: Entry; leaves: Array[]; donated: boolean[] } => {
     const statics = normalizeArgnums(opts.staticArgnums, args.length);
+    const donates = normalizeArgnums(opts.donateArgnums, args.length, 'donateArgnums');
     const dynamic: unknown[] = [];
     const staticParts: string[] = [];
+    const donated: boolean[] = [];
     args.forEach((a, i) => {
-      if (statics.has(i)) staticParts.push(`${i}=${staticKey(a, `argument ${i}`)}`);
-      else dynamic.push(a);
+      if (statics.has(i)) {
+        if (donates.has(i)) throw new TenfoldError('jit', `argument ${i} cannot be both static and donated`);
+        staticParts.push(`${i}=${staticKey(a, `argument ${i}`)}`);
+      } else {
+        dynamic.push(a);
+        for (const l of tree.leaves(a)) donated.push(donates.has(i) && l instanceof ConcreteArray);
+      }
     });
     const [rawLeaves, def] = tree.flatten(dynamic);
     const leaves = leafArrays(rawLeaves);
@@ -156,18 +170,27 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       hits++;
       cache.delete(key); // most recently used last
       cache.set(key, entry);
-      return { entry, leaves };
+      return { entry, leaves, donated };
     }
     traces++;
     entry = withBackend(backend, () => trace(f, name, args, statics, def, leaves));
     cache.set(key, entry);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
-    return { entry, leaves };
+    return { entry, leaves, donated };
   };
 
   const jitted = ((...args: A): R => {
-    const { entry, leaves } = lookup(args);
-    const outs = leaves.every((l) => l instanceof ConcreteArray) ? runCompiled(entry, leaves as ConcreteArray[]) : evalJaxpr(entry.jaxpr, leaves);
+    const { entry, leaves, donated } = lookup(args);
+    if (!leaves.every((l) => l instanceof ConcreteArray)) return tree.unflatten(entry.outDef, evalJaxpr(entry.jaxpr, leaves)) as R;
+    const concrete = leaves as ConcreteArray[];
+    if (donated.some(Boolean)) checkDonation(concrete, donated);
+    const outs = runCompiled(entry, concrete);
+    // the donated arrays' references go: their buffers serve the next allocations of their size
+    concrete.forEach((l, i) => {
+      if (!donated[i]) return;
+      l.backend.release(l.liveHandle('jit'));
+      l.markDonated(`jit(${name})`);
+    });
     return tree.unflatten(entry.outDef, outs) as R;
   }) as Jitted<A, R>;
   jitted.lower = (...args: A): Lowered => {
@@ -183,6 +206,18 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
   Object.defineProperty(jitted, 'stats', { get: (): JitStats => ({ traces, hits, size: cache.size }) });
   Object.defineProperty(jitted, 'name', { value: `jit(${name})` });
   return jitted;
+}
+
+/** A donated array must be the caller's own and passed once (its buffer is released after the call). */
+function checkDonation(leaves: readonly ConcreteArray[], donated: readonly boolean[]): void {
+  leaves.forEach((l, i) => {
+    if (!donated[i]) return;
+    l.liveHandle('jit'); // a donated array that is already disposed or donated says so
+    if (l.isPinned) throw new TenfoldError('jit', `argument leaf ${i} (${l.aval}) is a shared constant and cannot be donated`);
+    if (leaves.some((o, j) => j !== i && (o === l || o.handle === l.handle))) {
+      throw new TenfoldError('jit', `a donated ${l.aval} array is passed more than once (or shares its buffer with another argument); donate it once`);
+    }
+  });
 }
 
 /** The backend the arguments live on (all on one), or the default one. */

@@ -176,7 +176,8 @@ export function compileJaxpr(jaxpr: Jaxpr): CompiledGraph {
     uses.set(a, (uses.get(a) ?? 0) + 1);
   };
   for (const e of jaxpr.eqns) {
-    for (const a of e.inputs) {
+    // a consumer counts once however many of its operands the value is (x + x reads x once per element)
+    for (const a of new Set(e.inputs)) {
       count(a);
       if (!(a instanceof Literal) && !fusable(e.prim) && REDUCTIONS[e.prim] === undefined) needsBuffer.add(a);
     }
