@@ -23,11 +23,11 @@
  *   console.log(epoch, meanLoss(losses), accuracy(model.apply(state.params, xTest), yTest));
  * }
  */
-import { type Array, isConcrete, np, random, TenfoldError } from '@tenfold/core';
-import { valueAndGrad } from '@tenfold/grad';
+import { type Array, Array as ArrayClass, isConcrete, np, random, TenfoldError, tree } from '@tenfold/core';
+import { type JitStats, jit, type Lowered, valueAndGrad } from '@tenfold/grad';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as RA from 'fp-ts/lib/ReadonlyArray.js';
-import type { Moments, Optimizer, OptimizerKind, OptState } from './optim/types.js';
+import type { Moments, OptArrays, Optimizer, OptimizerKind, OptState } from './optim/types.js';
 
 /**
  * Everything a training loop carries from step to step: the parameters, the optimizer state, the
@@ -103,6 +103,39 @@ export function initTrainState<P, K extends OptimizerKind>(
 }
 
 /**
+ * Options of {@link trainStep}.
+ *
+ * @example
+ * const step = trainStep(lossFn, sgd({ lr: 0.01, momentum: 0.9 }), { jit: true } satisfies TrainStepOptions);
+ */
+export interface TrainStepOptions {
+  /**
+   * Compile the step with `jit` (from @tenfold/grad): the loss, its gradient and the optimizer
+   * update become one compiled kernel program, traced once for a batch signature (pytree
+   * structure, shapes, dtypes) and reused for every step (default false: eager, op by op).
+   */
+  readonly jit?: boolean;
+}
+
+/**
+ * A jitted training step ({@link trainStep} with `{ jit: true }`): a {@link StepFn} with the jit
+ * cache's counters and the compiled program.
+ *
+ * @example
+ * const step: JittedStepFn<Params, OptState<Params, 'sgd'>, Batch> = trainStep(lossFn, optimizer, { jit: true });
+ * for (const b of batches) state = step(state, b).state;
+ * step.stats.traces; // 1: every step ran the same compiled program
+ */
+export type JittedStepFn<P, S, B> = StepFn<P, S, B> & {
+  /** How often the step was traced (once per batch signature) and how often the cache served it. */
+  readonly stats: JitStats;
+  /** The traced graph and the kernel program a step on this state and batch runs. */
+  lower(state: TrainState<P, S>, batch: B): Lowered;
+  /** Drops the compiled programs (the next step traces again). */
+  clearCache(): void;
+};
+
+/**
  * A pure training step from a loss function and an optimizer: it computes
  * `valueAndGrad(lossFn)(params, batch, ctx)` with respect to the parameters, applies
  * `optimizer.update`, and returns the next state (step + 1) with the batch's loss as an Array (no
@@ -110,20 +143,135 @@ export function initTrainState<P, K extends OptimizerKind>(
  * `{ train: true, key: ctx.key }` to the model: step n uses `random.foldIn(key, n)`, so the same
  * key gives the same run.
  *
+ * With `{ jit: true }` the step is compiled (`jit` from @tenfold/grad) and gives the same results
+ * as the eager step (up to float rounding of fused arithmetic). The state keeps its JS numbers —
+ * `state.step` and the optimizer's `count` — on the host: each step evaluates the learning-rate
+ * schedule and the other per-step scalars there (`optimizer.scalars(count)`: bias corrections,
+ * the first step's momentum factors) and passes them into the compiled program as float scalar
+ * Arrays, with the step number as an int32 scalar for `random.foldIn`. Nothing that changes from
+ * step to step is a static value, so the step traces once per batch signature (`step.stats.traces`
+ * stays 1 over an epoch of equal batches) and any JS schedule works. Inside the jitted step the
+ * loss function sees traced values: it must not read them (`item()`, a JS `if` on an Array), the
+ * arrays it closes over are constants of the program, and `ctx.step` (a host number that changes
+ * every step) throws — use `ctx.key` for randomness and a schedule for the learning rate. The
+ * batch's leaves should be Arrays (a JS number would become a traced scalar). Memory is as in
+ * eager mode: a step allocates only its outputs (the new parameters, optimizer arrays and loss);
+ * the previous state's arrays are freed when they become unreachable, or by `dispose()`.
+ *
  * @example
  * const step = trainStep(
  *   (p: Params, [x, y]: [Array, Array], ctx) => crossEntropy(model.apply(p, x, { train: true, key: ctx.key }), y),
  *   adam({ lr: 1e-3 }),
  * );
  * const { state: next, loss } = step(state, [x, y]);
+ * const fast = trainStep(lossFn, sgd({ lr: cosineDecay(0.1, 3000), momentum: 0.9 }), { jit: true });
  */
-export function trainStep<P, B, K extends OptimizerKind>(lossFn: LossFn<P, B>, optimizer: Optimizer<K>): StepFn<P, OptState<P, K>, B> {
+export function trainStep<P, B, K extends OptimizerKind>(
+  lossFn: LossFn<P, B>,
+  optimizer: Optimizer<K>,
+  opts: TrainStepOptions & { readonly jit: true },
+): JittedStepFn<P, OptState<P, K>, B>;
+export function trainStep<P, B, K extends OptimizerKind>(lossFn: LossFn<P, B>, optimizer: Optimizer<K>, opts?: TrainStepOptions): StepFn<P, OptState<P, K>, B>;
+export function trainStep<P, B, K extends OptimizerKind>(
+  lossFn: LossFn<P, B>,
+  optimizer: Optimizer<K>,
+  opts: TrainStepOptions = {},
+): StepFn<P, OptState<P, K>, B> | JittedStepFn<P, OptState<P, K>, B> {
+  if (opts.jit === true) return jittedTrainStep(lossFn, optimizer);
   return (state, batch) => {
     const ctx: StepContext = { step: state.step, key: state.key === undefined ? undefined : random.foldIn(state.key, state.step) };
     const [loss, grads] = valueAndGrad((p: P) => lossFn(p, batch, ctx))(state.params) as [Array, Moments<P>];
     const { params, state: optState } = optimizer.update(grads, state.optState, state.params);
     return { state: { ...state, params, optState, step: state.step + 1 }, loss };
   };
+}
+
+/** The step's context inside a jitted step: the key is traced, the step number is not available. */
+function tracedContext(key: random.PRNGKey | undefined): StepContext {
+  return {
+    get step(): number {
+      throw new TenfoldError(
+        'trainStep',
+        'ctx.step is a host number that changes every step, so a jitted step does not see it (it would retrace every step); use ctx.key for randomness and a learning-rate schedule for the rate, or trainStep without { jit: true }',
+      );
+    },
+    key,
+  };
+}
+
+/** The float dtype of the update scalars: float64 when a parameter is float64, else float32. */
+function scalarDType(params: unknown): 'float32' | 'float64' {
+  return tree.leaves(params).some((l) => l instanceof ArrayClass && l.dtype === 'float64') ? 'float64' : 'float32';
+}
+
+function checkStep(step: unknown): number {
+  if (typeof step !== 'number' || !Number.isInteger(step) || step < 0) {
+    throw new TenfoldError('trainStep', `the state's step must be an integer >= 0, got ${String(step)}; pass the state initTrainState() or a step returned`);
+  }
+  return step;
+}
+
+interface JitInputs<P, B> {
+  readonly params: P;
+  readonly arrays: unknown;
+  readonly batch: B;
+  readonly scalars: Record<string, Array>;
+  /** Present when the state has a key: the base key and the step number as an int32 scalar. */
+  readonly rng: { readonly key: random.PRNGKey; readonly step: Array } | null;
+}
+
+interface JitOutputs<P> {
+  readonly params: P;
+  readonly arrays: unknown;
+  readonly loss: Array;
+}
+
+function jittedTrainStep<P, B, K extends OptimizerKind>(lossFn: LossFn<P, B>, optimizer: Optimizer<K>): JittedStepFn<P, OptState<P, K>, B> {
+  const body = (inp: JitInputs<P, B>): JitOutputs<P> => {
+    const ctx = tracedContext(inp.rng === null ? undefined : random.foldIn(inp.rng.key, inp.rng.step));
+    const [loss, grads] = valueAndGrad((p: P) => lossFn(p, inp.batch, ctx))(inp.params) as [Array, Moments<P>];
+    const r = optimizer.updateWith(grads, inp.arrays as OptArrays<P, K>, inp.params, inp.scalars);
+    return { params: r.params, arrays: r.state, loss };
+  };
+  Object.defineProperty(body, 'name', { value: 'trainStep' });
+  const compiled = jit(body);
+
+  /** The host side of a step: the count, the jit inputs and the temporaries to dispose after the call. */
+  const prepare = (state: TrainState<P, OptState<P, K>>, batch: B) => {
+    const step = checkStep(state.step);
+    const { count, ...arrays } = state.optState as OptState<P, K> & { count: number };
+    const dtype = scalarDType(state.params);
+    const host = optimizer.scalars(count);
+    const scalars: Record<string, Array> = {};
+    for (const [name, v] of Object.entries(host)) scalars[name] = np.array(v, { dtype });
+    const rng = state.key === undefined ? null : { key: state.key, step: np.array(step, { dtype: 'int32' }) };
+    const temporaries = [...Object.values(scalars), ...(rng === null ? [] : [rng.step])];
+    const inputs: JitInputs<P, B> = { params: state.params, arrays, batch, scalars, rng };
+    return { step, count, inputs, temporaries };
+  };
+
+  const stepFn = ((state, batch) => {
+    const { step, count, inputs, temporaries } = prepare(state, batch);
+    let out: JitOutputs<P>;
+    try {
+      out = compiled(inputs);
+    } finally {
+      for (const t of temporaries) t.dispose();
+    }
+    const optState = { count: count + 1, ...(out.arrays as object) } as OptState<P, K>;
+    return { state: { ...state, params: out.params, optState, step: step + 1 }, loss: out.loss };
+  }) as JittedStepFn<P, OptState<P, K>, B>;
+  stepFn.lower = (state, batch) => {
+    const { inputs, temporaries } = prepare(state, batch);
+    try {
+      return compiled.lower(inputs);
+    } finally {
+      for (const t of temporaries) t.dispose();
+    }
+  };
+  stepFn.clearCache = () => compiled.clearCache();
+  Object.defineProperty(stepFn, 'stats', { get: (): JitStats => compiled.stats });
+  return stepFn;
 }
 
 /**

@@ -300,3 +300,47 @@ describe('schedules', () => {
     expect(() => runScalar(sgd({ lr: () => Number.NaN }), 1, [1])).toThrow(/learning rate/);
   });
 });
+
+describe('the host scalars and the array math of an update (what a jitted step traces)', () => {
+  it('sgd: the schedule and the first step are scalars computed from the count', () => {
+    const opt = sgd({ lr: cosineDecay(0.1, 10), momentum: 0.9, dampening: 0.2 });
+    expect(opt.scalars(0)).toEqual({ lr: 0.1, bufferScale: 0, gradScale: 1 });
+    expect(opt.scalars(5).lr).toBeCloseTo(0.05, 15);
+    expect(opt.scalars(5)).toMatchObject({ bufferScale: 0.9, gradScale: 0.8 });
+    expect(sgd({ lr: 0.1 }).scalars(3)).toEqual({ lr: 0.1 });
+    expect(() => opt.scalars(-1)).toThrow(/count must be an integer >= 0/);
+    expect(() => opt.scalars(1.5)).toThrow(/count must be an integer >= 0/);
+  });
+
+  it('adam: bias corrections of step t = count + 1; adamw: the decay factor', () => {
+    const s = adam({ lr: 0.1 }).scalars(1);
+    expect(s.stepSize).toBeCloseTo(0.1 / (1 - 0.9 ** 2), 15);
+    expect(s.bc2Sqrt).toBeCloseTo(Math.sqrt(1 - 0.999 ** 2), 15);
+    expect(adamw({ lr: 0.1, weightDecay: 0.5 }).scalars(0).decay).toBeCloseTo(0.95, 15);
+  });
+
+  const optimizers: Optimizer<OptimizerKind>[] = [
+    sgd({ lr: stepDecay(0.1, 2, 0.5), momentum: 0.9, nesterov: true, weightDecay: 0.01 }),
+    sgd({ lr: 0.1, momentum: 0.5, dampening: 0.5 }),
+    adam({ lr: cosineDecay(0.1, 5), weightDecay: 0.01 }),
+    adamw({ lr: 0.05 }),
+  ];
+  for (const opt of optimizers) {
+    it(`${opt.kind}: update is updateWith(scalars(count)), with the scalars as numbers or as scalar Arrays`, () => {
+      let params = { w: f64([0.5, -1, 2]), b: f64([0.25]) };
+      let state = opt.init(params);
+      let withArrays = { params, arrays: (({ count: _, ...a }) => a)(state) as unknown };
+      for (let count = 0; count < 4; count++) {
+        const grads = { w: f64([1 - count, 0.5, -2]), b: f64([count]) };
+        const host = opt.scalars(count);
+        const asArrays = Object.fromEntries(Object.entries(host).map(([k, v]) => [k, f64(v)]));
+        const r = opt.updateWith(grads, withArrays.arrays as never, withArrays.params, asArrays);
+        withArrays = { params: r.params, arrays: r.state };
+        ({ params, state } = opt.update(grads, state, params));
+        expect(state.count).toBe(count + 1);
+        expect([...vals(withArrays.params.w), ...vals(withArrays.params.b)]).toEqual([...vals(params.w), ...vals(params.b)]);
+      }
+      expect(() => opt.updateWith({ w: f64([1, 1, 1]), b: f64([1]) }, withArrays.arrays as never, params, {})).toThrow(/the update scalars have no/);
+    });
+  }
+});

@@ -1,6 +1,6 @@
 import { np } from '@tenfold/core';
 import type { AdamState, LearningRate, Optimizer } from './types.js';
-import { checkCount, checkLikeParams, checkLr, checkRange, lrAt, mapArrays } from './util.js';
+import { checkLikeParams, checkLr, checkRange, divideBy, lrAt, mapArrays, optimizerOf, scalarOf, scaleBy } from './util.js';
 
 /**
  * Options of {@link adam} and {@link adamw}, as `torch.optim.Adam` / `torch.optim.AdamW`.
@@ -26,38 +26,36 @@ export interface AdamOptions {
 
 function adamLike<K extends 'adam' | 'adamw'>(kind: K, opts: AdamOptions, decoupled: boolean): Optimizer<K> {
   const op = kind;
-  const lr = checkLr(op, opts.lr ?? 1e-3);
+  const rate = checkLr(op, opts.lr ?? 1e-3);
   const b1 = checkRange(op, 'b1', opts.b1 ?? 0.9, 0, 1, true);
   const b2 = checkRange(op, 'b2', opts.b2 ?? 0.999, 0, 1, true);
   const eps = checkRange(op, 'eps', opts.eps ?? 1e-8, 0, Number.POSITIVE_INFINITY);
   const weightDecay = checkRange(op, 'weightDecay', opts.weightDecay ?? (decoupled ? 1e-2 : 0), 0, Number.POSITIVE_INFINITY);
   const zeros = (params: unknown) => mapArrays(op, (p) => np.zerosLike(np.asArray(p)), params);
-  return {
-    kind,
+  return optimizerOf(kind, {
     init: (params) => ({ count: 0, mu: zeros(params), nu: zeros(params) }) as never,
-    update(grads, state, params) {
-      const { mu, nu } = state as AdamState<typeof params>;
-      const count = checkCount(op, state.count);
-      checkLikeParams(op, params, { gradients: grads, 'first moments (mu)': mu, 'second moments (nu)': nu });
-      const rate = lrAt(op, lr, count);
+    // the bias corrections of step t = count + 1, in JS: stepSize = lr/(1 − b1ᵗ), √(1 − b2ᵗ)
+    scalars: (count) => {
+      const lr = lrAt(op, rate, count);
       const t = count + 1;
+      const s = { stepSize: lr / (1 - b1 ** t), bc2Sqrt: Math.sqrt(1 - b2 ** t) };
+      return decoupled && weightDecay !== 0 ? { ...s, decay: 1 - lr * weightDecay } : s;
+    },
+    updateWith(grads, state, params, s) {
+      const { mu, nu } = state as Omit<AdamState<typeof params>, 'count'>;
+      checkLikeParams(op, params, { gradients: grads, 'first moments (mu)': mu, 'second moments (nu)': nu });
+      const stepSize = scalarOf(op, s, 'stepSize');
+      const bc2Sqrt = scalarOf(op, s, 'bc2Sqrt');
       const g = decoupled || weightDecay === 0 ? grads : mapArrays(op, (gi, p) => np.add(gi, np.multiply(p, weightDecay)), grads, params);
-      const decayed = decoupled && weightDecay !== 0 ? mapArrays(op, (p) => np.multiply(p, 1 - rate * weightDecay), params) : params;
+      const decay = decoupled && weightDecay !== 0 ? scalarOf(op, s, 'decay') : 1;
+      const decayed = decay === 1 ? params : mapArrays(op, (p) => scaleBy(p, decay), params);
       // torch: exp_avg.lerp_(grad, 1 - b1); exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
       const mu2 = mapArrays(op, (m, gi) => np.add(m, np.multiply(np.subtract(gi, m), 1 - b1)), mu, g);
       const nu2 = mapArrays(op, (v, gi) => np.add(np.multiply(v, b2), np.multiply(np.multiply(gi, gi), 1 - b2)), nu, g);
-      const stepSize = rate / (1 - b1 ** t);
-      const bc2Sqrt = Math.sqrt(1 - b2 ** t);
-      const next = mapArrays(
-        op,
-        (p, m, v) => np.subtract(p, np.multiply(np.divide(m, np.add(np.divide(np.sqrt(v), bc2Sqrt), eps)), stepSize)),
-        decayed,
-        mu2,
-        nu2,
-      );
-      return { params: next as typeof params, state: { count: t, mu: mu2, nu: nu2 } as never };
+      const next = mapArrays(op, (p, m, v) => np.subtract(p, scaleBy(np.divide(m, np.add(divideBy(np.sqrt(v), bc2Sqrt), eps)), stepSize)), decayed, mu2, nu2);
+      return { params: next as typeof params, state: { mu: mu2, nu: nu2 } as never };
     },
-  };
+  });
 }
 
 /**

@@ -14,6 +14,7 @@ export type {
   AdamState,
   LearningRate,
   Moments,
+  OptArrays,
   Optimizer,
   OptimizerKind,
   OptimizerStates,
@@ -21,4 +22,5 @@ export type {
   Schedule,
   SgdState,
   UpdateResult,
+  UpdateScalars,
 } from './types.js';

@@ -1,6 +1,6 @@
 import { np, TenfoldError } from '@tenfold/core';
-import type { LearningRate, Moments, Optimizer } from './types.js';
-import { checkCount, checkLikeParams, checkLr, checkRange, lrAt, mapArrays } from './util.js';
+import type { LearningRate, Moments, Optimizer, UpdateScalars } from './types.js';
+import { checkLikeParams, checkLr, checkRange, lrAt, mapArrays, optimizerOf, scalarOf, scaleBy } from './util.js';
 
 /**
  * Options of {@link sgd}, as `torch.optim.SGD`.
@@ -36,34 +36,38 @@ export interface SgdOptions {
  */
 export function sgd(opts: SgdOptions): Optimizer<'sgd'> {
   const op = 'sgd';
-  const lr = checkLr(op, opts.lr);
+  const rate = checkLr(op, opts.lr);
   const momentum = checkRange(op, 'momentum', opts.momentum ?? 0, 0, Number.POSITIVE_INFINITY);
   const dampening = checkRange(op, 'dampening', opts.dampening ?? 0, 0, 1);
   const weightDecay = checkRange(op, 'weightDecay', opts.weightDecay ?? 0, 0, Number.POSITIVE_INFINITY);
   const nesterov = opts.nesterov ?? false;
   if (nesterov && (momentum <= 0 || dampening !== 0)) throw new TenfoldError(op, 'nesterov momentum requires momentum > 0 and dampening 0 (as torch)');
-  return {
-    kind: 'sgd',
+  return optimizerOf('sgd', {
     init: (params) => ({ count: 0, momentum: momentum === 0 ? null : (mapArrays(op, (p) => np.zerosLike(np.asArray(p)), params) as never) }),
-    update(grads, state, params) {
-      const count = checkCount(op, state.count);
-      checkLikeParams(op, params, count > 0 && state.momentum !== null ? { gradients: grads, 'momentum buffers': state.momentum } : { gradients: grads });
-      const rate = lrAt(op, lr, count);
+    // torch's first step sets the buffer to the gradient itself (b = g, undampened); as scalars,
+    // b = b·0 + g·1 there (the buffers start at zero), b·momentum + g·(1 − dampening) afterwards
+    scalars: (count): UpdateScalars => {
+      const lr = lrAt(op, rate, count);
+      return momentum === 0 ? { lr } : { lr, bufferScale: count === 0 ? 0 : momentum, gradScale: count === 0 ? 1 : 1 - dampening };
+    },
+    updateWith(grads, state, params, s) {
+      const buffers = state.momentum;
+      if (momentum !== 0 && buffers === null) throw new TenfoldError(op, 'the state has no momentum buffers; make it with the same sgd(...) optimizer');
+      checkLikeParams(op, params, buffers !== null && momentum !== 0 ? { gradients: grads, 'momentum buffers': buffers } : { gradients: grads });
+      const lr = scalarOf(op, s, 'lr');
       const g = weightDecay === 0 ? grads : mapArrays(op, (gi, p) => np.add(gi, np.multiply(p, weightDecay)), grads, params);
       let buf: unknown = null;
       let direction = g;
       if (momentum !== 0) {
-        if (state.momentum === null) throw new TenfoldError(op, 'the state has no momentum buffers; make it with the same sgd(...) optimizer');
-        // the first buffer is the gradient itself, as torch, but as new arrays: the state must not
-        // share objects with the gradients the caller may dispose
-        buf =
-          count === 0
-            ? mapArrays(op, (gi) => np.array(gi), g)
-            : mapArrays(op, (b, gi) => np.add(np.multiply(b, momentum), np.multiply(gi, 1 - dampening)), state.momentum, g);
+        const bufferScale = scalarOf(op, s, 'bufferScale');
+        const gradScale = scalarOf(op, s, 'gradScale');
+        // new arrays even on the first step: the state must not share objects with the gradients,
+        // which the caller may dispose
+        buf = mapArrays(op, (b, gi) => np.add(scaleBy(b, bufferScale), scaleBy(gi, gradScale)), buffers, g);
         direction = nesterov ? mapArrays(op, (gi, b) => np.add(gi, np.multiply(b, momentum)), g, buf) : buf;
       }
-      const next = mapArrays(op, (p, d) => np.subtract(p, np.multiply(d, rate)), params, direction);
-      return { params: next as typeof params, state: { count: count + 1, momentum: buf as Moments<typeof params> | null } };
+      const next = mapArrays(op, (p, d) => np.subtract(p, scaleBy(d, lr)), params, direction);
+      return { params: next as typeof params, state: { momentum: buf as Moments<typeof params> | null } };
     },
-  };
+  });
 }

@@ -1,6 +1,6 @@
 // Internal helpers for the optimizers (not exported from the package).
-import { type Array, Array as ArrayClass, TenfoldError, tree } from '@tenfold/core';
-import type { LearningRate } from './types.js';
+import { type Array, Array as ArrayClass, np, TenfoldError, tree } from '@tenfold/core';
+import type { LearningRate, OptArrays, Optimizer, OptimizerKind, OptState, UpdateScalars } from './types.js';
 
 /** tree.map over trees whose leaves are arrays (or numbers), with the first tree's structure. */
 export function mapArrays(op: string, f: (...xs: Array[]) => Array, first: unknown, ...rest: unknown[]): unknown {
@@ -60,4 +60,54 @@ export function checkCount(op: string, count: unknown): number {
     throw new TenfoldError(op, `the state's count must be an integer >= 0, got ${String(count)}; pass the state init() or update() returned`);
   }
   return count;
+}
+
+/**
+ * `x · s` in x's dtype: `s` is a JS number (eager updates) or a float scalar Array (a traced scalar
+ * in a jitted step), cast to x's dtype when it differs. Multiplying by the number 1 returns x.
+ */
+export function scaleBy(x: Array, s: number | Array): Array {
+  if (typeof s === 'number') return s === 1 ? x : np.multiply(x, s);
+  return np.multiply(x, s.dtype === x.dtype ? s : np.astype(s, x.dtype));
+}
+
+/**
+ * An {@link Optimizer} from its parts: `update` is `updateWith(grads, state without count, params,
+ * scalars(count))` with the count checked and incremented, so eager and jitted updates run the
+ * same array math.
+ */
+export function optimizerOf<K extends OptimizerKind>(
+  kind: K,
+  parts: {
+    init: Optimizer<K>['init'];
+    scalars: (count: number) => UpdateScalars;
+    updateWith: Optimizer<K>['updateWith'];
+  },
+): Optimizer<K> {
+  const scalars = (count: number): UpdateScalars => parts.scalars(checkCount(kind, count));
+  return {
+    kind,
+    init: parts.init,
+    scalars,
+    updateWith: parts.updateWith,
+    update(grads, state, params) {
+      const { count, ...arrays } = state as OptState<typeof params, K> & { count: unknown };
+      const s = scalars(count as number);
+      const r = parts.updateWith(grads, arrays as unknown as OptArrays<typeof params, K>, params, s);
+      return { params: r.params, state: { count: (count as number) + 1, ...r.state } as unknown as OptState<typeof params, K> };
+    },
+  };
+}
+
+/** The update scalar `name` of `scalars` (from `Optimizer.scalars`), or a clear error. */
+export function scalarOf(op: string, scalars: UpdateScalars<number | Array>, name: string): number | Array {
+  const v = scalars[name];
+  if (v === undefined) throw new TenfoldError(op, `the update scalars have no '${name}'; pass the ones optimizer.scalars(count) returns`);
+  return v;
+}
+
+/** `x / s` in x's dtype, `s` a JS number or a float scalar Array (see {@link scaleBy}). */
+export function divideBy(x: Array, s: number | Array): Array {
+  if (typeof s === 'number') return np.divide(x, s);
+  return np.divide(x, s.dtype === x.dtype ? s : np.astype(s, x.dtype));
 }
