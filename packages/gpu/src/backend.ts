@@ -20,7 +20,7 @@ import type { Acquired, AdapterReport } from './device.js';
 import { BufferPool, sizeClass } from './pool.js';
 import type { RoutineHost } from './routines/host.js';
 import { GPU_ROUTINES, type GpuRoutine } from './routines/index.js';
-import { evalSize, type RenderMode, renderKernel, unsupportedDType, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
+import { ELEMENTS, evalSize, type RenderMode, renderKernel, unsupportedDType, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
 
 // WebGPU's flag values (not taken from globals, which Dawn does not install in Node)
 export const BUFFER = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -411,7 +411,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
       ints[VAR_BASE + j] = d === 'float32' ? floatBits(v) : d === 'bool' ? (v !== 0 ? 1 : 0) : v | 0;
     });
     ints.set(constants, VAR_BASE + kernel.vars);
-    const groups = mode === 'tree' ? size : Math.ceil(size / WORKGROUP);
+    const groups = mode === 'tree' ? size : Math.ceil(Math.ceil(size / ELEMENTS) / WORKGROUP);
     const ins = inputs.map((b) => b.buffer);
     this.dispatch(pipeline, ins.length, ints, [...ins, dst.buffer], this.grid(groups, kernel.name), kernel.name);
     return dst;

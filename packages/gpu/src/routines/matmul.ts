@@ -1,6 +1,7 @@
 // dot_general as a tiled matmul: each workgroup of 64 invocations computes a 32×32 tile of the
 // output, staging 32×32 tiles of both operands in workgroup memory, each invocation accumulating
-// a 4×4 block in registers. Operands are read through strides (batch, free, contracting), so any
+// a 4×4 block in registers; products with fewer than 16 rows or columns (vector-matrix, many small
+// batched products) run one invocation per output instead. Operands are read through strides (batch, free, contracting), so any
 // layout whose batch, free and contracting dims each merge into one strided dim is read in place;
 // others are first copied into [batch, free, contracting] order by a transpose kernel.
 import { type BackendInput, type DType, Kernel, kernelIR, type PrimitiveParams, type ShapedArray } from '@tenfold/core';
@@ -14,20 +15,14 @@ const THREADS = (T / BLOCK) * (T / BLOCK);
 function source(dtype: DType): string {
   const ty = dtype === 'int32' ? 'i32' : 'f32';
   const zero = dtype === 'int32' ? '0i' : '0.0f';
-  const acc: string[] = [];
-  const fma: string[] = [];
+  const Q = T / BLOCK; // vec4s across a tile
+  const load = (x: string, bounds: string, index: (j: number) => string) =>
+    `vec4<${ty}>(${[0, 1, 2, 3].map((j) => `select(${zero}, ${x}[select(0i, ${index(j)}, ${bounds.replaceAll('$j', String(j))})], ${bounds.replaceAll('$j', String(j))})`).join(', ')})`;
   const store: string[] = [];
-  const range = [...Array(BLOCK).keys()];
-  for (const i of range) {
-    fma.push(`      let a${i} = As[(ty * ${BLOCK} + ${i}) * ${T} + kk];`);
-    fma.push(`      let b${i} = Bs[kk * ${T} + tx * ${BLOCK} + ${i}];`);
-  }
-  for (const i of range) {
-    for (const j of range) {
-      acc.push(`  var c${i}${j}: ${ty} = ${zero};`);
-      fma.push(`      c${i}${j} = c${i}${j} + a${i} * b${j};`);
+  for (let i = 0; i < BLOCK; i++) {
+    for (let j = 0; j < BLOCK; j++) {
       store.push(
-        `  if (m0 + ty * ${BLOCK} + ${i} < M && n0 + tx * ${BLOCK} + ${j} < N) { C[cBase + (m0 + ty * ${BLOCK} + ${i}) * N + n0 + tx * ${BLOCK} + ${j}] = c${i}${j}; }`,
+        `  if (m0 + ty * ${BLOCK} + ${i} < M && n0 + tx * ${BLOCK} + ${j} < N) { C[cBase + (m0 + ty * ${BLOCK} + ${i}) * N + n0 + tx * ${BLOCK} + ${j}] = c${i}[${j}]; }`,
       );
     }
   }
@@ -36,8 +31,9 @@ function source(dtype: DType): string {
 @group(0) @binding(1) var<storage, read> A: array<${ty}>;
 @group(0) @binding(2) var<storage, read> B: array<${ty}>;
 @group(0) @binding(3) var<storage, read_write> C: array<${ty}>;
-var<workgroup> As: array<${ty}, ${T * T}>;
-var<workgroup> Bs: array<${ty}, ${T * T}>;
+// As[k * ${Q} + q]: rows 4q..4q+3 of the A tile at column k; Bs[k * ${Q} + q]: columns 4q..4q+3 of the B tile at row k
+var<workgroup> As: array<vec4<${ty}>, ${T * Q}>;
+var<workgroup> Bs: array<vec4<${ty}>, ${T * Q}>;
 @compute @workgroup_size(${THREADS})
 fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32, @builtin(num_workgroups) nwg: vec3u) {
   let nb = U.v[0].x;
@@ -63,27 +59,68 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   let aBase = b * sAb;
   let bBase = b * sBb;
   let cBase = b * M * N;
-  let tx = i32(li % ${T / BLOCK}u);
-  let ty = i32(li / ${T / BLOCK}u);
-${acc.join('\n')}
+  let tx = i32(li % ${Q}u);
+  let ty = i32(li / ${Q}u);
+  var c0 = vec4<${ty}>();
+  var c1 = vec4<${ty}>();
+  var c2 = vec4<${ty}>();
+  var c3 = vec4<${ty}>();
   for (var k0 = 0i; k0 < K; k0 += ${T}i) {
-    for (var e = i32(li); e < ${T * T}i; e += ${THREADS}i) {
-      let r = e / ${T}i;
-      let c = e % ${T}i;
-      let aIn = m0 + r < M && k0 + c < K;
-      As[e] = select(${zero}, A[select(0i, aBase + (m0 + r) * sAm + (k0 + c) * sAk, aIn)], aIn);
-      let bIn = k0 + r < K && n0 + c < N;
-      Bs[e] = select(${zero}, B[select(0i, bBase + (k0 + r) * sBk + (n0 + c) * sBn, bIn)], bIn);
+    for (var e = i32(li); e < ${T * Q}i; e += ${THREADS}i) {
+      let q = e % ${Q}i;
+      let k = k0 + e / ${Q}i;
+      let m = m0 + 4 * q;
+      let n = n0 + 4 * q;
+      As[e] = ${load('A', 'm + $j < M && k < K', (j) => `aBase + (m + ${j}) * sAm + k * sAk`)};
+      Bs[e] = ${load('B', 'n + $j < N && k < K', (j) => `bBase + k * sBk + (n + ${j}) * sBn`)};
     }
     workgroupBarrier();
     for (var kk = 0i; kk < ${T}i; kk++) {
-${fma.join('\n')}
+      let a = As[kk * ${Q}i + ty];
+      let bv = Bs[kk * ${Q}i + tx];
+      c0 = c0 + a.x * bv;
+      c1 = c1 + a.y * bv;
+      c2 = c2 + a.z * bv;
+      c3 = c3 + a.w * bv;
     }
     workgroupBarrier();
   }
 ${store.join('\n')}
 }`;
 }
+
+/** One invocation per output element, looping over K: for products too thin for 32×32 tiles. */
+function directSource(dtype: DType): string {
+  const ty = dtype === 'int32' ? 'i32' : 'f32';
+  return `struct Vars { v: array<vec4<i32>, 3> }
+@group(0) @binding(0) var<uniform> U: Vars;
+@group(0) @binding(1) var<storage, read> A: array<${ty}>;
+@group(0) @binding(2) var<storage, read> B: array<${ty}>;
+@group(0) @binding(3) var<storage, read_write> C: array<${ty}>;
+@compute @workgroup_size(${THREADS})
+fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let M = U.v[0].y;
+  let N = U.v[0].z;
+  let K = U.v[0].w;
+  let o = i32(gid.x + gid.y * nwg.x * ${THREADS}u);
+  if (o >= U.v[0].x * M * N) { return; }
+  let n = o % N;
+  let m = (o / N) % M;
+  let b = o / (M * N);
+  var a = b * U.v[1].x + m * U.v[1].y;
+  var c = b * U.v[1].w + n * U.v[2].y;
+  var acc: ${ty} = ${dtype === 'int32' ? '0i' : '0.0f'};
+  for (var k = 0i; k < K; k++) {
+    acc = acc + A[a] * B[c];
+    a += U.v[1].z;
+    c += U.v[2].x;
+  }
+  C[o] = acc;
+}`;
+}
+
+/** Products with fewer rows or columns than this run one invocation per output instead of in tiles. */
+const TILE_MIN = 16;
 
 const prod = (xs: readonly number[]) => xs.reduce((p, x) => p * x, 1);
 
@@ -166,9 +203,15 @@ export function dotGeneral(
   const B = operand(backend, rhs, batch[1], contracting[1]);
   const tilesM = Math.ceil(M / T);
   const tilesN = Math.ceil(N / T);
-  const pipeline = backend.pipeline(`dot_general:${out.dtype}`, 2, 1, () => source(out.dtype));
   const ints = new Int32Array([nb, M, N, K, A.strides[0], A.strides[1], A.strides[2], B.strides[0], B.strides[2], B.strides[1], tilesM, tilesN]);
-  backend.dispatch(pipeline, 2, ints, [A.buffer.buffer, B.buffer.buffer, dst.buffer], backend.grid(nb * tilesM * tilesN, 'dot_general'), 'dot_general');
+  const buffers = [A.buffer.buffer, B.buffer.buffer, dst.buffer];
+  if (M < TILE_MIN || N < TILE_MIN) {
+    const pipeline = backend.pipeline(`dot_general:direct:${out.dtype}`, 2, 1, () => directSource(out.dtype));
+    backend.dispatch(pipeline, 2, ints, buffers, backend.grid(Math.ceil(out.size / THREADS), 'dot_general'), 'dot_general');
+  } else {
+    const pipeline = backend.pipeline(`dot_general:${out.dtype}`, 2, 1, () => source(out.dtype));
+    backend.dispatch(pipeline, 2, ints, buffers, backend.grid(nb * tilesM * tilesN, 'dot_general'), 'dot_general');
+  }
   if (A.scratch) backend.releaseBuffer(A.buffer);
   if (B.scratch) backend.releaseBuffer(B.buffer);
   return [dst];
