@@ -27,7 +27,7 @@ type Batch = { images: Array; labels: Array };
 // The whole network as one pure function of (params, batch).
 const loss = (params: Params, batch: Batch) => nllLoss(model.apply(params, batch.images), batch.labels);
 const optimizer = sgd({ lr: 0.01, momentum: 0.9 });
-const step = trainStep(loss, optimizer); // (state, batch) -> state: valueAndGrad + SGD update
+const step = trainStep(loss, optimizer, { jit: true }); // (state, batch) -> state: valueAndGrad + SGD update, compiled once
 
 const [initKey, shuffleKey] = random.split(random.key(0));
 let state = initTrainState(model.init(initKey), optimizer);

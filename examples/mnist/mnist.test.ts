@@ -34,7 +34,9 @@ describe('mnist options', () => {
       backend: 'cpu',
       logEvery: 10,
       out: 'runs/mnist-mlp',
+      jit: true,
     });
+    expect(options(['--no-jit']).jit).toBe(false);
   });
 
   it.each([
@@ -100,7 +102,20 @@ describe('mnist options', () => {
   it('--help lists every option and exits 0', () => {
     const r = parseOptions(['--help']);
     expect(r.kind === 'exit' && r.code).toBe(0);
-    for (const flag of ['--model', '--epochs', '--batch-size', '--lr', '--momentum', '--seed', '--backend', '--data', '--out', '--log-every', '--help']) {
+    for (const flag of [
+      '--model',
+      '--epochs',
+      '--batch-size',
+      '--lr',
+      '--momentum',
+      '--seed',
+      '--backend',
+      '--data',
+      '--out',
+      '--log-every',
+      '--no-jit',
+      '--help',
+    ]) {
       expect(r.kind === 'exit' && r.text).toContain(flag);
     }
   });
@@ -201,6 +216,19 @@ describe('mnist end to end (2,000 training images, one epoch)', () => {
     if ('error' in a || 'error' in b) throw new Error('run failed');
     expect(b.epochs[0]?.testLoss).toBe(a.epochs[0]?.testLoss);
     expect(b.finalAccuracy).toBe(a.finalAccuracy);
+  });
+
+  it('the jitted run (the default) and --no-jit (eager) train to the same losses and accuracy', async () => {
+    const printed: string[][] = [[], []];
+    const jitted = await run(opts(path.join(tmp, 'jit')), (l) => printed[0]?.push(l), false);
+    const eager = await run({ ...opts(path.join(tmp, 'eager')), jit: false }, (l) => printed[1]?.push(l), false);
+    if ('error' in jitted || 'error' in eager) throw new Error('run failed');
+    expect(printed[0]?.[0]).toMatch(/, jit$/);
+    expect(printed[1]?.[0]).toMatch(/, eager \(--no-jit\)$/);
+    const [j, e] = [jitted.epochs[0], eager.epochs[0]];
+    expect(j?.trainLoss).toBeCloseTo(e?.trainLoss as number, 4);
+    expect(j?.testLoss).toBeCloseTo(e?.testLoss as number, 4);
+    expect(Math.abs(jitted.finalAccuracy - eager.finalAccuracy)).toBeLessThanOrEqual(0.002);
   });
 });
 

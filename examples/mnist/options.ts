@@ -21,6 +21,8 @@ export interface MnistOptions {
   readonly logEvery: number;
   readonly trainLimit: number | undefined;
   readonly testLimit: number | undefined;
+  /** Compile the train step and the test pass with jit (default); false with --no-jit: eager, op by op. */
+  readonly jit: boolean;
 }
 
 /** What parsing produced: options to run with, or text to print and an exit code. */
@@ -102,6 +104,7 @@ const Options = t.type({
   logEvery: numberFrom('log-every', { integer: true, min: 1 }),
   trainLimit: optional(numberFrom('train-limit', { integer: true, min: 1, max: 60_000 })),
   testLimit: optional(numberFrom('test-limit', { integer: true, min: 1, max: 10_000 })),
+  jit: t.boolean,
 });
 
 function program(): Command {
@@ -124,6 +127,7 @@ function program(): Command {
     .addOption(new Option('--log-every <n>', 'print the training loss every n batches').default('10'))
     .addOption(new Option('--train-limit <n>', 'use only the first n training images (quick runs)'))
     .addOption(new Option('--test-limit <n>', 'use only the first n test images'))
+    .addOption(new Option('--no-jit', 'run the train step and the test pass eagerly, op by op (default: compiled once with jit)'))
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride();
@@ -152,7 +156,7 @@ export function parseOptions(argv: readonly string[]): ParseResult {
     }
     throw e;
   }
-  const raw = cmd.opts<Record<string, string | undefined>>();
+  const raw = cmd.opts<Record<string, string | boolean | undefined>>();
   const model = raw.model ?? 'mlp';
   return pipe(
     Options.decode({ ...raw, out: raw.out ?? `runs/mnist-${model}` }),

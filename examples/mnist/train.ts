@@ -3,9 +3,10 @@
 import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { type Array, np, random, setDefaultBackend } from '@tenfold/core';
+import { jit } from '@tenfold/grad';
 import {
   adam,
-  correctCount,
+  correct,
   cosineDecay,
   epochKey,
   fitEpochAsync,
@@ -39,20 +40,31 @@ export type Print = (line: string) => void;
 
 type Batch = { readonly images: Array; readonly labels: Array };
 
+/** One test batch's summed NLL and correct count, as Arrays (jitted unless --no-jit). */
+type BatchEval = (params: unknown, images: Array, labels: Array) => { loss: Array; correct: Array };
+
+function batchEvaluator(model: Layer<unknown>, jitted: boolean): BatchEval {
+  const f: BatchEval = (params, images, labels) => {
+    const logProbs = model.apply(params, images);
+    return { loss: nllLoss(logProbs, labels, { reduction: 'sum' }), correct: correct(logProbs, labels) };
+  };
+  return jitted ? jit(f) : f;
+}
+
 /** Average NLL (summed, then divided by the set size), correct count and accuracy over a split. */
-function evaluate(apply: (x: Array) => Array, split: MnistSplit, batchSize = 1000): { loss: number; correct: number; total: number } {
+function evaluate(evalBatch: BatchEval, params: unknown, split: MnistSplit, batchSize = 1000): { loss: number; correct: number; total: number } {
   const total = split.labels.shape[0] as number;
   let lossSum = 0;
-  let correct = 0;
+  let correctSum = 0;
   for (let start = 0; start < total; start += batchSize) {
     const end = Math.min(total, start + batchSize);
     const images = split.images.index(np.slice(start, end));
     const labels = split.labels.index(np.slice(start, end));
-    const logProbs = apply(images);
-    lossSum += nllLoss(logProbs, labels, { reduction: 'sum' }).item() as number;
-    correct += correctCount(logProbs, labels);
+    const r = evalBatch(params, images, labels);
+    lossSum += r.loss.item() as number;
+    correctSum += r.correct.item() as number;
   }
-  return { loss: lossSum / total, correct, total };
+  return { loss: lossSum / total, correct: correctSum, total };
 }
 
 function makeOptimizer(opts: MnistOptions, lr: LearningRate): Optimizer<'sgd'> | Optimizer<'adam'> {
@@ -128,13 +140,16 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
   const lr: LearningRate = opts.schedule === 'cosine' ? cosineDecay(opts.lr, opts.epochs * stepsPerEpoch) : opts.lr;
   const optimizer = makeOptimizer(opts, lr);
   print(
-    `tenfold MNIST: ${opts.model} (${model.name}), ${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${opts.lr}${opts.optimizer === 'sgd' ? ` momentum ${opts.momentum}` : ''}${opts.schedule === 'cosine' ? ' (cosine decay)' : ''}, seed ${opts.seed}, ${opts.backend} backend`,
+    `tenfold MNIST: ${opts.model} (${model.name}), ${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${opts.lr}${opts.optimizer === 'sgd' ? ` momentum ${opts.momentum}` : ''}${opts.schedule === 'cosine' ? ' (cosine decay)' : ''}, seed ${opts.seed}, ${opts.backend} backend, ${opts.jit ? 'jit' : 'eager (--no-jit)'}`,
   );
   print(`data: ${nTrain} training and ${nTest} test images`);
 
   // The whole model in one pure function of (params, batch): what grad differentiates.
   const loss = (params: unknown, batch: Batch): Array => nllLoss(model.apply(params, batch.images), batch.labels);
-  const step = trainStep(loss, optimizer as Optimizer<'sgd'>);
+  // jit (default): the step (forward, backward, update) and the test pass each compile once to a
+  // kernel program; --no-jit runs them op by op. Both give the same numbers up to float rounding.
+  const step = trainStep(loss, optimizer as Optimizer<'sgd'>, { jit: opts.jit });
+  const evalBatch = batchEvaluator(model, opts.jit);
   let state = initTrainState(model.init(initKey), optimizer as Optimizer<'sgd'>);
   const records: EpochRecord[] = [];
   const watch = divergenceWatch(opts.lr);
@@ -165,8 +180,7 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
     state = result.state;
     progress.stop();
     const trainSeconds = (performance.now() - t0) / 1000;
-    const params = state.params;
-    const ev = evaluate((x) => model.apply(params, x), test);
+    const ev = evaluate(evalBatch, state.params, test);
     const seconds = (performance.now() - t0) / 1000;
     records.push({ epoch, trainLoss: running / Math.max(1, seen), testLoss: ev.loss, testAccuracy: ev.correct / ev.total, seconds });
     print(
