@@ -3,6 +3,9 @@ import type { ShapedArray } from './aval.js';
 import { type Backend, type BackendInput, type DataHandle, getBackend } from './backend/backend.js';
 import { ConcreteArray } from './concrete.js';
 import { fail } from './errors.js';
+import type { Jaxpr } from './ir/jaxpr.js';
+import { type CompiledGraph, compileJaxpr } from './jit/compile.js';
+import { runProgram } from './jit/run.js';
 import { cachedKernel } from './kernel/cache.js';
 import { lowerEager } from './kernel/lower/index.js';
 import type { PrimitiveName, PrimitiveParams } from './primitives/params.js';
@@ -48,6 +51,7 @@ function runPrimitive<P extends PrimitiveName>(
   avals: readonly ShapedArray[],
   outAvals: readonly ShapedArray[],
 ): DataHandle[] {
+  if (prim === 'jit_call') return runCall(backend, (params as PrimitiveParams['jit_call']).jaxpr as Jaxpr, handles);
   const plan = lowerEager(prim, avals, outAvals, params);
   if (plan.kind === 'alias') {
     const h = handles[0] as DataHandle;
@@ -58,4 +62,17 @@ function runPrimitive<P extends PrimitiveName>(
   if (plan.kind === 'kernel') return [backend.run(cachedKernel(backend, plan.key, plan.build), handles, plan.vars, outAvals[0] as ShapedArray)];
   const inputs: BackendInput[] = handles.map((handle, i) => ({ handle, aval: avals[i] as ShapedArray }));
   return backend.routine(plan.name, params as PrimitiveParams[typeof plan.name], inputs, outAvals);
+}
+
+const compiledCalls = new WeakMap<Jaxpr, CompiledGraph>();
+
+/** A jit_call on concrete arrays: its graph compiled once to a kernel program, then run. */
+function runCall(backend: Backend, jaxpr: Jaxpr, handles: readonly DataHandle[]): DataHandle[] {
+  let compiled = compiledCalls.get(jaxpr);
+  if (compiled === undefined) {
+    compiled = compileJaxpr(jaxpr);
+    compiledCalls.set(jaxpr, compiled);
+  }
+  const consts = compiled.consts.map((c) => (c as ConcreteArray).liveHandle('jit_call'));
+  return runProgram(backend, compiled.program, handles, consts);
 }

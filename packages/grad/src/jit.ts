@@ -6,7 +6,6 @@ import {
   compileJaxpr,
   type DataHandle,
   defaultBackendName,
-  evalJaxpr,
   getBackend,
   type Jaxpr,
   np,
@@ -23,6 +22,7 @@ import {
   withDynamicTrace,
   withMainTrace,
 } from '@tenfold/core';
+import { callGraph } from './jit-rules.js';
 
 export interface JitOptions {
   /** Arguments (by position) passed as JS values and baked into the compiled program: one trace per distinct value. */
@@ -126,8 +126,9 @@ function leafArrays(leaves: readonly unknown[]): Array[] {
  * values, backend) and runs the compiled kernel program: elementwise chains fused into single
  * loops, reductions with their prologues, no per-op dispatch. The function body runs once per
  * signature (side effects in it happen while tracing only), so `f` must be pure; values it
- * closes over are constants of the compiled program. Under another transform (grad, vmap, jvp)
- * the traced graph is evaluated by that transform, still tracing `f` once per signature.
+ * closes over are constants of the compiled program. Under another transform the call is one
+ * `jit_call` primitive: `jvp(jit(f))` and `vmap(jit(f))` compile the transformed graph, and
+ * `grad(jit(f))` splits it into the part computed now and the part transposed, tracing `f` once.
  *
  * @example
  * const step = jit((x: Array) => np.sum(np.multiply(np.add(np.multiply(x, 1.5), 0.5), x)));
@@ -181,7 +182,8 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
 
   const jitted = ((...args: A): R => {
     const { entry, leaves, donated } = lookup(args);
-    if (!leaves.every((l) => l instanceof ConcreteArray)) return tree.unflatten(entry.outDef, evalJaxpr(entry.jaxpr, leaves)) as R;
+    // under another transform: one jit_call primitive, whose rules transform the traced graph
+    if (!leaves.every((l) => l instanceof ConcreteArray)) return tree.unflatten(entry.outDef, callGraph(entry.jaxpr, name, leaves)) as R;
     const concrete = leaves as ConcreteArray[];
     if (donated.some(Boolean)) checkDonation(concrete, donated);
     const outs = runCompiled(entry, concrete);

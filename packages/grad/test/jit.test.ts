@@ -1,7 +1,7 @@
 // jit: the compiled program equals eager evaluation over the whole op table, traces once per
 // signature, fuses elementwise chains, frees its intermediates, and composes with grad and vmap.
 import { type Array, getBackend, np, random, TenfoldError } from '@tenfold/core';
-import { grad, jit, valueAndGrad, vmap } from '@tenfold/grad';
+import { grad, hessian, jit, jvp, makeJaxpr, valueAndGrad, vmap } from '@tenfold/grad';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { caseArbitrary, checkCase, OP_TABLE } from '../../core/test/op-table.js';
@@ -313,6 +313,56 @@ describe('jit composes with the other transforms', () => {
     for (let i = 0; i < 3; i++)
       expect(globalThis.Array.from(grad(jl)(w, x).dataSync())).toEqual(globalThis.Array.from(g.dataSync()).map((v) => expect.closeTo(v, 12)));
     expect(bodyRuns).toBe(1);
+  });
+
+  it('a jitted call inside another transform is one jit_call primitive', () => {
+    const jf = jit(function scale(v: Array) {
+      return np.multiply(np.sin(v), 2);
+    });
+    expect(makeJaxpr((v: Array) => np.add(jf(v), 1))(np.ones([2])).toString()).toMatchInlineSnapshot(`
+      "{ lambda ; a:f32[2]. let
+          b:f32[2] = jit_call[jaxpr={ { lambda ; a:f32[2]. let
+            b:f32[2] = sin a
+            c:f32[2] = broadcast_in_dim[shape=(2,) broadcastDimensions=()] 2.0:f32[]
+            d:f32[2] = mul b c
+          in (d,) } } name=scale] a
+          c:f32[2] = add b <const f32[2]>
+        in (c,) }"
+    `);
+  });
+
+  it('jvp(jit(f)) equals jvp(f), through a compiled JVP graph', () => {
+    let bodyRuns = 0;
+    const f = (v: Array) => {
+      bodyRuns++;
+      return np.sum(np.multiply(np.tanh(v), v));
+    };
+    const v = np.array([0.5, -1, 2], { dtype: 'float64' });
+    const t = np.array([1, 2, 3], { dtype: 'float64' });
+    const [y0, ty0] = jvp(f, [v], [t]);
+    bodyRuns = 0;
+    const jf = jit(f);
+    for (let i = 0; i < 3; i++) {
+      const [y, ty] = jvp(jf, [v], [t]);
+      expect(y.item()).toBeCloseTo(y0.item() as number, 12);
+      expect(ty.item()).toBeCloseTo(ty0.item() as number, 12);
+    }
+    expect(bodyRuns).toBe(1);
+  });
+
+  it('second order through jit: hessian(jit(f)) and grad(grad(jit(g))) equal the eager ones', () => {
+    const f = (v: Array) => np.sum(np.multiply(np.exp(v), np.sin(v)));
+    const v = np.array([0.3, -0.7], { dtype: 'float64' });
+    const h0 = hessian(f)(v).tolist() as number[][];
+    const h = hessian(jit(f))(v).tolist() as number[][];
+    h.forEach((row, i) => {
+      row.forEach((x, j) => {
+        expect(x).toBeCloseTo((h0[i] as number[])[j] as number, 10);
+      });
+    });
+    const g = (x: Array) => np.sum(np.multiply(np.multiply(x, x), x));
+    const x = np.array([2], { dtype: 'float64' });
+    expect(grad((y: Array) => np.sum(grad(jit(g))(y)))(x).tolist()).toEqual([12]);
   });
 
   it('vmap(jit(f)) and jit(vmap(f)) equal vmap(f)', () => {

@@ -3,7 +3,7 @@
 // unbatched operands mixed, and the batched program must run the primitive once for the whole
 // batch (its staged graph does not grow with the batch size).
 import { type Array, type DType, lax, np, type PrimitiveName, random, tree } from '@tenfold/core';
-import { makeJaxpr, vmap } from '@tenfold/grad';
+import { jit, makeJaxpr, vmap } from '@tenfold/grad';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { argDTypes, type Domain, domainsFor, OP_TABLE, type OpRecord, type Shape, shapesOf, toArray, valueArbitrary } from '../../core/test/op-table.js';
@@ -136,6 +136,8 @@ interface PrimCase {
 }
 
 const c = (name: string, ops: readonly Operand[], f: Fn, extra: Partial<PrimCase> = {}): PrimCase => ({ name, ops, f, ...extra });
+/** A jitted function: under vmap, one jit_call whose batching rule compiles the batched graph. */
+const jittedForVmap = jit((a: Array, b: Array) => np.sum(np.multiply(np.exp(a), b), 0));
 const M = [2, 3] as const;
 
 const f32 = (s: Shape = M) => real(s);
@@ -339,6 +341,7 @@ const CASES: Record<Exclude<PrimitiveName, 'custom_lin'>, readonly PrimCase[]> =
     c('2×2 pool, stride 2', [ties([1, 2, 4, 4])], (x) => lax.reduceWindow(x!, 'max', [1, 1, 2, 2], { windowStrides: [1, 1, 2, 2] })),
     c('1-d, padded', [f32([7])], (x) => lax.reduceWindow(x!, 'max', [3], { windowStrides: [2], padding: [[2, 1]] })),
   ],
+  jit_call: [c('a jitted function', [f32(), f32()], (x, y) => jittedForVmap(x!, y!))],
   threefry2x32: [c('four words', [words([3]), words([3]), words([3]), words([3])], (k0, k1, x0, x1) => lax.threefry2x32(k0!, k1!, x0!, x1!))],
 };
 

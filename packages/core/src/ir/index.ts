@@ -1,4 +1,6 @@
 // The graph IR: jaxprs, their evaluation, and building them by partial evaluation (makeJaxpr).
+
+export { inlineCalls } from './inline.js';
 export { type Atom, type Eqn, evalJaxpr, Jaxpr, Literal, printJaxpr, Var } from './jaxpr.js';
 export { makeJaxpr } from './make-jaxpr.js';
 export { PartialEvalTrace, PartialTracer, StagingTrace, tracersToJaxpr } from './partial-eval.js';

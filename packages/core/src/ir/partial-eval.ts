@@ -3,7 +3,7 @@ import type { ShapedArray } from '../aval.js';
 import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
 import { abstractEval } from '../primitives/registry.js';
 import { bind, Trace, Tracer } from '../trace.js';
-import { type Atom, type Eqn, Jaxpr, Literal, Var } from './jaxpr.js';
+import { type Atom, type Eqn, evalJaxpr, Jaxpr, Literal, Var } from './jaxpr.js';
 
 /** How an unknown value came to be: an input of the staged function, a captured constant, or an equation. */
 type Recipe =
@@ -54,6 +54,11 @@ export class PartialEvalTrace extends Trace {
   }
   processPrimitive<P extends PrimitiveName>(prim: P, tracers: readonly Array[], params: PrimitiveParams[P]): Array[] {
     const ts = tracers as readonly PartialTracer[];
+    // a call with known and unknown operands is split by evaluating its graph here: the known part
+    // runs now, the rest is staged (a call with only unknown operands is staged whole)
+    if (prim === 'jit_call' && ts.some((t) => t.known !== null) && ts.some((t) => t.known === null)) {
+      return evalJaxpr((params as PrimitiveParams['jit_call']).jaxpr as Jaxpr, tracers);
+    }
     if (ts.every((t) => t.known !== null))
       return bind(
         prim,

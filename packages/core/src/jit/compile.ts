@@ -7,6 +7,7 @@
 import type { Array } from '../array.js';
 import type { ShapedArray } from '../aval.js';
 import type { DType } from '../dtype.js';
+import { inlineCalls } from '../ir/inline.js';
 import { type Atom, type Eqn, type Jaxpr, Literal, type Var } from '../ir/jaxpr.js';
 import { add, bitcast, cast, constant, div, type Exp, int, load, loopIndex, mul, rem, sub, where } from '../kernel/exp.js';
 import { Kernel, type Loop, type ReduceOp } from '../kernel/kernel.js';
@@ -159,8 +160,9 @@ function scalarValue(l: Literal): number | undefined {
   }
 }
 
-/** Compiles `jaxpr` to a kernel program. */
-export function compileJaxpr(jaxpr: Jaxpr): CompiledGraph {
+/** Compiles `jaxpr` (its calls inlined) to a kernel program. */
+export function compileJaxpr(graph: Jaxpr): CompiledGraph {
+  const jaxpr = inlineCalls(graph);
   const nIn = jaxpr.inVars.length;
   const consts: Array[] = [];
   const constSlots = new Map<Array, number>();

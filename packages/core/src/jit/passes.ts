@@ -2,6 +2,7 @@
 // subexpression elimination and dead-code elimination, in one forward sweep and one backward one.
 import { ConcreteArray } from '../concrete.js';
 import { evalPrimitive } from '../eval.js';
+import { inlineCalls } from '../ir/inline.js';
 import { type Atom, type Eqn, Jaxpr, Literal, Var } from '../ir/jaxpr.js';
 import type { PrimitiveParams } from '../primitives/params.js';
 
@@ -129,7 +130,8 @@ function fold(eqn: Eqn, known: Map<Var, ConcreteArray>): Literal[] | undefined {
 }
 
 /** Simplifies, folds, merges duplicates and drops dead equations; the result computes the same outputs. */
-export function optimizeJaxpr(jaxpr: Jaxpr): Jaxpr {
+export function optimizeJaxpr(graph: Jaxpr): Jaxpr {
+  const jaxpr = inlineCalls(graph);
   const subst = new Map<Var, Atom>();
   const producers = new Map<Var, Eqn>();
   const seen = new Map<string, readonly Var[]>();

@@ -81,6 +81,8 @@ export interface PrimitiveParams extends ElementwiseParams {
   threefry2x32: NoParams;
   // a linear map known only through its transpose: what a custom VJP stages in reverse mode
   custom_lin: CustomLinParams;
+  // a call of a traced graph (what a jitted function is inside another transform)
+  jit_call: JitCallParams;
 }
 
 export interface CustomLinParams {
@@ -90,6 +92,23 @@ export interface CustomLinParams {
   readonly outAvals: readonly ShapedArray[];
   /** The transpose: input cotangents from output cotangents (the user's bwd, closed over residuals). */
   readonly transpose: (cts: readonly Array[]) => Array[];
+}
+
+/**
+ * A traced graph as a primitive parameter: a Jaxpr (ir/jaxpr.ts), declared by the shape the rules
+ * need so that params stay below the graph IR.
+ */
+export interface GraphParam {
+  readonly inVars: readonly { readonly aval: ShapedArray }[];
+  readonly outs: readonly { readonly aval: ShapedArray }[];
+  toString(): string;
+}
+
+export interface JitCallParams {
+  /** The closed graph the call runs (its constants are literals inside it). */
+  readonly jaxpr: GraphParam;
+  /** The jitted function's name, for messages and printing. */
+  readonly name: string;
 }
 
 export type PrimitiveName = keyof PrimitiveParams;
