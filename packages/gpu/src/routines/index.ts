@@ -3,6 +3,7 @@
 import type { BackendInput, PrimitiveParams, RoutineName, ShapedArray } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
 import type { RoutineHost } from './host.js';
+import { argmax, argmin, gather, scatterAdd, scatterSet } from './indexing.js';
 import { dotGeneral } from './matmul.js';
 import { threefry } from './threefry.js';
 
@@ -17,4 +18,9 @@ export type GpuRoutine<R extends RoutineName> = (
 export const GPU_ROUTINES: Partial<{ [R in RoutineName]: GpuRoutine<R> }> = {
   dot_general: dotGeneral,
   threefry2x32: threefry,
+  argmax,
+  argmin,
+  gather,
+  scatter: scatterSet,
+  scatter_add: scatterAdd,
 };
