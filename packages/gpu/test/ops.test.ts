@@ -327,6 +327,61 @@ describe.skipIf(!adapter)('argmax, argmin and indexing routines equal the CPU ba
   });
 });
 
+describe.skipIf(!adapter)('conv and reduce_window equal the CPU backend', () => {
+  const t = { rtol: 1e-5, atol: 1e-5 };
+  it('conv: strides, padding, dilations, feature and batch groups, 1-d and 2-d', async () => {
+    const img = (b: Backend, shape = [2, 4, 7, 6]) => arr(shape, b, { seed: 1 });
+    const ker = (b: Backend, shape = [3, 4, 3, 2]) => arr(shape, b, { seed: 2 });
+    await same((b) => lax.conv(img(b), ker(b)), t);
+    await same((b) => lax.conv(img(b), ker(b), { windowStrides: [2, 1], padding: 'SAME' }), t);
+    await same(
+      (b) =>
+        lax.conv(img(b), ker(b), {
+          padding: [
+            [2, 1],
+            [0, 3],
+          ],
+          rhsDilation: [2, 1],
+        }),
+      t,
+    );
+    await same(
+      (b) =>
+        lax.conv(img(b), ker(b), {
+          lhsDilation: [2, 2],
+          padding: [
+            [1, 1],
+            [1, 1],
+          ],
+        }),
+      t,
+    );
+    await same((b) => lax.conv(img(b), ker(b, [6, 2, 3, 3]), { featureGroupCount: 2, padding: 'SAME' }), t);
+    await same((b) => lax.conv(img(b, [4, 2, 5, 5]), ker(b, [6, 2, 2, 2]), { batchGroupCount: 2 }), t);
+    await same((b) => lax.conv(img(b, [2, 3, 9]), ker(b, [4, 3, 3]), { windowStrides: [2], padding: 'SAME' }), t);
+    await same((b) => lax.conv(arr([1, 1, 5, 5], b, { dtype: 'int32', lo: -9, hi: 9 }), arr([2, 1, 3, 3], b, { dtype: 'int32', lo: -9, hi: 9, seed: 2 })));
+  });
+
+  it('reduce_window max and sum (pooling), padded and dilated', async () => {
+    const x = (b: Backend) => arr([2, 3, 8, 7], b);
+    await same((b) => lax.reduceWindow(x(b), 'max', [1, 1, 2, 2], { windowStrides: [1, 1, 2, 2] }), { exact: true });
+    await same((b) => lax.reduceWindow(x(b), 'max', [1, 1, 3, 3], { windowStrides: [1, 1, 2, 2], padding: 'SAME' }), { exact: true });
+    await same((b) => lax.reduceWindow(x(b), 'sum', [1, 2, 3, 3], { padding: 'SAME', windowDilation: [1, 1, 2, 1] }), t);
+    await same((b) => lax.reduceWindow(x(b), 'sum', [1, 1, 2, 2], { baseDilation: [1, 1, 2, 2] }), t);
+    await same((b) => lax.reduceWindow(arr([10], b, { dtype: 'int32', lo: -99, hi: 99 }), 'max', [3], { padding: 'SAME' }));
+    await same(
+      (b) =>
+        lax.reduceWindow(arr([6, 5], b, { lo: -5, hi: -1 }), 'max', [2, 2], {
+          padding: [
+            [1, 1],
+            [1, 1],
+          ],
+        }),
+      { exact: true },
+    );
+  });
+});
+
 describe.skipIf(!adapter)('threefry random bits equal the CPU backend exactly', () => {
   it('lax.threefry2x32 on extreme words', async () => {
     const words = (b: Backend, seed: number) => arr([1000], b, { dtype: 'int32', lo: -2147483648, hi: 2147483647, seed });

@@ -6,6 +6,7 @@ import type { RoutineHost } from './host.js';
 import { argmax, argmin, gather, scatterAdd, scatterSet } from './indexing.js';
 import { dotGeneral } from './matmul.js';
 import { threefry } from './threefry.js';
+import { conv, reduceWindowMax, reduceWindowSum } from './window.js';
 
 /** A routine on WebGPU: new buffers for `outAvals`, never writing to `inputs`. */
 export type GpuRoutine<R extends RoutineName> = (
@@ -23,4 +24,7 @@ export const GPU_ROUTINES: Partial<{ [R in RoutineName]: GpuRoutine<R> }> = {
   gather,
   scatter: scatterSet,
   scatter_add: scatterAdd,
+  conv,
+  reduce_window_sum: reduceWindowSum,
+  reduce_window_max: reduceWindowMax,
 };
