@@ -3,7 +3,7 @@
 
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import { type Array, type DType, getBackend, lax, np, random, type TypedArray } from '@tenfold/core';
+import { type Array, type ConcreteArray, type DType, getBackend, lax, np, random, type TypedArray } from '@tenfold/core';
 import { describe, expect, it } from 'vitest';
 import { adapter } from './gpu-env.js';
 
@@ -295,6 +295,16 @@ describe.skipIf(!adapter)('argmax, argmin and indexing routines equal the CPU ba
   });
 
   // (np indexing with index arrays reads them with dataSync for its bounds check: not on webgpu yet)
+  // (np.sort gathers through takeAlongAxis, whose index check reads with dataSync: not on webgpu yet)
+  it('argsort: stable, NaN last ascending and first descending', async () => {
+    const ties = (b: Backend) => np.array(new Float32Array([2, 1, 2, Number.NaN, 1, -0, 0, Number.NaN, 3]), { backend: b });
+    await same((b) => np.argsort(ties(b)));
+    await same((b) => lax.argsort(ties(b), 0, true));
+    await same((b) => np.argsort(arr([4, 50, 3], b, { dtype: 'int32', lo: -5, hi: 5 }), 1));
+    await same((b) => lax.argsort(arr([6, 5], b), 0, true));
+    await same((b) => np.argsort(arr([7], b, { dtype: 'bool' })));
+  });
+
   it('gather, with clamped indices', async () => {
     const idx = (b: Backend) => np.array([3, 0, 0, 2, 4], { dtype: 'int32', backend: b });
     await same((b) => lax.gather(arr([5, 6], b), idx(b), 0), { exact: true });
@@ -460,8 +470,11 @@ describe.skipIf(!adapter)('the webgpu backend', () => {
     expect(() => x.astype('float64')).toThrow(/float64 is not supported on the webgpu backend .*'cpu' backend/);
   });
 
-  it('a routine not yet implemented is an error that names it', () => {
-    const x = np.array([1, 3, 2], { dtype: 'float32', backend: 'webgpu' });
-    expect(() => np.argsort(x)).toThrow(/^argsort: routine argsort is not yet implemented on webgpu/);
+  it('a routine it lacks is an error that names it', () => {
+    const x = np.array([1, 3, 2], { dtype: 'float32', backend: 'webgpu' }) as ConcreteArray;
+    const b = getBackend('webgpu');
+    expect(() => b.routine('no_such_routine' as never, {} as never, [{ handle: x.handle, aval: x.aval }], [])).toThrow(
+      /^no_such_routine: routine no_such_routine is not yet implemented on webgpu/,
+    );
   });
 });

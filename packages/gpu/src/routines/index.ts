@@ -1,9 +1,9 @@
-// The routines of core's kernel/routines.ts that the WebGPU backend implements so far; the others
-// are an error naming the routine (backend.ts).
+// The routines of core's kernel/routines.ts on WebGPU (all of them; a routine missing here would
+// be an error naming it, backend.ts).
 import type { BackendInput, PrimitiveParams, RoutineName, ShapedArray } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
 import type { RoutineHost } from './host.js';
-import { argmax, argmin, gather, scatterAdd, scatterSet } from './indexing.js';
+import { argmax, argmin, argsort, gather, scatterAdd, scatterSet } from './indexing.js';
 import { dotGeneral } from './matmul.js';
 import { threefry } from './threefry.js';
 import { conv, reduceWindowMax, reduceWindowSum } from './window.js';
@@ -21,6 +21,7 @@ export const GPU_ROUTINES: Partial<{ [R in RoutineName]: GpuRoutine<R> }> = {
   threefry2x32: threefry,
   argmax,
   argmin,
+  argsort,
   gather,
   scatter: scatterSet,
   scatter_add: scatterAdd,

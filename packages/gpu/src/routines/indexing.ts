@@ -1,5 +1,5 @@
-// argmax/argmin and the indexing routines (gather, scatter, scatter_add) along one axis, one
-// invocation per output element, with the CPU backend's semantics and order of operations:
+// argmax/argmin, argsort and the indexing routines (gather, scatter, scatter_add) along one axis,
+// one invocation per output element, with the CPU backend's semantics and order of operations:
 // - argmax/argmin: the first extreme index, the first NaN winning (NumPy);
 // - gather clamps out-of-range indices; scatters drop them (XLA's defaults);
 // - scatter: the last update to a position wins; scatter_add adds the updates to a position in
@@ -148,6 +148,61 @@ function scatter(mode: ScatterMode) {
     backend.dispatch(pipeline, 3, ints, [...ins, dst.buffer], backend.grid(Math.ceil(out.size / WG), name), name);
     return [dst];
   };
+}
+
+/**
+ * argsort by ranks: each element counts the elements of its line that sort before it (stable: ties
+ * by position; NaN last ascending, first descending, as the CPU backend) and writes its index at
+ * its rank. O(n²) per line: simple and exactly the CPU's order (a bitonic sort is the later fast path).
+ */
+function argsortSource(dtype: DType, descending: boolean): string {
+  const { store } = types(dtype);
+  const nan = dtype === 'float32' ? (v: string) => `((bitcast<u32>(${v}) & 0x7fffffffu) > 0x7f800000u)` : () => 'false';
+  const [first, second] = descending ? ['>', '<'] : ['<', '>'];
+  return `${header(4, [`var<storage, read> x: array<${store}>`, 'var<storage, read_write> out: array<i32>'])}
+fn before(v: ${store}, j: i32, u: ${store}, i: i32) -> bool {
+  let vn = ${nan('v')};
+  let un = ${nan('u')};
+  if (vn || un) {
+    if (vn && un) { return j < i; }
+    return ${descending ? 'vn' : 'un'};
+  }
+  if (v ${first} u) { return true; }
+  if (v ${second} u) { return false; }
+  return j < i;
+}
+${entry}
+  let len = U.v[0].x;
+  let inner = U.v[0].y;
+  let total = U.v[0].z;
+  ${invocation}
+  if (o >= total) { return; }
+  let l = (o / inner) % len;
+  let base = o - l * inner;
+  let u = x[o];
+  var rank = 0i;
+  for (var j = 0i; j < len; j++) {
+    if (j != l && before(x[base + j * inner], j, u, l)) { rank++; }
+  }
+  out[base + rank * inner] = l;
+}`;
+}
+
+export function argsort(
+  backend: RoutineHost,
+  { axis, descending }: PrimitiveParams['argsort'],
+  inputs: readonly BackendInput[],
+  outAvals: readonly ShapedArray[],
+): GpuBuffer[] {
+  const x = inputs[0] as BackendInput;
+  const out = outAvals[0] as ShapedArray;
+  const [, len, inner] = around(x.aval, axis);
+  const dst = backend.newBuffer('int32', out.size, 'argsort');
+  if (out.size === 0) return [dst];
+  const pipeline = backend.pipeline(`argsort:${x.aval.dtype}:${descending}`, 1, 1, () => argsortSource(x.aval.dtype, descending));
+  const ints = new Int32Array([len, inner, out.size, 0]);
+  backend.dispatch(pipeline, 1, ints, [backend.buf(x.handle, 'argsort').buffer, dst.buffer], backend.grid(Math.ceil(out.size / WG), 'argsort'), 'argsort');
+  return [dst];
 }
 
 export const argmax = arg(true);
