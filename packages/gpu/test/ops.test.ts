@@ -457,6 +457,28 @@ describe.skipIf(!adapter)('the webgpu backend', () => {
     expect(backend.stats()).toEqual(before);
   });
 
+  it('alloc gives zeros even from a recycled pool buffer; write and read round-trip every dtype', async () => {
+    const b = getBackend('webgpu');
+    const garbage = b.write('float32', new Float32Array(1000).fill(7.5));
+    b.release(garbage); // back to the pool
+    const z = b.alloc('float32', 1000);
+    expect(await b.read(z)).toEqual(new Float32Array(1000));
+    b.release(z);
+    const cases: [DType, TypedArray][] = [
+      ['float32', new Float32Array([1.5, -0, Number.NaN, Number.NEGATIVE_INFINITY])],
+      ['int32', new Int32Array([-2147483648, 2147483647, 0, -1])],
+      ['bool', new Uint8Array([1, 0, 0, 1, 1])],
+      ['int32', new Int32Array(0)],
+    ];
+    for (const [dtype, data] of cases) {
+      const h = b.write(dtype, data);
+      const back = await b.read(h);
+      expect(back.constructor).toBe(data.constructor);
+      expect(globalThis.Array.from(back)).toEqual(globalThis.Array.from(data));
+      b.release(h);
+    }
+  });
+
   it('dataSync and item throw a clear error naming await x.data()', async () => {
     const x = np.array([1, 2], { dtype: 'float32', backend: 'webgpu' });
     expect(() => x.dataSync()).toThrow(/^dataSync: the webgpu backend reads asynchronously; use await x\.data\(\) instead/);
