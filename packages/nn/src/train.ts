@@ -115,6 +115,13 @@ export interface TrainStepOptions {
    * structure, shapes, dtypes) and reused for every step (default false: eager, op by op).
    */
   readonly jit?: boolean;
+  /**
+   * With `jit`: the step takes over the state it is given (jit's `donateArgnums`): the old
+   * parameters and optimizer arrays are released when the step returns, their memory serves the
+   * new ones, and using them afterwards is an error naming the donation. For loops that keep only
+   * the newest state (`state = step(state, batch).state`, {@link fitEpoch}); default false.
+   */
+  readonly donate?: boolean;
 }
 
 /**
@@ -154,9 +161,9 @@ export type JittedStepFn<P, S, B> = StepFn<P, S, B> & {
  * loss function sees traced values: it must not read them (`item()`, a JS `if` on an Array), the
  * arrays it closes over are constants of the program, and `ctx.step` (a host number that changes
  * every step) throws — use `ctx.key` for randomness and a schedule for the learning rate. The
- * batch's leaves should be Arrays (a JS number would become a traced scalar). Memory is as in
- * eager mode: a step allocates only its outputs (the new parameters, optimizer arrays and loss);
- * the previous state's arrays are freed when they become unreachable, or by `dispose()`.
+ * batch's leaves should be Arrays (a JS number would become a traced scalar). A step allocates
+ * only its outputs (the new parameters, optimizer arrays and loss); the previous state's arrays
+ * are freed when they become unreachable (or by `dispose()`), or at once with `donate: true`.
  *
  * @example
  * const step = trainStep(
@@ -177,7 +184,8 @@ export function trainStep<P, B, K extends OptimizerKind>(
   optimizer: Optimizer<K>,
   opts: TrainStepOptions = {},
 ): StepFn<P, OptState<P, K>, B> | JittedStepFn<P, OptState<P, K>, B> {
-  if (opts.jit === true) return jittedTrainStep(lossFn, optimizer);
+  if (opts.donate === true && opts.jit !== true) throw new TenfoldError('trainStep', 'donate needs jit: pass { jit: true, donate: true }');
+  if (opts.jit === true) return jittedTrainStep(lossFn, optimizer, opts.donate === true);
   return (state, batch) => {
     const ctx: StepContext = { step: state.step, key: state.key === undefined ? undefined : random.foldIn(state.key, state.step) };
     const [loss, grads] = valueAndGrad((p: P) => lossFn(p, batch, ctx))(state.params) as [Array, Moments<P>];
@@ -211,50 +219,43 @@ function checkStep(step: unknown): number {
   return step;
 }
 
-interface JitInputs<P, B> {
+/** What a jitted step carries from step to step: the parameters and the optimizer's arrays. */
+interface Carry<P> {
   readonly params: P;
   readonly arrays: unknown;
-  readonly batch: B;
-  readonly scalars: Record<string, Array>;
-  /** Present when the state has a key: the base key and the step number as an int32 scalar. */
-  readonly rng: { readonly key: random.PRNGKey; readonly step: Array } | null;
 }
 
-interface JitOutputs<P> {
-  readonly params: P;
-  readonly arrays: unknown;
-  readonly loss: Array;
-}
+/** Present when the state has a key: the base key and the step number as an int32 scalar. */
+type Rng = { readonly key: random.PRNGKey; readonly step: Array } | null;
 
-function jittedTrainStep<P, B, K extends OptimizerKind>(lossFn: LossFn<P, B>, optimizer: Optimizer<K>): JittedStepFn<P, OptState<P, K>, B> {
-  const body = (inp: JitInputs<P, B>): JitOutputs<P> => {
-    const ctx = tracedContext(inp.rng === null ? undefined : random.foldIn(inp.rng.key, inp.rng.step));
-    const [loss, grads] = valueAndGrad((p: P) => lossFn(p, inp.batch, ctx))(inp.params) as [Array, Moments<P>];
-    const r = optimizer.updateWith(grads, inp.arrays as OptArrays<P, K>, inp.params, inp.scalars);
+function jittedTrainStep<P, B, K extends OptimizerKind>(lossFn: LossFn<P, B>, optimizer: Optimizer<K>, donate: boolean): JittedStepFn<P, OptState<P, K>, B> {
+  const body = (carry: Carry<P>, batch: B, scalars: Record<string, Array>, rng: Rng): Carry<P> & { readonly loss: Array } => {
+    const ctx = tracedContext(rng === null ? undefined : random.foldIn(rng.key, rng.step));
+    const [loss, grads] = valueAndGrad((p: P) => lossFn(p, batch, ctx))(carry.params) as [Array, Moments<P>];
+    const r = optimizer.updateWith(grads, carry.arrays as OptArrays<P, K>, carry.params, scalars);
     return { params: r.params, arrays: r.state, loss };
   };
   Object.defineProperty(body, 'name', { value: 'trainStep' });
-  const compiled = jit(body);
+  const compiled = jit(body, donate ? { donateArgnums: 0 } : {});
 
-  /** The host side of a step: the count, the jit inputs and the temporaries to dispose after the call. */
+  /** The host side of a step: the count, the jit arguments and the temporaries to dispose after the call. */
   const prepare = (state: TrainState<P, OptState<P, K>>, batch: B) => {
     const step = checkStep(state.step);
     const { count, ...arrays } = state.optState as OptState<P, K> & { count: number };
     const dtype = scalarDType(state.params);
-    const host = optimizer.scalars(count);
     const scalars: Record<string, Array> = {};
-    for (const [name, v] of Object.entries(host)) scalars[name] = np.array(v, { dtype });
-    const rng = state.key === undefined ? null : { key: state.key, step: np.array(step, { dtype: 'int32' }) };
+    for (const [name, v] of Object.entries(optimizer.scalars(count))) scalars[name] = np.array(v, { dtype });
+    const rng: Rng = state.key === undefined ? null : { key: state.key, step: np.array(step, { dtype: 'int32' }) };
     const temporaries = [...Object.values(scalars), ...(rng === null ? [] : [rng.step])];
-    const inputs: JitInputs<P, B> = { params: state.params, arrays, batch, scalars, rng };
-    return { step, count, inputs, temporaries };
+    const args: [Carry<P>, B, Record<string, Array>, Rng] = [{ params: state.params, arrays }, batch, scalars, rng];
+    return { step, count, args, temporaries };
   };
 
   const stepFn = ((state, batch) => {
-    const { step, count, inputs, temporaries } = prepare(state, batch);
-    let out: JitOutputs<P>;
+    const { step, count, args, temporaries } = prepare(state, batch);
+    let out: Carry<P> & { readonly loss: Array };
     try {
-      out = compiled(inputs);
+      out = compiled(...args);
     } finally {
       for (const t of temporaries) t.dispose();
     }
@@ -262,9 +263,9 @@ function jittedTrainStep<P, B, K extends OptimizerKind>(lossFn: LossFn<P, B>, op
     return { state: { ...state, params: out.params, optState, step: step + 1 }, loss: out.loss };
   }) as JittedStepFn<P, OptState<P, K>, B>;
   stepFn.lower = (state, batch) => {
-    const { inputs, temporaries } = prepare(state, batch);
+    const { args, temporaries } = prepare(state, batch);
     try {
-      return compiled.lower(inputs);
+      return compiled.lower(...args);
     } finally {
       for (const t of temporaries) t.dispose();
     }

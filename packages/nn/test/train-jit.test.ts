@@ -248,4 +248,31 @@ describe('memory of the jitted step', () => {
     }
     expect(after).toBe(baseline);
   });
+
+  it('with donate, a step takes over the state it is given: the same losses, nothing new allocated, the old state unusable', () => {
+    const backend = getBackend();
+    const batches = batchesOf(makeData(6, 64), 16);
+    const optimizer = adam({ lr: cosineDecay(1e-2, 100) });
+    const copy = () => initTrainState(tree.map((p) => np.array(p), model.init(random.key(7))) as Params, optimizer);
+    const plain = runSteps(trainStep(lossFn, optimizer, { jit: true }), copy(), batches, 6);
+    const donating = trainStep(lossFn, optimizer, { jit: true, donate: true });
+    const first = copy();
+    const d = runSteps(donating, first, batches, 6);
+    expect(d.losses).toEqual(plain.losses);
+    expect(() => first.params[0].weight.dataSync()).toThrow(/donat/);
+    expect(() => donating(first, batches[0] as Batch)).toThrow(/donat/);
+    // steady state: only the loss is new (and disposed here); the old state's arrays went back to the backend
+    let state = d.state;
+    const step = (i: number): void => {
+      const r = donating(state, batches[i % batches.length] as Batch);
+      r.loss.dispose();
+      state = r.state;
+    };
+    step(0);
+    const before = backend.stats();
+    for (let i = 1; i < 30; i++) step(i);
+    expect(backend.stats()).toEqual(before);
+    expect(donating.stats.traces).toBe(1);
+    expect(() => trainStep(lossFn, optimizer, { donate: true })).toThrow(/donate needs jit/);
+  });
 });
