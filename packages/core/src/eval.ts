@@ -2,10 +2,11 @@ import type { Array } from './array.js';
 import type { ShapedArray } from './aval.js';
 import { type Backend, type BackendInput, type DataHandle, getBackend } from './backend/backend.js';
 import { ConcreteArray } from './concrete.js';
+import { CONTROL, type Host, runControl } from './control/run.js';
 import { fail } from './errors.js';
 import type { Jaxpr } from './ir/jaxpr.js';
 import { type CompiledGraph, compileJaxpr } from './jit/compile.js';
-import { runProgram } from './jit/run.js';
+import { type HostStep, runProgram } from './jit/run.js';
 import { cachedKernel } from './kernel/cache.js';
 import { lowerEager } from './kernel/lower/index.js';
 import type { PrimitiveName, PrimitiveParams } from './primitives/params.js';
@@ -31,6 +32,14 @@ export class EvalTrace extends Trace {
  * dtypes and shape class, then cached), an alias of its input, or a backend routine.
  */
 export function evalPrimitive<P extends PrimitiveName>(prim: P, args: readonly ConcreteArray[], params: PrimitiveParams[P]): ConcreteArray[] {
+  if (CONTROL.has(prim)) {
+    abstractEval(
+      prim,
+      args.map((a) => a.aval),
+      params,
+    );
+    return runControl(prim, args, params, host);
+  }
   const avals = args.map((a) => a.aval);
   const outAvals = abstractEval(prim, avals, params);
   const backend = args.length > 0 ? (args[0] as ConcreteArray).backend : getBackend();
@@ -64,15 +73,56 @@ function runPrimitive<P extends PrimitiveName>(
   return backend.routine(plan.name, params as PrimitiveParams[typeof plan.name], inputs, outAvals);
 }
 
-const compiledCalls = new WeakMap<Jaxpr, CompiledGraph>();
+const compiledGraphs = new WeakMap<Jaxpr, CompiledGraph>();
+
+/** `jaxpr` compiled to a kernel program (once per graph). */
+export function compiledGraph(jaxpr: Jaxpr): CompiledGraph {
+  let compiled = compiledGraphs.get(jaxpr);
+  if (compiled === undefined) {
+    compiled = compileJaxpr(jaxpr);
+    compiledGraphs.set(jaxpr, compiled);
+  }
+  return compiled;
+}
+
+/** Runs a compiled graph on buffers of `backend`: its kernels, routines and control flow. */
+export function runCompiled(backend: Backend, compiled: CompiledGraph, handles: readonly DataHandle[]): DataHandle[] {
+  const consts = compiled.consts.map((c) => (c as ConcreteArray).liveHandle('jit'));
+  return runProgram(backend, compiled.program, handles, consts, hostStep);
+}
 
 /** A jit_call on concrete arrays: its graph compiled once to a kernel program, then run. */
 function runCall(backend: Backend, jaxpr: Jaxpr, handles: readonly DataHandle[]): DataHandle[] {
-  let compiled = compiledCalls.get(jaxpr);
-  if (compiled === undefined) {
-    compiled = compileJaxpr(jaxpr);
-    compiledCalls.set(jaxpr, compiled);
-  }
-  const consts = compiled.consts.map((c) => (c as ConcreteArray).liveHandle('jit_call'));
-  return runProgram(backend, compiled.program, handles, consts);
+  return runCompiled(backend, compiledGraph(jaxpr), handles);
 }
+
+/** A control-flow step of a program, run on the host with arrays around the program's buffers. */
+const hostStep: HostStep = (prim, params, handles, inAvals, backend) => {
+  const args = handles.map((h, i) => {
+    backend.retain(h);
+    return new ConcreteArray(inAvals[i] as ShapedArray, backend, h);
+  });
+  const outs = evalPrimitive(prim, args, params as never);
+  for (const a of args) a.dispose();
+  return outs.map((o) => {
+    const h = o.liveHandle(prim);
+    backend.retain(h);
+    o.dispose();
+    return h;
+  });
+};
+
+/** Eager control flow: graphs run compiled, single primitives as usual. */
+const host: Host = {
+  call: (jaxpr, args) => {
+    const backend = args.length > 0 ? (args[0] as ConcreteArray).backend : getBackend();
+    const compiled = compiledGraph(jaxpr);
+    const outs = runCompiled(
+      backend,
+      compiled,
+      args.map((a) => a.liveHandle('control flow')),
+    );
+    return outs.map((h, i) => new ConcreteArray(compiled.program.outAvals[i] as ShapedArray, backend, h));
+  },
+  prim: (prim, args, params) => evalPrimitive(prim, args, params),
+};

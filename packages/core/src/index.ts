@@ -9,15 +9,18 @@
 
 import { registerBackend } from './backend/backend.js';
 import { CpuBackend } from './backend/cpu/index.js';
+import { installControlPartialEval } from './control/partial-eval.js';
 import { EvalTrace } from './eval.js';
 import { installArrayMethods } from './ops/methods.js';
 import { installEvalTrace } from './trace.js';
 
 // Wiring the layers, bottom to top: eager evaluation under the trace stack, the CPU backend in
-// the registry, and the ops' methods on Array (no lower module imports a higher one).
+// the registry, the ops' methods on Array and control flow's partial-evaluation rules (no lower
+// module imports a higher one).
 installEvalTrace(EvalTrace);
 registerBackend('cpu', () => new CpuBackend());
 installArrayMethods();
+installControlPartialEval();
 
 export { Array, type ArrayLike } from './array.js';
 export { ShapedArray } from './aval.js';
@@ -38,7 +41,7 @@ export { ConcreteArray, fromTyped, isConcrete } from './concrete.js';
 export { devicePut, devicePutAsync } from './device.js';
 export { DTYPES, type DType, isFloatDType, promoteTypes, type TypedArray } from './dtype.js';
 export { customVjpForwardModeError, TenfoldError } from './errors.js';
-export { evalPrimitive } from './eval.js';
+export { compiledGraph, evalPrimitive, runCompiled } from './eval.js';
 export * from './ir/index.js';
 export { type CompiledGraph, compileJaxpr } from './jit/compile.js';
 export { optimizeJaxpr } from './jit/passes.js';

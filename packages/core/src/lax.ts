@@ -221,4 +221,5 @@ export function reduceWindow(x: Array, op: 'max' | 'sum', windowDimensions: read
   return bind1(op === 'max' ? 'reduce_window_max' : 'reduce_window_sum', [x], params);
 }
 
+export { cond, foriLoop, type ScanOptions, scan, switch, whileLoop } from './control/api.js';
 export { windowOutputSize };

@@ -138,7 +138,7 @@ function linearizeFlat(f: FlatFn, primals: readonly Array[]): Linearized {
     const [outs, touts] = jvpFlat(f, primals, tangentsIn);
     const lower = (o: Array): Array => {
       if (o instanceof PartialTracer && o.trace.main === main) {
-        if (o.known === null) throw new Error('internal: primal output depends on tangents');
+        if (o.known === null) throw dependsOnWhileLoop(o) ? whileLoopReverseError() : new Error('internal: primal output depends on tangents');
         return o.known;
       }
       return o;
@@ -376,3 +376,25 @@ export function stopGradient<T>(x: T): T {
 }
 
 export { Jaxpr };
+
+/** Whether a staged value comes from a whileLoop (which partial evaluation stages whole). */
+function dependsOnWhileLoop(t: PartialTracer): boolean {
+  const seen = new Set<object>();
+  const stack: PartialTracer[] = [t];
+  while (stack.length > 0) {
+    const r = (stack.pop() as PartialTracer).recipe;
+    if (r === null || r.kind !== 'eqn' || seen.has(r)) continue;
+    seen.add(r);
+    if (r.prim === 'while_loop') return true;
+    stack.push(...r.inputs);
+  }
+  return false;
+}
+
+/** Reverse mode through a whileLoop: its trip count is not static, so there is no transpose. */
+export function whileLoopReverseError(): TenfoldError {
+  return new TenfoldError(
+    'whileLoop',
+    'reverse-mode differentiation (grad, vjp) of a whileLoop is not possible: its trip count is not known ahead; use lax.foriLoop with JS-number bounds or lax.scan, or forward mode (jvp, jacfwd)',
+  );
+}

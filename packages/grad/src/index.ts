@@ -7,6 +7,10 @@
  * grad((x: Array) => np.sum(np.square(x)))(np.array([1, 2, 3], { dtype: 'float32' })); // [2, 4, 6]
  */
 
+// the rules of control flow (lax.cond, scan, whileLoop) and of jitted calls, registered on import
+import './control-rules.js';
+import './jit-rules.js';
+
 /** makeJaxpr lives in @tenfold/core beside the jaxpr IR; re-exported so grad's API is unchanged. */
 export { makeJaxpr } from '@tenfold/core';
 export {

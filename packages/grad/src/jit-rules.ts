@@ -56,7 +56,7 @@ const jvpGraphs = new WeakMap<Jaxpr, Map<string, Jaxpr>>();
 const batchedGraphs = new WeakMap<Jaxpr, Map<string, Jaxpr>>();
 
 /** The graph (primals, nonzero tangents) → (outputs, output tangents) of `jaxpr`. */
-function jvpGraph(jaxpr: Jaxpr, nonzero: readonly boolean[]): Jaxpr {
+export function jvpGraph(jaxpr: Jaxpr, nonzero: readonly boolean[]): Jaxpr {
   return memo(jvpGraphs, jaxpr, nonzero.map(Number).join(''), () => {
     const n = jaxpr.inVars.length;
     const avals = [...jaxpr.inVars.map((v) => v.aval), ...jaxpr.inVars.filter((_, i) => nonzero[i]).map((v) => v.aval)];
@@ -71,7 +71,7 @@ function jvpGraph(jaxpr: Jaxpr, nonzero: readonly boolean[]): Jaxpr {
 }
 
 /** The graph of `jaxpr` mapped over a leading axis of `size` on the inputs flagged in `batched`. */
-function batchedGraph(jaxpr: Jaxpr, batched: readonly boolean[], size: number): Jaxpr {
+export function batchedGraph(jaxpr: Jaxpr, batched: readonly boolean[], size: number): Jaxpr {
   return memo(batchedGraphs, jaxpr, `${batched.map(Number).join('')}:${size}`, () => {
     const avals = jaxpr.inVars.map((v, i) => (batched[i] ? new ShapedArray([size, ...v.aval.shape], v.aval.dtype) : v.aval));
     return stageGraph(avals, (xs) => vmap((...ys: Array[]) => evalJaxpr(jaxpr, ys), { inAxes: batched.map((b) => (b ? 0 : null)), axisSize: size })(...xs));

@@ -4,7 +4,6 @@ import {
   type CompiledGraph,
   ConcreteArray,
   compileJaxpr,
-  type DataHandle,
   defaultBackendName,
   getBackend,
   type Jaxpr,
@@ -12,7 +11,7 @@ import {
   optimizeJaxpr,
   type PartialTracer,
   type Program,
-  runProgram,
+  runCompiled,
   ShapedArray,
   StagingTrace,
   TenfoldError,
@@ -186,7 +185,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     if (!leaves.every((l) => l instanceof ConcreteArray)) return tree.unflatten(entry.outDef, callGraph(entry.jaxpr, name, leaves)) as R;
     const concrete = leaves as ConcreteArray[];
     if (donated.some(Boolean)) checkDonation(concrete, donated);
-    const outs = runCompiled(entry, concrete);
+    const outs = runEntry(entry, concrete);
     // the donated arrays' references go: their buffers serve the next allocations of their size
     concrete.forEach((l, i) => {
       if (!donated[i]) return;
@@ -273,11 +272,13 @@ function compiled(entry: Entry): CompiledGraph {
   return entry.compiled;
 }
 
-function runCompiled(entry: Entry, leaves: readonly ConcreteArray[]): Array[] {
-  const { program, consts } = compiled(entry);
+function runEntry(entry: Entry, leaves: readonly ConcreteArray[]): Array[] {
+  const c = compiled(entry);
   const backend = leaves.length > 0 ? (leaves[0] as ConcreteArray).backend : getBackend();
-  const inputs = leaves.map((l) => l.liveHandle('jit'));
-  const constHandles: DataHandle[] = consts.map((c) => (c as ConcreteArray).liveHandle('jit'));
-  const outs = runProgram(backend, program, inputs, constHandles);
-  return outs.map((h, i) => new ConcreteArray(program.outAvals[i] as ShapedArray, backend, h));
+  const outs = runCompiled(
+    backend,
+    c,
+    leaves.map((l) => l.liveHandle('jit')),
+  );
+  return outs.map((h, i) => new ConcreteArray(c.program.outAvals[i] as ShapedArray, backend, h));
 }

@@ -342,6 +342,41 @@ const CASES: Record<Exclude<PrimitiveName, 'custom_lin'>, readonly PrimCase[]> =
     c('1-d, padded', [f32([7])], (x) => lax.reduceWindow(x!, 'max', [3], { windowStrides: [2], padding: [[2, 1]] })),
   ],
   jit_call: [c('a jitted function', [f32(), f32()], (x, y) => jittedForVmap(x!, y!))],
+  cond: [
+    // a batched predicate becomes a select of both branches (as JAX): no cond left in the graph
+    c(
+      'on the sign of a sum',
+      [f32(), f32()],
+      (x, y) =>
+        lax.cond(
+          np.greater(np.sum(x!), 0),
+          (a: Array, b: Array) => np.multiply(a, b),
+          (a: Array, b: Array) => np.subtract(a, b),
+          x!,
+          y!,
+        ),
+      { folded: true },
+    ),
+  ],
+  while_loop: [
+    c(
+      'doubling until past a bound',
+      [f32(), pos([])],
+      (x, bound) =>
+        lax.whileLoop(
+          (s: [Array, Array]) => np.less(np.sum(np.abs(s[0])), np.multiply(bound!, 20)),
+          (s: [Array, Array]): [Array, Array] => [np.multiply(s[0], 2), np.add(s[1], 1)],
+          [np.add(np.abs(x!), 0.1), np.array(0)] as [Array, Array],
+        )[0],
+    ),
+  ],
+  scan: [
+    c(
+      'a running product over rows',
+      [f32([3, 2]), f32([2])],
+      (xs, c0) => lax.scan((c: Array, x: Array): [Array, Array] => [np.multiply(c, x), np.sin(c)], c0!, xs!)[1],
+    ),
+  ],
   threefry2x32: [c('four words', [words([3]), words([3]), words([3]), words([3])], (k0, k1, x0, x1) => lax.threefry2x32(k0!, k1!, x0!, x1!))],
 };
 

@@ -3,4 +3,4 @@
 export { inlineCalls } from './inline.js';
 export { type Atom, type Eqn, evalJaxpr, Jaxpr, Literal, printJaxpr, Var } from './jaxpr.js';
 export { makeJaxpr } from './make-jaxpr.js';
-export { PartialEvalTrace, PartialTracer, StagingTrace, tracersToJaxpr } from './partial-eval.js';
+export { type PartialEvalRule, PartialEvalTrace, PartialTracer, partialEvalRules, StagingTrace, tracersToJaxpr } from './partial-eval.js';

@@ -36,6 +36,17 @@ export class PartialTracer extends Tracer {
   }
 }
 
+/**
+ * How a primitive with sub-graphs runs under partial evaluation when some operands are known and
+ * some not: by evaluating its graphs on the tracers (so the known part runs now). Registered by the
+ * modules that define such primitives.
+ */
+export type PartialEvalRule<P extends PrimitiveName> = (tracers: readonly PartialTracer[], params: PrimitiveParams[P]) => Array[];
+
+export const partialEvalRules: Partial<{ [P in PrimitiveName]: PartialEvalRule<P> }> = {
+  jit_call: (tracers, { jaxpr }) => evalJaxpr(jaxpr as Jaxpr, tracers),
+};
+
 export class PartialEvalTrace extends Trace {
   pure(x: Array): Array {
     return new PartialTracer(this, x.aval, x, null);
@@ -54,11 +65,10 @@ export class PartialEvalTrace extends Trace {
   }
   processPrimitive<P extends PrimitiveName>(prim: P, tracers: readonly Array[], params: PrimitiveParams[P]): Array[] {
     const ts = tracers as readonly PartialTracer[];
-    // a call with known and unknown operands is split by evaluating its graph here: the known part
-    // runs now, the rest is staged (a call with only unknown operands is staged whole)
-    if (prim === 'jit_call' && ts.some((t) => t.known !== null) && ts.some((t) => t.known === null)) {
-      return evalJaxpr((params as PrimitiveParams['jit_call']).jaxpr as Jaxpr, tracers);
-    }
+    // a primitive with a graph and known and unknown operands is split by its rule (a call by
+    // evaluating its graph here: the known part runs now, the rest is staged)
+    const rule = partialEvalRules[prim] as PartialEvalRule<P> | undefined;
+    if (rule !== undefined && ts.some((t) => t.known !== null) && ts.some((t) => t.known === null)) return rule(ts, params);
     if (ts.every((t) => t.known !== null))
       return bind(
         prim,

@@ -57,6 +57,9 @@ function bufferValue(aval: ShapedArray, slot: number): Value {
   return { aval, slot, cost: 0, prims: [], at: (idx, inputs) => load(inputs.index(slot, aval.dtype), aval.dtype, rowMajor(idx, aval.shape)) };
 }
 
+/** Control flow: run by the host, its branches and bodies compiled as programs of their own. */
+const HOST: ReadonlySet<PrimitiveName> = new Set(['cond', 'while_loop', 'scan']);
+
 const REDUCTIONS: Partial<Record<PrimitiveName, ReduceOp>> = { reduce_sum: 'sum', reduce_prod: 'prod', reduce_max: 'max', reduce_min: 'min' };
 
 /** How a fusable primitive's output element reads its operands' elements; undefined when it does not fuse. */
@@ -281,6 +284,14 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     const bufs = ins.map(inBuffer);
     const inAvals = bufs.map((b) => b.aval);
     const outAvals = eqn.outs.map((o) => o.aval);
+    if (HOST.has(eqn.prim)) {
+      const outs = eqn.outs.map(() => nextSlot++);
+      steps.push({ kind: 'host', prim: eqn.prim, params: eqn.params, inputs: bufs.map((b) => b.slot as number), inAvals, outs, outAvals, frees: [] });
+      eqn.outs.forEach((o, i) => {
+        values.set(o, bufferValue(o.aval, outs[i] as number));
+      });
+      continue;
+    }
     const plan = lowerEager(eqn.prim, inAvals, outAvals, eqn.params as never);
     const inSlots = bufs.map((b) => b.slot as number);
     if (plan.kind === 'alias') {
@@ -317,7 +328,7 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
 function planFrees(steps: Step[], firstOwned: number, outs: readonly number[]): void {
   const last = new Map<number, number>();
   const reads = (s: Step): readonly number[] => (s.kind === 'alias' ? [s.input] : s.inputs);
-  const writes = (s: Step): readonly number[] => (s.kind === 'routine' ? s.outs : [s.out]);
+  const writes = (s: Step): readonly number[] => (s.kind === 'routine' || s.kind === 'host' ? s.outs : [s.out]);
   steps.forEach((s, i) => {
     for (const w of writes(s)) last.set(w, i);
     for (const r of reads(s)) last.set(r, i);

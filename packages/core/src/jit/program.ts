@@ -5,7 +5,7 @@ import type { ShapedArray } from '../aval.js';
 import { shortDType } from '../kernel/exp.js';
 import type { Kernel } from '../kernel/kernel.js';
 import type { RoutineName } from '../kernel/routines.js';
-import type { PrimitiveParams } from '../primitives/params.js';
+import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
 
 export type Step =
   | {
@@ -31,7 +31,18 @@ export type Step =
       readonly outAvals: readonly ShapedArray[];
       frees: number[];
     }
-  | { readonly kind: 'alias'; readonly prim: string; readonly input: number; readonly out: number; readonly outAval: ShapedArray; frees: number[] };
+  | { readonly kind: 'alias'; readonly prim: string; readonly input: number; readonly out: number; readonly outAval: ShapedArray; frees: number[] }
+  | {
+      /** A primitive the host runs itself (control flow: its branches and bodies are programs of their own). */
+      readonly kind: 'host';
+      readonly prim: PrimitiveName;
+      readonly params: unknown;
+      readonly inputs: readonly number[];
+      readonly inAvals: readonly ShapedArray[];
+      readonly outs: readonly number[];
+      readonly outAvals: readonly ShapedArray[];
+      frees: number[];
+    };
 
 /** A compiled graph: run it with `runProgram` (run.ts). */
 export class Program {
@@ -80,7 +91,8 @@ export class Program {
         case 'kernel':
           return `  ${slot(st.out)}:${ty(st.outAval)} = kernel[${st.fused.join(', ')}] (${st.inputs.map(slot).join(', ')})${frees}`;
         case 'routine':
-          return `  ${st.outs.map((o, i) => `${slot(o)}:${ty(st.outAvals[i] as ShapedArray)}`).join(' ')} = ${st.name} (${st.inputs.map(slot).join(', ')})${frees}`;
+        case 'host':
+          return `  ${st.outs.map((o, i) => `${slot(o)}:${ty(st.outAvals[i] as ShapedArray)}`).join(' ')} = ${st.kind === 'host' ? st.prim : st.name} (${st.inputs.map(slot).join(', ')})${frees}`;
         default:
           return `  ${slot(st.out)}:${ty(st.outAval)} = ${st.prim} ${slot(st.input)} (shares its buffer)${frees}`;
       }

@@ -1,7 +1,10 @@
 // Runs a kernel program on a backend: its kernels compiled once (through the kernel cache), then
 // every call is a loop over the steps with no tracing, shape rules or lowering per op.
+
+import type { ShapedArray } from '../aval.js';
 import type { Backend, DataHandle, Executable } from '../backend/backend.js';
 import { cachedKernel } from '../kernel/cache.js';
+import type { PrimitiveName } from '../primitives/params.js';
 import type { Program } from './program.js';
 
 const prepared = new WeakMap<Program, WeakMap<Backend, (Executable | null)[]>>();
@@ -21,11 +24,24 @@ function executables(program: Program, backend: Backend): (Executable | null)[] 
   return exes;
 }
 
+/** Runs a host step (control flow) on buffers, returning new references for its outputs. */
+export type HostStep = (prim: PrimitiveName, params: unknown, inputs: readonly DataHandle[], inAvals: readonly ShapedArray[], backend: Backend) => DataHandle[];
+
+function noHost(prim: PrimitiveName): never {
+  throw new Error(`internal: a program with a ${prim} step was run without a host`);
+}
+
 /**
  * Runs `program` on `backend` with `inputs` and `consts` (handles it does not consume), returning
- * one new reference per output.
+ * one new reference per output. `host` runs its control-flow steps.
  */
-export function runProgram(backend: Backend, program: Program, inputs: readonly DataHandle[], consts: readonly DataHandle[]): DataHandle[] {
+export function runProgram(
+  backend: Backend,
+  program: Program,
+  inputs: readonly DataHandle[],
+  consts: readonly DataHandle[],
+  host: HostStep = noHost,
+): DataHandle[] {
   const exes = executables(program, backend);
   const slots: (DataHandle | undefined)[] = new Array(program.slotCount);
   const nIn = inputs.length;
@@ -44,6 +60,17 @@ export function runProgram(backend: Backend, program: Program, inputs: readonly 
           s.params,
           s.inputs.map((k, j) => ({ handle: slots[k] as DataHandle, aval: s.inAvals[j] as (typeof s.inAvals)[number] })),
           s.outAvals,
+        );
+        s.outs.forEach((o, j) => {
+          slots[o] = outs[j];
+        });
+      } else if (s.kind === 'host') {
+        const outs = host(
+          s.prim,
+          s.params,
+          s.inputs.map((k) => slots[k] as DataHandle),
+          s.inAvals,
+          backend,
         );
         s.outs.forEach((o, j) => {
           slots[o] = outs[j];

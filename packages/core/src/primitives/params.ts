@@ -83,6 +83,10 @@ export interface PrimitiveParams extends ElementwiseParams {
   custom_lin: CustomLinParams;
   // a call of a traced graph (what a jitted function is inside another transform)
   jit_call: JitCallParams;
+  // control flow (lax.cond/switch, whileLoop, scan): primitives whose params are traced graphs
+  cond: CondParams;
+  while_loop: WhileParams;
+  scan: ScanParams;
 }
 
 export interface CustomLinParams {
@@ -109,6 +113,35 @@ export interface JitCallParams {
   readonly jaxpr: GraphParam;
   /** The jitted function's name, for messages and printing. */
   readonly name: string;
+}
+
+/** `cond(index, ...operands)`: runs branch `index` (clamped) on the operands; every branch has the same signature. */
+export interface CondParams {
+  readonly branches: readonly GraphParam[];
+}
+
+/**
+ * `while_loop(...condConsts, ...bodyConsts, ...carry)`: while `cond(condConsts, carry)` is true,
+ * `carry = body(bodyConsts, carry)`.
+ */
+export interface WhileParams {
+  readonly cond: GraphParam;
+  readonly body: GraphParam;
+  readonly condConsts: number;
+  readonly bodyConsts: number;
+}
+
+/**
+ * `scan(...consts, ...carry, ...xs)`: for each of `length` steps (last to first when `reverse`),
+ * `(carry, y) = body(consts, carry, x)` on slice i of each xs; outputs the final carry and the ys
+ * stacked along a new leading axis.
+ */
+export interface ScanParams {
+  readonly body: GraphParam;
+  readonly length: number;
+  readonly reverse: boolean;
+  readonly consts: number;
+  readonly carry: number;
 }
 
 export type PrimitiveName = keyof PrimitiveParams;

@@ -1,5 +1,6 @@
 import type { ShapedArray } from '../aval.js';
 import { contractionShapeRules } from './contractions.js';
+import { controlShapeRules } from './control.js';
 import { convShapeRules } from './conv.js';
 import { customShapeRules } from './custom.js';
 import { elementwiseShapeRules } from './elementwise.js';
@@ -19,6 +20,7 @@ const shapeRules: ShapeRuleTable = {
   ...convShapeRules,
   ...randomShapeRules,
   ...customShapeRules,
+  ...controlShapeRules,
 };
 
 /** Runs the shape rule of `prim`: the single place where every primitive's inputs are validated. */

@@ -1,0 +1,106 @@
+// Control flow run eagerly: the branch or body graphs run compiled (through `host.call`), the
+// loop itself on the host, reading the predicate or index of each step.
+import type { ShapedArray } from '../aval.js';
+import type { Backend } from '../backend/backend.js';
+import { type ConcreteArray, fresh, fromTyped } from '../concrete.js';
+import { allocTyped } from '../dtype.js';
+import { fail } from '../errors.js';
+import type { Jaxpr } from '../ir/jaxpr.js';
+import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
+
+/** What running control flow needs from eager evaluation (passed in: eval.ts sits above this module). */
+export interface Host {
+  /** Runs a graph on arrays (compiled once per graph). */
+  call(jaxpr: Jaxpr, args: readonly ConcreteArray[]): ConcreteArray[];
+  /** Runs one primitive eagerly. */
+  prim<P extends PrimitiveName>(prim: P, args: readonly ConcreteArray[], params: PrimitiveParams[P]): ConcreteArray[];
+}
+
+export const CONTROL: ReadonlySet<PrimitiveName> = new Set(['cond', 'while_loop', 'scan']);
+
+function scalarOf(op: string, x: ConcreteArray): number {
+  if (!x.backend.supportsSyncRead)
+    fail(op, `its predicate lives on the ${x.backend.name} backend, which reads asynchronously; run control flow under jit there`);
+  return x.backend.readSync(x.liveHandle(op))[0] as number;
+}
+
+function disposeAll(xs: readonly ConcreteArray[]): void {
+  for (const x of xs) x.dispose();
+}
+
+/** Runs a control-flow primitive on concrete arrays. */
+export function runControl<P extends PrimitiveName>(prim: P, args: readonly ConcreteArray[], params: PrimitiveParams[P], host: Host): ConcreteArray[] {
+  switch (prim) {
+    case 'cond': {
+      const { branches } = params as PrimitiveParams['cond'];
+      const [index, ...operands] = args as [ConcreteArray, ...ConcreteArray[]];
+      const i = Math.min(Math.max(scalarOf('cond', index), 0), branches.length - 1);
+      return host.call(branches[i] as Jaxpr, operands);
+    }
+    case 'while_loop': {
+      const { cond, body, condConsts, bodyConsts } = params as PrimitiveParams['while_loop'];
+      const cConsts = args.slice(0, condConsts);
+      const bConsts = args.slice(condConsts, condConsts + bodyConsts);
+      let carry = args.slice(condConsts + bodyConsts);
+      let owned = false;
+      for (;;) {
+        const [c] = host.call(cond as Jaxpr, [...cConsts, ...carry]) as [ConcreteArray];
+        const go = scalarOf('whileLoop', c) !== 0;
+        c.dispose();
+        if (!go) break;
+        const next = host.call(body as Jaxpr, [...bConsts, ...carry]);
+        if (owned) disposeAll(carry);
+        carry = next;
+        owned = true;
+      }
+      // results are new arrays even when the body never ran
+      return owned ? carry : carry.map((x) => fresh(x, 'whileLoop') as ConcreteArray);
+    }
+    case 'scan': {
+      const { body, length, reverse, consts, carry: nc } = params as PrimitiveParams['scan'];
+      const cs = args.slice(0, consts);
+      let carry = args.slice(consts, consts + nc);
+      const xs = args.slice(consts + nc);
+      const yAvals = (body as Jaxpr).outs.slice(nc).map((o) => o.aval);
+      const ys: ConcreteArray[][] = yAvals.map(() => new globalThis.Array(length));
+      let owned = false;
+      for (let k = 0; k < length; k++) {
+        const t = reverse ? length - 1 - k : k;
+        const slices = xs.map((x) => sliceAt(host, x, t));
+        const outs = host.call(body as Jaxpr, [...cs, ...carry, ...slices]);
+        disposeAll(slices);
+        if (owned) disposeAll(carry);
+        carry = outs.slice(0, nc);
+        owned = true;
+        outs.slice(nc).forEach((y, j) => {
+          (ys[j] as ConcreteArray[])[t] = y;
+        });
+      }
+      const backend = args[0]?.backend;
+      const stacked = ys.map((list, j) => stack(host, list, yAvals[j] as ShapedArray, length, backend));
+      const finalCarry = owned ? carry : carry.map((x) => fresh(x, 'scan') as ConcreteArray);
+      return [...finalCarry, ...stacked];
+    }
+    default:
+      return fail(prim, 'is not a control-flow primitive');
+  }
+}
+
+/** Slice `t` of `x` along its leading axis, without that axis. */
+function sliceAt(host: Host, x: ConcreteArray, t: number): ConcreteArray {
+  const rest = x.shape.slice(1);
+  const [s] = host.prim('slice', [x], { start: [t, ...rest.map(() => 0)], limit: [t + 1, ...rest], strides: x.shape.map(() => 1) }) as [ConcreteArray];
+  const [r] = host.prim('reshape', [s], { newShape: rest }) as [ConcreteArray];
+  s.dispose();
+  return r;
+}
+
+/** The ys of every step along a new leading axis. */
+function stack(host: Host, list: readonly ConcreteArray[], aval: ShapedArray, length: number, backend: Backend | undefined): ConcreteArray {
+  if (length === 0) return fromTyped(allocTyped(aval.dtype, 0), [0, ...aval.shape], aval.dtype, backend);
+  const rows = list.map((y) => host.prim('reshape', [y], { newShape: [1, ...aval.shape] })[0] as ConcreteArray);
+  disposeAll(list);
+  const [out] = host.prim('concatenate', rows, { axis: 0 }) as [ConcreteArray];
+  disposeAll(rows);
+  return out;
+}
