@@ -86,7 +86,12 @@ export class ConcreteArray extends Array {
 
 /** Wraps a typed array (copied) as an array on `backend`. */
 export function fromTyped(data: TypedArray, shape: Shape, dtype: DType, backend: Backend = getBackend()): ConcreteArray {
-  if (!backend.supportsDType(dtype)) fail('array', `the ${backend.name} backend does not support ${dtype}`);
+  if (!backend.supportsDType(dtype)) {
+    fail(
+      'array',
+      `the ${backend.name} backend does not support ${dtype}; use ${dtype === 'float64' ? 'float32, or ' : ''}the cpu backend (withBackend('cpu', ...) or devicePut) for ${dtype} arrays`,
+    );
+  }
   return new ConcreteArray(new ShapedArray(shape, dtype), backend, backend.write(dtype, data));
 }
 

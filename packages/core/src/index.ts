@@ -55,6 +55,7 @@ export { ROUTINES, type RoutineName } from './kernel/routines.js';
 export * as lax from './lax.js';
 export * as np from './np.js';
 export type { ArrayMethods } from './ops/methods.js';
+export { clearBackendConstants } from './ops/scalar.js';
 export * from './primitives/index.js';
 export * as random from './random.js';
 export type { Shape } from './shape.js';

@@ -159,11 +159,14 @@ export function nonzero(x: ArrayLike): Array[] {
   return onBackendOf([a], () => cols.map((c) => array(c, { dtype: 'int32' })));
 }
 
-/** Wraps negative indices and, for concrete ones, checks the range with a clear error. */
+/**
+ * Wraps negative indices and, for concrete ones on a backend that reads synchronously, checks the
+ * range with a clear error (elsewhere out-of-range indices clamp, as under jit in JAX).
+ */
 export function normalizeIndexArray(idx: Array, size: number, axis: number, shape: readonly number[], op = 'index'): Array {
   if (idx.dtype === 'float32' || idx.dtype === 'float64') fail(op, `index arrays must be integers or booleans, got ${idx.dtype}`);
   const ints = astype(idx, 'int32');
-  if (isConcrete(ints)) {
+  if (isConcrete(ints) && ints.backend.supportsSyncRead) {
     const data = ints.dataSync();
     let negative = false;
     for (let i = 0; i < data.length; i++) {

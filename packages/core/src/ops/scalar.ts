@@ -37,3 +37,14 @@ export function asArray(x: ArrayLike, dtype?: DType): Array {
   }
   return scalar(x, dtype ?? defaultDTypeOf(x));
 }
+
+/**
+ * Forgets the shared scalar constants of the backend called `name` (a backend whose device was
+ * destroyed and made anew must not see arrays of the old one).
+ *
+ * @example
+ * clearBackendConstants('webgpu');
+ */
+export function clearBackendConstants(name: string): void {
+  for (const key of [...constants.keys()]) if (key.startsWith(`${name}:`)) constants.delete(key);
+}
