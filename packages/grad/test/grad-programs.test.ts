@@ -4,6 +4,7 @@
 // gradients are checked against finite differences with checkGrads, with respect to the input
 // and every parameter the program introduced (matmul weights, where's other branch).
 import { type Array, np } from '@tenfold/core';
+import { grad, jit } from '@tenfold/grad';
 import { checkGrads } from '@tenfold/grad/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -239,6 +240,27 @@ describe('random programs of 2-6 ops', () => {
     fc.assert(
       fc.property(programArb, ({ program, x }) => check(program, x, 2)),
       { seed: 7, numRuns: 40, endOnFailure: true },
+    );
+  });
+
+  it('jit(f) equals f in value and gradient, and grad(jit(f)) equals grad(f)', () => {
+    fc.assert(
+      fc.property(programArb, ({ program, x }) => {
+        const args = [x, ...program.params];
+        const loss = (...a: Array[]) => np.sum(program.fn(a[0] as Array, ...a.slice(1)));
+        const values = (a: Array) => globalThis.Array.from(a.dataSync());
+        const close = (got: Array, want: Array, what: string) => {
+          const w = values(want);
+          values(got).forEach((v, i) => {
+            const e = w[i] as number;
+            if (!(Math.abs(v - e) <= 1e-9 + 1e-9 * Math.abs(e))) throw new Error(`${describeProgram(program)}: ${what} element ${i}: ${v} vs ${e}`);
+          });
+        };
+        close(jit(program.fn)(x, ...program.params), program.fn(x, ...program.params), 'jit value');
+        close(jit(grad(loss))(...args), grad(loss)(...args), 'jit(grad)');
+        close(grad(jit(loss))(...args), grad(loss)(...args), 'grad(jit)');
+      }),
+      { seed: 42, numRuns: 60, endOnFailure: true },
     );
   });
 

@@ -157,6 +157,69 @@ describe('the compiled program', () => {
     expect(f(x).item()).toBeCloseTo(Math.exp(4) + [0, 1, 2, 3, 4].reduce((s, v) => s + Math.exp(v), 0), 2);
   });
 
+  it('compiles an MLP train step into a handful of fused kernels around its matmuls', () => {
+    type P = { w1: Array; b1: Array; w2: Array; b2: Array };
+    const loss = (p: P, x: Array, y: Array) =>
+      np.negative(
+        np.mean(np.takeAlongAxis(np.logSoftmax(np.add(np.matmul(np.relu(np.add(np.matmul(x, p.w1), p.b1)), p.w2), p.b2), -1), np.expandDims(y, 1), 1)),
+      );
+    const step = jit((p: P, x: Array, y: Array) => {
+      const [l, g] = valueAndGrad(loss)(p, x, y) as [Array, P];
+      return {
+        loss: l,
+        params: {
+          w1: np.subtract(p.w1, np.multiply(g.w1, 0.1)),
+          b1: np.subtract(p.b1, np.multiply(g.b1, 0.1)),
+          w2: np.subtract(p.w2, np.multiply(g.w2, 0.1)),
+          b2: np.subtract(p.b2, np.multiply(g.b2, 0.1)),
+        },
+      };
+    });
+    const p = { w1: np.ones([6, 5]), b1: np.zeros([5]), w2: np.ones([5, 3]), b2: np.zeros([3]) };
+    const program = step.lower(p, np.ones([4, 6]), np.array([0, 1, 2, 0])).program;
+    expect(program.toString()).toMatchInlineSnapshot(`
+      "program (in0:f32[5] in1:f32[3] in2:f32[6,5] in3:f32[5,3] in4:f32[4,6] in5:i32[4]) {
+        s6:f32[4,5] = dot_general (in4, in2)
+        s7:f32[4,5] = kernel[broadcast_in_dim, add] (s6, in0)  free s6
+        s8:bool[4,5] = kernel[broadcast_in_dim, le] (s7)
+        s9:f32[4,5] = kernel[broadcast_in_dim, select] (s8, s7)  free s7
+        s10:f32[4,3] = dot_general (s9, in3)
+        s11:f32[4,3] = kernel[broadcast_in_dim, add] (s10, in1)  free s10
+        s12:f32[4] = kernel[reduce_max] (s11)
+        s13:bool[4,1] = kernel[reshape, is_finite] (s12)
+        s14:f32[4,1] = kernel[reshape, broadcast_in_dim, select] (s13, s12)
+        s15:f32[4,3] = kernel[broadcast_in_dim, sub, exp] (s11, s14)
+        s16:f32[4] = kernel[reduce_sum] (s15)
+        s17:f32[12] = kernel[reshape, log, add, broadcast_in_dim, sub] (s11, s16, s14)  free s14
+        s18:i32[4,1] = kernel[reshape, broadcast_in_dim, lt, add, select, iota, mul] (in5)
+        s19:f32[4,1] = gather (s17, s18)  free s17
+        s20:f32[] = kernel[reduce_sum] (s19)  free s19
+        s21:f32[] = kernel[div, neg] (s20)  free s20
+        s22:f32[12] = kernel[broadcast_in_dim] ()
+        s23:i32[4,1] = kernel[broadcast_in_dim, max, min] (s18)  free s18
+        s24:f32[4,1] = kernel[broadcast_in_dim] ()
+        s25:f32[12] = scatter_add (s22, s23, s24)  free s22 s23 s24
+        s26:f32[4] = kernel[reshape, neg, reduce_sum] (s25)
+        s27:f32[4,3] = kernel[reshape, broadcast_in_dim, div, mul] (s26, s16, s15)  free s15 s16
+        s28:f32[4] = kernel[neg, reduce_sum] (s27)
+        s29:f32[4,3] = kernel[broadcast_in_dim, eq, convert_element_type] (s11, s12)  free s11 s12
+        s30:f32[4] = kernel[reduce_sum] (s29)
+        s31:f32[4,3] = kernel[reshape, add, broadcast_in_dim, select, div, mul] (s25, s27, s13, s26, s28, s30, s29)  free s13 s25 s26 s27 s28 s29 s30
+        s32:f32[4,5] = dot_general (s31, in3)
+        s33:f32[4,5] = kernel[broadcast_in_dim, select] (s8, s32)  free s8 s32
+        s34:f32[5] = kernel[reduce_sum] (s33)
+        s35:f32[5] = kernel[broadcast_in_dim, mul, sub] (in0, s34)  free s34
+        s36:f32[3] = kernel[reduce_sum] (s31)
+        s37:f32[3] = kernel[broadcast_in_dim, mul, sub] (in1, s36)  free s36
+        s38:f32[6,5] = dot_general (in4, s33)  free s33
+        s39:f32[6,5] = kernel[broadcast_in_dim, mul, sub] (in2, s38)  free s38
+        s40:f32[5,3] = dot_general (s9, s31)  free s9 s31
+        s41:f32[5,3] = kernel[broadcast_in_dim, mul, sub] (in3, s40)  free s40
+        -> (s21, s35, s37, s39, s41)
+      }"
+    `);
+  });
+
   it('keeps live buffers flat over repeated calls (only the outputs stay)', async () => {
     const f = jit((x: Array, w: Array) => np.tanh(np.add(np.matmul(x, w), 1)));
     const x = random.normal(random.key(0), [16, 8]);
