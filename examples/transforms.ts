@@ -1,5 +1,5 @@
-import { type Array, np, random } from '@tenfold/core';
-import { grad, hessian, jvp, valueAndGrad, vmap } from '@tenfold/grad';
+import { type Array, lax, np, random } from '@tenfold/core';
+import { grad, hessian, jit, jvp, valueAndGrad, vmap } from '@tenfold/grad';
 
 const x = np.array([0.5, -1, 2], { dtype: 'float32' });
 const f = (v: Array) => np.sum(np.tanh(v));
@@ -20,3 +20,14 @@ console.log(value.shape, grads.w.shape, grads.b.shape);
 // Per-example gradients: one batched graph, no loop over examples.
 const perExample = vmap(grad(loss), { inAxes: [null, 0] })(params, np.expandDims(batch, 1));
 console.log(perExample.w.shape, perExample.b.shape);
+
+// jit: traced once per signature into a graph, compiled to fused kernels, run without per-op
+// dispatch. Loops and branches are lax.foriLoop/scan/whileLoop/cond: one primitive each.
+const step = jit((p: typeof params, xb: Array) => {
+  const g = grad(loss)(p, xb);
+  return { w: np.subtract(p.w, np.multiply(g.w, 0.1)), b: np.subtract(p.b, np.multiply(g.b, 0.1)) };
+});
+const trained = lax.foriLoop(0, 100, (_i, p: typeof params) => step(p, batch), params);
+console.log(loss(trained, batch).item() < value.item(), step.stats.traces);
+const [total, running] = lax.scan((c: Array, v: Array): [Array, Array] => [np.add(c, v), np.add(c, v)], np.array(0), np.arange(5));
+console.log(total.item(), running.tolist());
