@@ -38,6 +38,7 @@ export {
 } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu/index.js';
 export { ConcreteArray, fromTyped, isConcrete } from './concrete.js';
+export { type Staged, stageFunction } from './control/stage.js';
 export { devicePut, devicePutAsync } from './device.js';
 export { DTYPES, type DType, isFloatDType, promoteTypes, type TypedArray } from './dtype.js';
 export { customVjpForwardModeError, TenfoldError } from './errors.js';

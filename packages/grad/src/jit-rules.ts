@@ -4,19 +4,7 @@
 // partial evaluator splits a call with known and unknown operands by evaluating its graph (core's
 // PartialEvalTrace); a call on tangents only stays whole, and its graph, linear, is transposed by
 // the backward pass. Registered here, above the transforms they use.
-import {
-  type Array,
-  bind,
-  evalJaxpr,
-  type Jaxpr,
-  np,
-  optimizeJaxpr,
-  ShapedArray,
-  StagingTrace,
-  tracersToJaxpr,
-  withDynamicTrace,
-  withMainTrace,
-} from '@tenfold/core';
+import { type Array, bind, evalJaxpr, type Jaxpr, np, optimizeJaxpr, ShapedArray, stageFunction } from '@tenfold/core';
 import { jvp } from './api.js';
 import { backwardPass } from './backward.js';
 import { batchRules } from './rules/batch.js';
@@ -25,16 +13,11 @@ import { transposeRules } from './rules/transpose.js';
 import { vmap } from './vmap.js';
 import { isZero, type MaybeZero } from './zero.js';
 
-/** Traces `f` on abstract values of `avals` into an optimised graph. */
+/** Traces `f` on abstract values of `avals` into an optimised graph (`f` transforms a closed graph). */
 export function stageGraph(avals: readonly ShapedArray[], f: (xs: Array[]) => readonly Array[]): Jaxpr {
-  return withMainTrace(StagingTrace, null, (main) => {
-    const st = main.trace as StagingTrace;
-    const ins = avals.map((a) => st.newArg(a));
-    const outs = withDynamicTrace(main, () => f(ins));
-    type Staged = ReturnType<StagingTrace['newArg']>;
-    const tracers = outs.map((o) => st.instantiate((o as { trace?: { main?: unknown } }).trace?.main === main ? (o as Staged) : (st.pure(o) as Staged)));
-    return optimizeJaxpr(tracersToJaxpr(ins, tracers));
-  });
+  const staged = stageFunction('jit', 'a transformed graph', ((...xs: Array[]) => f(xs)) as (...a: never[]) => unknown, avals, (ins) => [...ins]);
+  if (staged.consts.length > 0) throw new Error('internal: a transformed closed graph captured a tracer');
+  return optimizeJaxpr(staged.jaxpr);
 }
 
 /** Memoizes a derived graph per (graph, variant). */

@@ -9,17 +9,13 @@ import {
   type Jaxpr,
   np,
   optimizeJaxpr,
-  type PartialTracer,
   type Program,
   runCompiled,
   ShapedArray,
-  StagingTrace,
+  stageFunction,
   TenfoldError,
-  tracersToJaxpr,
   tree,
   withBackend,
-  withDynamicTrace,
-  withMainTrace,
 } from '@tenfold/core';
 import { callGraph } from './jit-rules.js';
 
@@ -63,6 +59,8 @@ export type Jitted<A extends unknown[], R> = ((...args: A) => R) & {
 
 interface Entry {
   readonly jaxpr: Jaxpr;
+  /** Closed-over tracers of an enclosing transform: the graph's leading inputs (such an entry is not cached). */
+  readonly consts: readonly Array[];
   readonly outDef: tree.TreeDef;
   compiled: CompiledGraph | null;
 }
@@ -174,7 +172,8 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     }
     traces++;
     entry = withBackend(backend, () => trace(f, name, args, statics, def, leaves));
-    cache.set(key, entry);
+    // a graph holding an enclosing transform's tracers is valid for this call only
+    if (entry.consts.length === 0) cache.set(key, entry);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
     return { entry, leaves, donated };
   };
@@ -182,7 +181,9 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
   const jitted = ((...args: A): R => {
     const { entry, leaves, donated } = lookup(args);
     // under another transform: one jit_call primitive, whose rules transform the traced graph
-    if (!leaves.every((l) => l instanceof ConcreteArray)) return tree.unflatten(entry.outDef, callGraph(entry.jaxpr, name, leaves)) as R;
+    if (entry.consts.length > 0 || !leaves.every((l) => l instanceof ConcreteArray)) {
+      return tree.unflatten(entry.outDef, callGraph(entry.jaxpr, name, [...entry.consts, ...leaves])) as R;
+    }
     const concrete = leaves as ConcreteArray[];
     if (donated.some(Boolean)) checkDonation(concrete, donated);
     const outs = runEntry(entry, concrete);
@@ -233,7 +234,11 @@ function backendOf(leaves: readonly Array[]): string {
   return name ?? defaultBackendName();
 }
 
-/** Runs `f` on abstract values of the leaves' avals and records its graph. */
+/**
+ * Runs `f` on abstract values of the leaves' avals and records its graph. Values `f` closes over
+ * that are tracers of an enclosing transform become leading inputs (`consts`), so that transform
+ * differentiates or batches through them.
+ */
 function trace<A extends unknown[]>(
   f: (...args: A) => unknown,
   name: string,
@@ -242,29 +247,13 @@ function trace<A extends unknown[]>(
   def: tree.TreeDef,
   leaves: readonly Array[],
 ): Entry {
-  return withMainTrace(StagingTrace, null, (main) => {
-    const pe = main.trace as StagingTrace;
-    const ins = leaves.map((l) => pe.newArg(new ShapedArray(l.shape, l.dtype)));
+  const avals = leaves.map((l) => new ShapedArray(l.shape, l.dtype));
+  const staged = stageFunction('jit', name, f as (...a: never[]) => unknown, avals, (ins) => {
     const dynamic = tree.unflatten(def, ins) as unknown[];
     let k = 0;
-    const callArgs = args.map((a, i) => (statics.has(i) ? a : dynamic[k++])) as A;
-    // as the dynamic trace, staging records operations on constants too
-    const out = withDynamicTrace(main, () => f(...callArgs));
-    const [outLeaves, outDef] = tree.flatten(out);
-    const outs = outLeaves.map((o, i): PartialTracer => {
-      if (!(o instanceof ArrayClass) && typeof o !== 'number' && typeof o !== 'boolean') {
-        throw new TenfoldError('jit', `${name} must return Arrays, numbers or pytrees of them; output ${i} is ${o === null ? 'null' : typeof o}`);
-      }
-      const a = o instanceof ArrayClass ? o : np.asArray(o);
-      const t = isOwnTracer(a, main) ? (a as PartialTracer) : (pe.pure(a) as PartialTracer);
-      return pe.instantiate(t);
-    });
-    return { jaxpr: optimizeJaxpr(tracersToJaxpr(ins, outs)), outDef, compiled: null };
+    return args.map((a, i) => (statics.has(i) ? a : dynamic[k++]));
   });
-}
-
-function isOwnTracer(a: Array, main: unknown): boolean {
-  return (a as { trace?: { main?: unknown } }).trace?.main === main;
+  return { jaxpr: optimizeJaxpr(staged.jaxpr), consts: staged.consts, outDef: staged.outDef, compiled: null };
 }
 
 function compiled(entry: Entry): CompiledGraph {

@@ -428,6 +428,21 @@ describe('jit composes with the other transforms', () => {
     expect(grad((y: Array) => np.sum(grad(jit(g))(y)))(x).tolist()).toEqual([12]);
   });
 
+  it('differentiates through values a jitted function closes over (they become operands of its call)', () => {
+    const xs = np.array([1, 2, 3], { dtype: 'float64' });
+    const f = (s: Array) => np.sum(jit((v: Array) => np.multiply(np.sin(v), s))(xs));
+    const s0 = np.array(0.5, { dtype: 'float64' });
+    expect(grad(f)(s0).item()).toBeCloseTo(Math.sin(1) + Math.sin(2) + Math.sin(3), 12);
+    let scale = np.array(2, { dtype: 'float64' });
+    const g = jit((v: Array) => np.multiply(v, scale));
+    const h = (s: Array) => {
+      scale = s;
+      return np.sum(g(xs));
+    };
+    expect(grad(h)(s0).item()).toBe(6);
+    expect(grad(h)(np.array(3, { dtype: 'float64' })).item()).toBe(6);
+  });
+
   it('vmap(jit(f)) and jit(vmap(f)) equal vmap(f)', () => {
     const f = (v: Array) => np.sum(np.multiply(v, v));
     const xs = np.array(

@@ -137,14 +137,13 @@ function reshapeIndex(idx: readonly Exp[], outShape: readonly number[], inShape:
   return inShape.map((n, k) => (n === 1 ? int(0) : rem(div(flat, int(strides[k] as number)), int(n))));
 }
 
+/** Movement ops: index arithmetic in the consumer's loads, no arithmetic of their own. */
+const MOVEMENT: ReadonlySet<PrimitiveName> = new Set(['broadcast_in_dim', 'transpose', 'slice', 'rev', 'reshape', 'stop_gradient']);
+const FUSABLE: ReadonlySet<PrimitiveName> = new Set([...MOVEMENT, 'select', 'convert_element_type', 'bitcast_convert_type', 'iota']);
+
 /** Whether `prim` can run inside another op's kernel (as an expression or a reduction's prologue). */
 function fusable(prim: PrimitiveName): boolean {
-  return (
-    elementwiseEntry(prim) !== undefined ||
-    ['select', 'convert_element_type', 'bitcast_convert_type', 'stop_gradient', 'broadcast_in_dim', 'transpose', 'slice', 'rev', 'reshape', 'iota'].includes(
-      prim,
-    )
-  );
+  return elementwiseEntry(prim) !== undefined || FUSABLE.has(prim);
 }
 
 /** A compiled graph and the constants its program reads (in the slots after the inputs). */
@@ -267,7 +266,7 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     }
     const at = eqn.outs.length === 1 ? fuse(eqn, ins, outVar.aval) : undefined;
     if (at !== undefined) {
-      const arithmetic = ['broadcast_in_dim', 'transpose', 'slice', 'rev', 'reshape', 'stop_gradient'].includes(eqn.prim) ? 0 : 1;
+      const arithmetic = MOVEMENT.has(eqn.prim) ? 0 : 1;
       let v: Value = {
         aval: outVar.aval,
         at,

@@ -256,9 +256,9 @@ export function renderJs(kernel: Kernel): string {
     return kernel.loops[i]?.reduce ? prev : `${prev} + i${i} * os${i}`;
   };
   if (!red) {
-    if (nLoops >= 1 && rowMove(kernel) !== null) {
+    const move = nLoops >= 1 ? rowMove(kernel) : null;
+    if (move !== null) {
       // a pure move whose rows are contiguous (or one repeated value): typed-array copies per row
-      const move = rowMove(kernel) as RowMove;
       const last = nLoops - 1;
       L.push('let o = 0;');
       for (let i = 0; i < last; i++) L.push(open(i));
