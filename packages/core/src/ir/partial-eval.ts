@@ -75,7 +75,11 @@ export class PartialEvalTrace extends Trace {
         ts.map((t) => t.known as Array),
         params,
       );
-    const inputs = ts.map((t) => this.instantiate(t));
+    return this.stage(prim, ts, params);
+  }
+  /** Records `prim` on `tracers` (known ones become constants of the graph): unknown outputs. */
+  protected stage<P extends PrimitiveName>(prim: P, tracers: readonly PartialTracer[], params: PrimitiveParams[P]): PartialTracer[] {
+    const inputs = tracers.map((t) => this.instantiate(t));
     const outAvals = abstractEval(
       prim,
       inputs.map((t) => t.aval),
@@ -95,16 +99,7 @@ export class PartialEvalTrace extends Trace {
  */
 export class StagingTrace extends PartialEvalTrace {
   override processPrimitive<P extends PrimitiveName>(prim: P, tracers: readonly Array[], params: PrimitiveParams[P]): Array[] {
-    const inputs = (tracers as readonly PartialTracer[]).map((t) => this.instantiate(t));
-    const outAvals = abstractEval(
-      prim,
-      inputs.map((t) => t.aval),
-      params,
-    );
-    const recipe = { kind: 'eqn' as const, prim, inputs, params, outs: [] as PartialTracer[] };
-    const outs = outAvals.map((a) => new PartialTracer(this, a, null, recipe));
-    recipe.outs = outs;
-    return outs;
+    return this.stage(prim, tracers as readonly PartialTracer[], params);
   }
 }
 
