@@ -162,7 +162,7 @@ export abstract class Tracer extends Array {
   protected concretizationError(what: string): TenfoldError {
     return new TenfoldError(
       what,
-      `cannot read the values of a traced ${this.aval} array inside a transform; the value is abstract here. Use np.where instead of JS control flow on array values, pass values JS code must see as static arguments (jit(f, { staticArgnums })), or move the read outside the transformed function`,
+      `cannot read the values of a traced ${this.aval} array inside a transform; the value is abstract here. Use np.where or lax.cond instead of JS control flow on array values (lax.whileLoop, lax.scan for loops), pass values JS code must see as static arguments (jit(f, { staticArgnums })), or move the read outside the transformed function`,
     );
   }
 }

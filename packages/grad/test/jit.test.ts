@@ -102,6 +102,16 @@ describe('tracing and the cache', () => {
     expect(h(np.ones([2]), 3).tolist()).toEqual([2, 2]);
   });
 
+  it('a tracer that escapes its jit is a clear error when used later, never a value', () => {
+    let leaked: Array | null = null;
+    const f = jit((x: Array) => {
+      leaked = np.sin(x);
+      return x;
+    });
+    f(np.ones([2]));
+    expect(() => np.add(leaked as unknown as Array, 1)).toThrow(/a traced value escaped the transform that created it/);
+  });
+
   it('Number(x) of a concrete one-element array is its value; other sizes are an error', () => {
     expect(Number(np.array(2.5, { dtype: 'float32' }))).toBe(2.5);
     expect(np.array([4]) > np.array(3)).toBe(true);
