@@ -1,6 +1,16 @@
 // The WebGPU backend: reference-counted storage buffers from a size-class pool, kernels of core's IR
 // rendered to WGSL (wgsl/render.ts) and run one dispatch each, routines as hand-written shaders,
 // and asynchronous reads through mapped staging buffers.
+//
+// Batching: dispatches (and buffer clears and read copies) are recorded into one open command
+// encoder, in one compute pass, and submitted together when a read needs them, at `sync()`, when
+// the JavaScript that records them yields (a microtask), or after `batchLimit` dispatches. So a jit
+// program's execution, or a run of eager ops, is one queue submission. The uniforms of the
+// recorded dispatches are packed into one arena buffer, uploaded with one write just before the
+// submission. Ordering: commands in one encoder run in order, and queue writes run before the
+// submission that follows them; so a buffer released while recording may be reused by later
+// recorded commands, but not written through the queue (write() submits first), and a buffer the
+// pool evicts is destroyed only after the submission.
 /// <reference types="@webgpu/types" preserve="true" />
 import type {
   Backend,
@@ -34,6 +44,26 @@ const SHADOW_MAX = 4;
 /** Released storage buffers kept for reuse, in bytes. */
 const POOL_CAPACITY = 256 * 1024 * 1024;
 
+/** Bytes of the uniform arena: the uniforms of one submission's dispatches (each at an aligned offset). */
+const ARENA_BYTES = 256 * 1024;
+
+/** Dispatches recorded into one command encoder before it is submitted anyway. */
+const BATCH_LIMIT = 1024;
+
+/** The open command encoder and what its submission must wait for or do after. */
+interface Recording {
+  readonly encoder: GPUCommandEncoder;
+  /** The open compute pass (dispatches go into one pass until a copy or clear needs the encoder). */
+  pass: GPUComputePassEncoder | null;
+  dispatches: number;
+  /** Bytes of the arena used so far. */
+  uniformBytes: number;
+  /** Buffers released (given to the pool) since the encoder opened: recorded commands may use them. */
+  readonly released: Set<GPUBuffer>;
+  /** Buffers to destroy once the encoder is submitted. */
+  readonly destroy: GPUBuffer[];
+}
+
 /** One device's state; replaced when initWebGPU runs again after destroyWebGPU. */
 interface DeviceState {
   readonly device: GPUDevice;
@@ -45,7 +75,14 @@ interface DeviceState {
   /** Uncaptured validation and out-of-memory errors, reported at the next read. */
   readonly errors: string[];
   readonly pool: BufferPool;
-  readonly uniforms: BufferPool;
+  /** The uniform arena on the device and its host copy. */
+  readonly arena: GPUBuffer;
+  readonly arenaHost: Int32Array;
+  /** minUniformBufferOffsetAlignment. */
+  readonly uniformAlign: number;
+  rec: Recording | null;
+  submissions: number;
+  dispatches: number;
   readonly layouts: Map<string, GPUBindGroupLayout>;
   readonly pipelines: Map<string, GPUComputePipeline>;
   /** Kernels the routines build themselves (transposes), by key. */
@@ -77,11 +114,14 @@ function floatBits(v: number): number {
 /**
  * Core's Backend on WebGPU: float32, int32 and bool (stored as one u32 per element, 0 or 1);
  * float64 is refused with an error naming the CPU backend. Reads are asynchronous only
- * (`await x.data()`); every kernel and routine is one submitted dispatch.
+ * (`await x.data()`); kernels and routines are dispatches recorded into one command encoder,
+ * submitted when something waits for them (see the top of this file).
  */
 export class WebGPUBackend implements Backend, RoutineHost {
   readonly name = 'webgpu';
   readonly supportsSyncRead = false;
+  /** Dispatches recorded before the encoder is submitted anyway (1: a submission per dispatch). */
+  batchLimit = BATCH_LIMIT;
   #state: DeviceState | null = null;
   #generation = 0;
   #liveBuffers = 0;
@@ -90,15 +130,25 @@ export class WebGPUBackend implements Backend, RoutineHost {
   /** Attaches a device (initWebGPU). */
   attach(acquired: Acquired): void {
     if (this.#state !== null && this.#state.dead === null) throw new Error('internal: webgpu backend attached twice');
+    const device = acquired.device;
     const state: DeviceState = {
-      device: acquired.device,
+      device,
       report: acquired.report,
       gpu: acquired.gpu,
       generation: ++this.#generation,
       dead: null,
       errors: [],
-      pool: new BufferPool(POOL_CAPACITY),
-      uniforms: new BufferPool(4 * 1024 * 1024),
+      pool: new BufferPool(POOL_CAPACITY, (b) => {
+        // recorded commands may still use it
+        if (state.rec !== null) state.rec.destroy.push(b);
+        else b.destroy();
+      }),
+      arena: device.createBuffer({ size: ARENA_BYTES, usage: BUFFER.UNIFORM | BUFFER.COPY_DST, label: 'uniforms' }),
+      arenaHost: new Int32Array(ARENA_BYTES / 4),
+      uniformAlign: Math.max(16, device.limits.minUniformBufferOffsetAlignment),
+      rec: null,
+      submissions: 0,
+      dispatches: 0,
       layouts: new Map(),
       pipelines: new Map(),
       kernels: new Map(),
@@ -119,8 +169,9 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const s = this.#state;
     if (s === null) return;
     s.dead = 'the WebGPU device was destroyed by destroyWebGPU(); call initWebGPU() again for a new one';
+    s.rec = null;
     s.pool.clear();
-    s.uniforms.clear();
+    s.arena.destroy();
     s.device.onuncapturederror = null;
     s.device.destroy();
     this.#state = null;
@@ -173,7 +224,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
     if (b.generation !== s.generation) {
       if (b.shadow === null) throw new Error(`${op}: this array lives on a WebGPU device that was destroyed; create it again after initWebGPU()`);
       const fresh = this.newBuffer(b.dtype, b.size, op);
-      s.device.queue.writeBuffer(fresh.buffer, 0, b.shadow);
+      this.#upload(s, fresh.buffer, b.shadow);
       b.buffer = fresh.buffer;
       b.generation = s.generation;
     }
@@ -182,18 +233,77 @@ export class WebGPUBackend implements Backend, RoutineHost {
 
   alloc(dtype: DType, size: number): DataHandle {
     const b = this.newBuffer(dtype, size, 'alloc');
-    const s = this.#live('alloc');
-    const enc = s.device.createCommandEncoder();
-    enc.clearBuffer(b.buffer);
-    s.device.queue.submit([enc.finish()]);
+    this.#encoder(this.#live('alloc')).clearBuffer(b.buffer);
     return b as unknown as DataHandle;
+  }
+
+  // ---- recording and submission --------------------------------------------------------------
+
+  /** The open recording, opened (with a flush scheduled for when the current JavaScript yields) if none is. */
+  #recording(s: DeviceState): Recording {
+    let r = s.rec;
+    if (r === null) {
+      const rec: Recording = {
+        encoder: s.device.createCommandEncoder(),
+        pass: null,
+        dispatches: 0,
+        uniformBytes: 0,
+        released: new Set(),
+        destroy: [],
+      };
+      s.rec = r = rec;
+      queueMicrotask(() => {
+        if (s.rec === rec && s.dead === null) this.#flush(s);
+      });
+    }
+    return r;
+  }
+
+  /** The open encoder with no pass open (for copies and clears). */
+  #encoder(s: DeviceState): GPUCommandEncoder {
+    const r = this.#recording(s);
+    if (r.pass !== null) {
+      r.pass.end();
+      r.pass = null;
+    }
+    return r.encoder;
+  }
+
+  /** Submits what is recorded: the uniforms first, then the encoder. */
+  #flush(s: DeviceState): void {
+    const r = s.rec;
+    if (r === null) return;
+    s.rec = null;
+    if (r.pass !== null) r.pass.end();
+    if (r.uniformBytes > 0) s.device.queue.writeBuffer(s.arena, 0, s.arenaHost.buffer, 0, r.uniformBytes);
+    s.device.queue.submit([r.encoder.finish()]);
+    s.submissions++;
+    for (const b of r.destroy) b.destroy();
+  }
+
+  /** Submits the recorded work now (reads and sync() do this themselves). */
+  flush(): void {
+    const s = this.#state;
+    if (s !== null && s.dead === null) this.#flush(s);
+  }
+
+  /** Queue writes run before the open encoder's commands: submit those first when they may use `buffer`. */
+  #upload(s: DeviceState, buffer: GPUBuffer, data: ArrayBufferView<ArrayBuffer>): void {
+    if (s.rec?.released.has(buffer)) this.#flush(s);
+    s.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
+  }
+
+  /** Submissions and dispatches on the current device so far. */
+  queueStats(): { submissions: number; dispatches: number } {
+    const s = this.#state;
+    return { submissions: s?.submissions ?? 0, dispatches: s?.dispatches ?? 0 };
   }
 
   write(dtype: DType, data: TypedArray): DataHandle {
     const b = this.newBuffer(dtype, data.length, 'write');
     if (data.length > 0) {
       const src = dtype === 'bool' ? Uint32Array.from(data as Uint8Array) : data;
-      this.#live('write').device.queue.writeBuffer(b.buffer, 0, src.buffer, src.byteOffset, data.length * 4);
+      this.#upload(this.#live('write'), b.buffer, src as ArrayBufferView<ArrayBuffer>);
       if (data.length <= SHADOW_MAX) {
         b.shadow = new Uint32Array(data.length);
         b.shadow.set(new Uint32Array(src.buffer, src.byteOffset, data.length));
@@ -209,9 +319,8 @@ export class WebGPUBackend implements Backend, RoutineHost {
     let bytes: ArrayBuffer = new ArrayBuffer(0);
     if (n > 0) {
       const staging = s.device.createBuffer({ size: n * 4, usage: BUFFER.MAP_READ | BUFFER.COPY_DST, label: 'read' });
-      const enc = s.device.createCommandEncoder();
-      enc.copyBufferToBuffer(b.buffer, 0, staging, 0, n * 4);
-      s.device.queue.submit([enc.finish()]);
+      this.#encoder(s).copyBufferToBuffer(b.buffer, 0, staging, 0, n * 4);
+      this.#flush(s);
       try {
         await staging.mapAsync(MAP_READ_MODE);
         bytes = staging.getMappedRange().slice(0);
@@ -244,6 +353,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
   /** Resolves when the queue has finished everything submitted so far, and throws the device's errors. */
   async sync(): Promise<void> {
     const s = this.#live('sync');
+    this.#flush(s);
     await s.device.queue.onSubmittedWorkDone();
     this.#throwErrors(s, 'sync');
   }
@@ -267,8 +377,11 @@ export class WebGPUBackend implements Backend, RoutineHost {
     if (s === null || b.generation !== s.generation) return;
     this.#liveBuffers--;
     this.#liveBytes -= b.bytes;
-    // queue order makes reuse safe: work already submitted reads it before anything later writes it
-    if (s.dead === null) s.pool.give(b.buffer);
+    if (s.dead !== null) return;
+    // command order makes reuse safe: work recorded or submitted reads it before anything later
+    // recorded writes it (queue writes into it wait for a submission: #upload)
+    s.rec?.released.add(b.buffer);
+    s.pool.give(b.buffer);
   }
 
   stats(): BackendStats {
@@ -327,7 +440,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
     return [x, y];
   }
 
-  /** Submits one dispatch of `pipeline` with the uniform `ints` and the storage buffers bound in order. */
+  /** Records one dispatch of `pipeline` with the uniform `ints` and the storage buffers bound in order. */
   dispatch(
     pipeline: GPUComputePipeline,
     nIn: number,
@@ -338,22 +451,28 @@ export class WebGPUBackend implements Backend, RoutineHost {
   ): void {
     const s = this.#live(op);
     const ubytes = Math.max(16, Math.ceil(ints.byteLength / 16) * 16);
-    const uniform = s.uniforms.take(ubytes) ?? s.device.createBuffer({ size: ubytes, usage: BUFFER.UNIFORM | BUFFER.COPY_DST, label: 'vars' });
-    s.device.queue.writeBuffer(uniform, 0, ints.buffer, ints.byteOffset, ints.byteLength);
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: uniform } }];
+    if (ubytes > ARENA_BYTES) throw new Error(`internal: ${op} has ${ubytes} bytes of uniforms, more than the arena's ${ARENA_BYTES}`);
+    let r = this.#recording(s);
+    let offset = Math.ceil(r.uniformBytes / s.uniformAlign) * s.uniformAlign;
+    if (offset + ubytes > ARENA_BYTES) {
+      this.#flush(s);
+      r = this.#recording(s);
+      offset = 0;
+    }
+    s.arenaHost.set(ints, offset / 4);
+    r.uniformBytes = offset + ubytes;
+    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: s.arena, offset, size: ubytes } }];
     buffers.forEach((buffer, j) => {
       entries.push({ binding: j + 1, resource: { buffer } });
     });
     const bindGroup = s.device.createBindGroup({ layout: this.layout(nIn, buffers.length - nIn), entries, label: op });
-    const enc = s.device.createCommandEncoder();
-    const pass = enc.beginComputePass();
-    pass.setPipeline(pipeline);
-    pass.setBindGroup(0, bindGroup);
-    pass.dispatchWorkgroups(groups[0], groups[1], groups[2] ?? 1);
-    pass.end();
-    s.device.queue.submit([enc.finish()]);
-    // later writes to it are queued after this submission
-    s.uniforms.give(uniform);
+    if (r.pass === null) r.pass = r.encoder.beginComputePass();
+    r.pass.setPipeline(pipeline);
+    r.pass.setBindGroup(0, bindGroup);
+    r.pass.dispatchWorkgroups(groups[0], groups[1], groups[2] ?? 1);
+    r.dispatches++;
+    s.dispatches++;
+    if (r.dispatches >= this.batchLimit) this.#flush(s);
   }
 
   // ---- kernels ------------------------------------------------------------------------------
@@ -362,8 +481,9 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const s = this.#live(kernel.name);
     for (const d of [...kernel.inputs, kernel.outDType]) this.#checkDType(d, kernel.name);
     const varTypes = varDTypes(kernel);
+    // the shader of each mode is rendered and compiled when a run first needs it (a reduction may
+    // only ever run as a workgroup tree; compiling a shader is the expensive part on lavapipe)
     const exe: GpuExecutable = { kernel, generation: s.generation, varTypes, pipelines: {} };
-    this.#kernelPipeline(exe, 'thread');
     return exe as unknown as Executable;
   }
 

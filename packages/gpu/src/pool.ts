@@ -9,16 +9,21 @@ export function sizeClass(bytes: number): number {
   return Math.ceil(bytes / step) * step;
 }
 
-/** A pool of buffers of one usage; the oldest are destroyed when it holds more than `capacity` bytes. */
+/**
+ * A pool of buffers of one usage; the oldest are evicted (destroyed, through `evict`) when it holds
+ * more than `capacity` bytes.
+ */
 export class BufferPool {
   readonly #free = new Map<number, GPUBuffer[]>();
   /** Insertion order, for evicting the oldest. */
   readonly #order = new Set<GPUBuffer>();
   #bytes = 0;
   capacity: number;
+  readonly #evict: (b: GPUBuffer) => void;
 
-  constructor(capacity: number) {
+  constructor(capacity: number, evict: (b: GPUBuffer) => void = (b) => b.destroy()) {
     this.capacity = capacity;
+    this.#evict = evict;
   }
 
   /** A pooled buffer of exactly `size` bytes (a size class), or undefined. */
@@ -35,7 +40,7 @@ export class BufferPool {
   give(b: GPUBuffer): void {
     const size = b.size;
     if (size > this.capacity) {
-      b.destroy();
+      this.#evict(b);
       return;
     }
     let list = this.#free.get(size);
@@ -53,7 +58,7 @@ export class BufferPool {
       l.splice(l.indexOf(old), 1);
       if (l.length === 0) this.#free.delete(old.size);
       this.#bytes -= old.size;
-      old.destroy();
+      this.#evict(old);
     }
   }
 

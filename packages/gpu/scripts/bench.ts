@@ -1,0 +1,150 @@
+// WebGPU benchmarks of @tenfold/gpu (run from the repository root, where tsconfig maps the packages
+// to their sources):
+//   npx tsx packages/gpu/scripts/bench.ts [matmul] [step] [reduce]
+// matmul: GFLOP/s of float32 [n,n]·[n,n] at n = 256, 512, 1024 (each sample: the product, then
+// waiting for the queue); step: ms per jitted MNIST-MLP train step (784-200-200-10, batch 200,
+// SGD with momentum; each sample awaits the loss), with dispatches batched into one submission and
+// with one submission per dispatch, interleaved; reduce: a sum over 2^20 and 2^24 elements.
+// Prints a table per group; medians of the samples after a warm-up.
+import { type Array, np, random, setDefaultBackend } from '@tenfold/core';
+import { destroyWebGPU, initWebGPU, webgpuBackend } from '@tenfold/gpu';
+import { jit, valueAndGrad } from '@tenfold/grad';
+
+const groups = process.argv.slice(2);
+const want = (g: string) => groups.length === 0 || groups.includes(g);
+
+const median = (xs: number[]) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? (s[s.length >> 1] as number) : ((s[s.length / 2 - 1] as number) + (s[s.length / 2] as number)) / 2;
+};
+
+/** Times `op` (awaited) `runs` times after `warmup` runs; returns the sorted samples in ms. */
+async function time(op: () => Promise<void>, runs: number, warmup = 2): Promise<number[]> {
+  for (let i = 0; i < warmup; i++) await op();
+  const out: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const t0 = performance.now();
+    await op();
+    out.push(performance.now() - t0);
+  }
+  return out.sort((a, b) => a - b);
+}
+
+const report = await initWebGPU();
+setDefaultBackend('webgpu');
+const backend = webgpuBackend();
+console.log(`adapter: ${report.name} (${report.vendor}${report.isFallbackAdapter ? ', fallback' : ''}); ${new Date().toISOString().slice(0, 10)}`);
+
+if (want('matmul')) {
+  console.log('\nmatmul float32 [n,n]·[n,n]');
+  console.log('| n | median ms | GFLOP/s (median) | GFLOP/s (best) | runs |');
+  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  for (const n of [256, 512, 1024]) {
+    const [ka, kb] = random.split(random.key(n));
+    const a = random.normal(ka as Array, [n, n]);
+    const b = random.normal(kb as Array, [n, n]);
+    const reps = n <= 256 ? 8 : n <= 512 ? 2 : 1;
+    const s = await time(
+      async () => {
+        for (let r = 0; r < reps; r++) np.matmul(a, b).dispose();
+        await backend.sync();
+      },
+      n >= 1024 ? 7 : 11,
+    );
+    const flop = 2 * n ** 3 * reps;
+    const gf = (ms: number) => flop / ms / 1e6;
+    console.log(`| ${n} | ${(median(s) / reps).toFixed(2)} | ${gf(median(s)).toFixed(2)} | ${gf(s[0] as number).toFixed(2)} | ${s.length} |`);
+  }
+}
+
+if (want('step')) {
+  type Layer = { w: Array; b: Array };
+  const keys = random.split(random.key(0), 5);
+  const dense = (k: Array, fanIn: number, fanOut: number): Layer => {
+    const [kw, kb] = random.split(k);
+    const bound = 1 / Math.sqrt(fanIn);
+    return {
+      w: random.uniform(kw as Array, [fanIn, fanOut], { minval: -bound, maxval: bound }),
+      b: random.uniform(kb as Array, [fanOut], { minval: -bound, maxval: bound }),
+    };
+  };
+  let params: Layer[] = [dense(keys[0] as Array, 784, 200), dense(keys[1] as Array, 200, 200), dense(keys[2] as Array, 200, 10)];
+  const x = random.normal(keys[3] as Array, [200, 784]);
+  const y = random.randint(keys[4] as Array, [200], 0, 10);
+  const loss = (p: Layer[], xb: Array, yb: Array): Array => {
+    let h = xb;
+    p.forEach((l, i) => {
+      h = np.add(np.matmul(h, l.w), l.b);
+      if (i < p.length - 1) h = np.relu(h);
+    });
+    return np.negative(np.mean(np.takeAlongAxis(np.logSoftmax(h, -1), np.expandDims(yb, 1), 1)));
+  };
+  const step = (p: Layer[], mom: Layer[], xb: Array, yb: Array) => {
+    const [l, g] = valueAndGrad(loss)(p, xb, yb) as [Array, Layer[]];
+    const m = mom.map((mi, i) => ({ w: np.add(np.multiply(mi.w, 0.9), (g[i] as Layer).w), b: np.add(np.multiply(mi.b, 0.9), (g[i] as Layer).b) }));
+    const next = p.map((pi, i) => ({ w: np.subtract(pi.w, np.multiply((m[i] as Layer).w, 0.01)), b: np.subtract(pi.b, np.multiply((m[i] as Layer).b, 0.01)) }));
+    return { loss: l, params: next, mom: m };
+  };
+  const jstep = jit(step);
+  let mom = params.map((l) => ({ w: np.zerosLike(l.w), b: np.zerosLike(l.b) }));
+  const program = jstep.lower(params, mom, x, y).program;
+  let recordMs = 0;
+  const one = async () => {
+    const t0 = performance.now();
+    const r = jstep(params, mom, x, y);
+    recordMs += performance.now() - t0;
+    for (const l of [...params, ...mom]) {
+      l.w.dispose();
+      l.b.dispose();
+    }
+    params = r.params;
+    mom = r.mom;
+    await r.loss.data();
+    r.loss.dispose();
+  };
+  const modes: [string, number][] =
+    'batchLimit' in backend
+      ? [
+          ['batched', (backend as { batchLimit: number }).batchLimit],
+          ['one submission per dispatch', 1],
+        ]
+      : [['as is', 0]];
+  const samples = new Map<string, number[]>(modes.map(([m]) => [m, []]));
+  const record = new Map<string, number[]>(modes.map(([m]) => [m, []]));
+  for (const [, limit] of modes) {
+    if (limit > 0) (backend as unknown as { batchLimit: number }).batchLimit = limit;
+    await time(one, 0, 3);
+  }
+  for (let rep = 0; rep < 15; rep++) {
+    for (const [m, limit] of modes) {
+      if (limit > 0) (backend as unknown as { batchLimit: number }).batchLimit = limit;
+      recordMs = 0;
+      (samples.get(m) as number[]).push(...(await time(one, 1, 0)));
+      (record.get(m) as number[]).push(recordMs);
+    }
+  }
+  if (modes[0]![1] > 0) (backend as unknown as { batchLimit: number }).batchLimit = modes[0]![1];
+  const counts: Record<string, number> = {};
+  for (const s of program.steps) counts[s.kind] = (counts[s.kind] ?? 0) + 1;
+  console.log(`\njitted MNIST MLP train step (batch 200, SGD momentum): ${JSON.stringify(counts)}`);
+  console.log('| mode | median ms | best ms | median ms in the call (recording) | runs |');
+  console.log('| --- | ---: | ---: | ---: | ---: |');
+  for (const [m, s] of samples)
+    console.log(`| ${m} | ${median(s).toFixed(2)} | ${Math.min(...s).toFixed(2)} | ${median(record.get(m) as number[]).toFixed(2)} | ${s.length} |`);
+}
+
+if (want('reduce')) {
+  console.log('\nsum of float32 [n]');
+  console.log('| n | median ms | GB/s |');
+  console.log('| ---: | ---: | ---: |');
+  for (const n of [2 ** 20, 2 ** 24]) {
+    const a = random.uniform(random.key(3), [n]);
+    const s = await time(async () => {
+      np.sum(a).dispose();
+      await backend.sync();
+    }, 9);
+    console.log(`| ${n} | ${median(s).toFixed(2)} | ${((4 * n) / median(s) / 1e6).toFixed(2)} |`);
+  }
+}
+
+destroyWebGPU();
