@@ -15,7 +15,7 @@
  * const model = sequential(dense(784, 200), relu(), dense(200, 200), relu(), dense(200, 10), logSoftmax());
  * type Params = ParamsOf<typeof model>;
  * const optimizer = sgd({ lr: cosineDecay(0.1, 3000), momentum: 0.9 });
- * const step = trainStep((p: Params, [x, y]: [Array, Array]) => nllLoss(model.apply(p, x), y), optimizer);
+ * const step = trainStep((p: Params, [x, y]: [Array, Array]) => nllLoss(model.apply(p, x), y), optimizer, { jit: true });
  * let state = initTrainState(model.init(random.key(0)), optimizer);
  * for (let epoch = 0; epoch < 10; epoch++) {
  *   const { state: next, losses } = await fitEpochAsync(step, state, batches(epoch)); // batches: Iterable<[x, y]>
@@ -52,7 +52,10 @@ export interface TrainState<P, S> {
  * const lossFn = (p: Params, [x, y]: [Array, Array], ctx: StepContext) => crossEntropy(model.apply(p, x, { train: true, key: ctx.key }), y);
  */
 export interface StepContext {
-  /** The step number (state.step before this step). */
+  /**
+   * The step number (state.step before this step). A host number: reading it inside a jitted step
+   * (`trainStep(..., { jit: true })`) throws, since it changes every step.
+   */
   readonly step: number;
   /** This step's key, `random.foldIn(state.key, step)`, or undefined when the state has no key. */
   readonly key: random.PRNGKey | undefined;
