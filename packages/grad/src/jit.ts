@@ -127,6 +127,10 @@ function leafArrays(leaves: readonly unknown[]): Array[] {
  * `jit_call` primitive: `jvp(jit(f))` and `vmap(jit(f))` compile the transformed graph, and
  * `grad(jit(f))` splits it into the part computed now and the part transposed, tracing `f` once.
  *
+ * JS numbers and booleans among the dynamic arguments become int32, float32 or bool arrays (they
+ * are not weakly typed as in JAX: `f(float64Array, 0.1)` sees 0.1 rounded to float32); pass an
+ * array of the dtype you mean, or make the argument static.
+ *
  * @example
  * const step = jit((x: Array) => np.sum(np.multiply(np.add(np.multiply(x, 1.5), 0.5), x)));
  * step(np.ones([1000])); // traces and compiles
