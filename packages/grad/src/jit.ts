@@ -127,6 +127,9 @@ function leafArrays(leaves: readonly unknown[]): Array[] {
  * `jit_call` primitive: `jvp(jit(f))` and `vmap(jit(f))` compile the transformed graph, and
  * `grad(jit(f))` splits it into the part computed now and the part transposed, tracing `f` once.
  *
+ * Inside `f` values are abstract: `x.item()`, `Number(x)`, `x > 0` and `dataSync()` throw a clear
+ * error (a JS `if (x)` cannot: every object is truthy in JS, so branch with lax.cond or np.where).
+ *
  * JS numbers and booleans among the dynamic arguments become int32, float32 or bool arrays (they
  * are not weakly typed as in JAX: `f(float64Array, 0.1)` sees 0.1 rounded to float32); pass an
  * array of the dtype you mean, or make the argument static.
