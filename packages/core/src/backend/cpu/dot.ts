@@ -1,6 +1,7 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
 import { sizeOf, stridesOf } from '../../shape.js';
+import { wasmDotGeneral } from '../wasm/dot.js';
 import { recycle, takeTyped } from './pool.js';
 import type { CpuRoutines } from './routine.js';
 import { stridedMove } from './strided.js';
@@ -59,6 +60,9 @@ function arrange(
 
 export const dotRoutines: CpuRoutines = {
   dot_general: ([x, y], [a, b], [out], { contracting, batch }) => {
+    // large float32 products run on the WebAssembly SIMD matmul where the runtime has it
+    const wasm = wasmDotGeneral(x!, y!, a!, b!, out!, batch, contracting);
+    if (wasm) return [wasm];
     const freeSize = (v: ShapedArray, bd: readonly number[], cd: readonly number[]) => sizeOf(v.shape.filter((_, i) => !bd.includes(i) && !cd.includes(i)));
     const B = sizeOf(batch[0].map((d) => a!.shape[d] as number));
     const K = sizeOf(contracting[0].map((d) => a!.shape[d] as number));
