@@ -109,13 +109,20 @@ function normalizeArgnums(n: number | readonly number[] | undefined, arity: numb
   return out;
 }
 
-/** Arrays of the dynamic leaves: JS numbers and booleans become arrays of their default dtype. */
-function leafArrays(leaves: readonly unknown[]): Array[] {
-  return leaves.map((l) => {
+/**
+ * Arrays of the dynamic leaves: JS numbers and booleans become new arrays of their default dtype on
+ * `backend` (not core's shared constants: a value per step, a learning rate, would pin one buffer
+ * per distinct value); `made` flags them, so the call can dispose them.
+ */
+function leafArrays(leaves: readonly unknown[], backend: string): { arrays: Array[]; made: boolean[] } {
+  const made: boolean[] = [];
+  const arrays = leaves.map((l) => {
+    made.push(!(l instanceof ArrayClass));
     if (l instanceof ArrayClass) return l;
-    if (typeof l === 'number' || typeof l === 'boolean') return np.asArray(l);
+    if (typeof l === 'number' || typeof l === 'boolean') return np.array(l, { backend });
     throw new TenfoldError('jit', `arguments must be Arrays, numbers, booleans or pytrees of them (or static), got ${l === null ? 'null' : typeof l}`);
   });
+  return { arrays, made };
 }
 
 /**
@@ -150,7 +157,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
   const name = f.name || 'function';
 
   /** The cache entry for these arguments, tracing `f` on a miss; and the dynamic leaves. */
-  const lookup = (args: A): { entry: Entry; leaves: Array[]; donated: boolean[] } => {
+  const lookup = (args: A): { entry: Entry; leaves: Array[]; donated: boolean[]; made: boolean[] } => {
     const statics = normalizeArgnums(opts.staticArgnums, args.length);
     const donates = normalizeArgnums(opts.donateArgnums, args.length, 'donateArgnums');
     const dynamic: unknown[] = [];
@@ -166,8 +173,8 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       }
     });
     const [rawLeaves, def] = tree.flatten(dynamic);
-    const leaves = leafArrays(rawLeaves);
-    const backend = backendOf(leaves);
+    const backend = backendOf(rawLeaves);
+    const { arrays: leaves, made } = leafArrays(rawLeaves, backend);
     const sig = leaves.map((l) => `${l.dtype}[${l.shape.join(',')}]`).join(';');
     const key = `${backend}|${def.toString()}|${sig}|${staticParts.join(',')}`;
     let entry = cache.get(key);
@@ -175,18 +182,18 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       hits++;
       cache.delete(key); // most recently used last
       cache.set(key, entry);
-      return { entry, leaves, donated };
+      return { entry, leaves, donated, made };
     }
     traces++;
     entry = withBackend(backend, () => trace(f, name, args, statics, def, leaves));
     // a graph holding an enclosing transform's tracers is valid for this call only
     if (entry.consts.length === 0) cache.set(key, entry);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
-    return { entry, leaves, donated };
+    return { entry, leaves, donated, made };
   };
 
   const jitted = ((...args: A): R => {
-    const { entry, leaves, donated } = lookup(args);
+    const { entry, leaves, donated, made } = lookup(args);
     // under another transform: one jit_call primitive, whose rules transform the traced graph
     if (entry.consts.length > 0 || !leaves.every((l) => l instanceof ConcreteArray)) {
       return tree.unflatten(entry.outDef, callGraph(entry.jaxpr, name, [...entry.consts, ...leaves])) as R;
@@ -194,6 +201,9 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     const concrete = leaves as ConcreteArray[];
     if (donated.some(Boolean)) checkDonation(concrete, donated);
     const outs = runEntry(entry, concrete);
+    concrete.forEach((l, i) => {
+      if (made[i]) l.dispose();
+    });
     // the donated arrays' references go: their buffers serve the next allocations of their size
     concrete.forEach((l, i) => {
       if (!donated[i]) return;
@@ -230,7 +240,7 @@ function checkDonation(leaves: readonly ConcreteArray[], donated: readonly boole
 }
 
 /** The backend the arguments live on (all on one), or the default one. */
-function backendOf(leaves: readonly Array[]): string {
+function backendOf(leaves: readonly unknown[]): string {
   let name: string | null = null;
   for (const l of leaves) {
     if (!(l instanceof ConcreteArray)) continue;

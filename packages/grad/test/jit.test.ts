@@ -240,6 +240,16 @@ describe('the compiled program', () => {
     expect(getBackend().stats()).toEqual(before);
   });
 
+  it('a JS number argument that changes every call (a learning rate) leaves no buffer behind', () => {
+    const f = jit((x: Array, lr: number) => np.multiply(x, lr));
+    const x = np.ones([4]);
+    f(x, 0.5).dispose();
+    const before = getBackend().stats();
+    for (let i = 0; i < 100; i++) f(x, 0.001 * (i + 1)).dispose();
+    expect(getBackend().stats()).toEqual(before);
+    expect(f.stats.traces).toBe(1);
+  });
+
   it('returns a fresh array when an output is an input (disposing it leaves the input)', () => {
     const f = jit((x: Array) => [x, x]);
     const x = np.array([1, 2], { dtype: 'float32' });
