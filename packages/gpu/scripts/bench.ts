@@ -2,13 +2,15 @@
 // to their sources):
 //   npx tsx packages/gpu/scripts/bench.ts [matmul] [step] [reduce]
 // matmul: GFLOP/s of float32 [n,n]·[n,n] at n = 256, 512, 1024 (each sample: the product, then
-// waiting for the queue); step: ms per jitted MNIST-MLP train step (784-200-200-10, batch 200,
+// waiting for the queue): the shader before register blocking, then each tiling (the adapter's
+// first); step: ms per jitted MNIST-MLP train step (784-200-200-10, batch 200,
 // SGD with momentum; each sample awaits the loss), with dispatches batched into one submission and
 // with one submission per dispatch, interleaved; reduce: a sum over 2^20 and 2^24 elements.
 // Prints a table per group; medians of the samples after a warm-up.
-import { type Array, np, random, setDefaultBackend } from '@tenfold/core';
-import { destroyWebGPU, initWebGPU, webgpuBackend } from '@tenfold/gpu';
+import { type Array, type ConcreteArray, np, random, setDefaultBackend } from '@tenfold/core';
+import { destroyWebGPU, initWebGPU, type MatmulMode, webgpuBackend } from '@tenfold/gpu';
 import { jit, valueAndGrad } from '@tenfold/grad';
+import { beforeSource, T } from './matmul-before.js';
 
 const groups = process.argv.slice(2);
 const want = (g: string) => groups.length === 0 || groups.includes(g);
@@ -36,25 +38,51 @@ const backend = webgpuBackend();
 console.log(`adapter: ${report.name} (${report.vendor}${report.isFallbackAdapter ? ', fallback' : ''}); ${new Date().toISOString().slice(0, 10)}`);
 
 if (want('matmul')) {
+  // the shader before register blocking (scripts/matmul-before.ts) and both tilings of the
+  // routine, samples interleaved
+  const modes = ['before', backend.matmulMode, backend.matmulMode === 'registers' ? 'shared' : 'registers'];
+  const initial = backend.matmulMode;
   console.log('\nmatmul float32 [n,n]·[n,n]');
-  console.log('| n | median ms | GFLOP/s (median) | GFLOP/s (best) | runs |');
-  console.log('| ---: | ---: | ---: | ---: | ---: |');
+  console.log('| n | kernel | median ms | GFLOP/s (median) | GFLOP/s (best) | runs |');
+  console.log('| ---: | --- | ---: | ---: | ---: | ---: |');
+  const before = backend.pipeline('bench:matmul-before', 2, 1, () => beforeSource('float32'));
   for (const n of [256, 512, 1024]) {
     const [ka, kb] = random.split(random.key(n));
     const a = random.normal(ka as Array, [n, n]);
     const b = random.normal(kb as Array, [n, n]);
     const reps = n <= 256 ? 8 : n <= 512 ? 2 : 1;
-    const s = await time(
-      async () => {
-        for (let r = 0; r < reps; r++) np.matmul(a, b).dispose();
-        await backend.sync();
-      },
-      n >= 1024 ? 7 : 11,
-    );
+    const tiles = Math.ceil(n / T) ** 2;
+    const ints = new Int32Array([1, n, n, n, 0, n, 1, 0, n, 1, Math.ceil(n / T), Math.ceil(n / T)]);
+    const ha = backend.buf((a as ConcreteArray).liveHandle('bench'));
+    const hb = backend.buf((b as ConcreteArray).liveHandle('bench'));
+    const product = (m: string) => {
+      if (m !== 'before') {
+        backend.matmulMode = m as MatmulMode;
+        np.matmul(a, b).dispose();
+        return;
+      }
+      const c = backend.newBuffer('float32', n * n, 'bench');
+      backend.dispatch(before, 2, ints, [ha.buffer, hb.buffer, c.buffer], backend.grid(tiles, 'bench'), 'bench');
+      backend.releaseBuffer(c);
+    };
+    const op = (m: string) => async () => {
+      for (let r = 0; r < reps; r++) product(m);
+      await backend.sync();
+    };
+    const samples = new Map<string, number[]>(modes.map((m) => [m, []]));
+    for (const m of modes) await time(op(m), 0, 2);
+    for (let rep = 0; rep < (n >= 1024 ? 7 : 11); rep++) {
+      for (const m of modes) (samples.get(m) as number[]).push(...(await time(op(m), 1, 0)));
+    }
     const flop = 2 * n ** 3 * reps;
     const gf = (ms: number) => flop / ms / 1e6;
-    console.log(`| ${n} | ${(median(s) / reps).toFixed(2)} | ${gf(median(s)).toFixed(2)} | ${gf(s[0] as number).toFixed(2)} | ${s.length} |`);
+    for (const [m, s] of samples) {
+      console.log(`| ${n} | ${m} | ${(median(s) / reps).toFixed(2)} | ${gf(median(s)).toFixed(2)} | ${gf(Math.min(...s)).toFixed(2)} | ${s.length} |`);
+    }
+    a.dispose();
+    b.dispose();
   }
+  backend.matmulMode = initial;
 }
 
 if (want('step')) {

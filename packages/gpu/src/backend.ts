@@ -30,6 +30,7 @@ import type { Acquired, AdapterReport } from './device.js';
 import { BufferPool, sizeClass } from './pool.js';
 import type { RoutineHost } from './routines/host.js';
 import { GPU_ROUTINES, type GpuRoutine } from './routines/index.js';
+import type { MatmulMode } from './routines/matmul.js';
 import { ELEMENTS, evalSize, type RenderMode, renderKernel, unsupportedDType, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
 
 // WebGPU's flag values (not taken from globals, which Dawn does not install in Node)
@@ -122,6 +123,12 @@ export class WebGPUBackend implements Backend, RoutineHost {
   readonly supportsSyncRead = false;
   /** Dispatches recorded before the encoder is submitted anyway (1: a submission per dispatch). */
   batchLimit = BATCH_LIMIT;
+  /**
+   * How tiled matmuls stage their operands: 'registers' (read straight from storage, for CPU-backed
+   * adapters like lavapipe, where that measured faster) or 'shared' (workgroup-memory tiles, for
+   * GPUs). Set from the adapter by initWebGPU; settable to compare.
+   */
+  matmulMode: MatmulMode = 'shared';
   #state: DeviceState | null = null;
   #generation = 0;
   #liveBuffers = 0;
@@ -160,6 +167,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
       if (state.dead === null) state.dead = `the WebGPU device was lost (${info.reason}: ${info.message})`;
     });
     this.#state = state;
+    this.matmulMode = acquired.report.isFallbackAdapter ? 'registers' : 'shared';
     this.#liveBuffers = 0;
     this.#liveBytes = 0;
   }

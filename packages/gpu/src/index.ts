@@ -20,6 +20,7 @@ export { GpuBuffer } from './buffer.js';
 export { type AdapterReport, type InitOptions, NO_ADAPTER_HELP } from './device.js';
 export { BufferPool, sizeClass } from './pool.js';
 export { GPU_ROUTINES } from './routines/index.js';
+export type { MatmulMode } from './routines/matmul.js';
 export { type RenderMode, renderWgsl } from './wgsl/render.js';
 
 /** The one backend object registered as 'webgpu' (core's registry keeps the instance it first made). */

@@ -4,6 +4,7 @@
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { type Array, type ConcreteArray, type DType, getBackend, lax, np, random, type TypedArray } from '@tenfold/core';
+import type { WebGPUBackend } from '@tenfold/gpu';
 import { describe, expect, it } from 'vitest';
 import { adapter } from './gpu-env.js';
 
@@ -271,6 +272,41 @@ describe.skipIf(!adapter)('dot_general (tiled matmul) equals the CPU backend', (
     await same((b) => np.einsum('bij,jbk->bik', arr([2, 3, 4], b, { seed: 1 }), arr([4, 2, 5], b, { seed: 2 })), t);
     await same((b) => np.einsum('ijk,ilk->jl', arr([3, 4, 5], b, { seed: 1 }), arr([3, 6, 5], b, { seed: 2 })), t);
     await same((b) => np.matmul(arr([2, 0], b), arr([0, 3], b)), { exact: true });
+  });
+
+  it('both tilings (registers, shared): edges, vec4 and scalar layouts of B and C, batches, int32', async () => {
+    const backend = getBackend('webgpu') as WebGPUBackend;
+    const initial = backend.matmulMode;
+    try {
+      for (const mode of ['registers', 'shared'] as const) {
+        backend.matmulMode = mode;
+        const t = { rtol: 1e-5, atol: 1e-4 };
+        const cases: [string, (b: Backend) => Array][] = [
+          // vec4 B and C, one tile and past its edges
+          ['64x64x64', (b) => np.matmul(arr([64, 64], b, { seed: 1 }), arr([64, 64], b, { seed: 2 }))],
+          ['70x33x132', (b) => np.matmul(arr([70, 33], b, { seed: 1 }), arr([33, 132], b, { seed: 2 }))],
+          // N not a multiple of 4: scalar B and C
+          ['17x40x19', (b) => np.matmul(arr([17, 40], b, { seed: 1 }), arr([40, 19], b, { seed: 2 }))],
+          // B transposed (strided along n), A transposed (strided along k)
+          ['x·Wᵀ', (b) => np.matmul(arr([65, 30], b, { seed: 1 }), arr([36, 30], b, { seed: 2 }).T)],
+          ['Xᵀ·Y', (b) => np.matmul(arr([30, 65], b, { seed: 1 }).T, arr([30, 36], b, { seed: 2 }))],
+          // batches, with a batch stride of B that is not 4-aligned
+          ['batched', (b) => np.matmul(arr([3, 20, 9], b, { seed: 1 }), arr([3, 9, 68], b, { seed: 2 }))],
+          ['batched, odd stride', (b) => np.matmul(arr([2, 21, 5], b, { seed: 1 }), arr([2, 5, 17], b, { seed: 2 }))],
+          ['K = 0', (b) => np.matmul(arr([20, 0], b), arr([0, 24], b))],
+        ];
+        for (const [name, f] of cases) {
+          await same(f, t).catch((e) => {
+            throw new Error(`${mode} ${name}: ${(e as Error).message}`);
+          });
+        }
+        await same((b) =>
+          np.matmul(arr([37, 45], b, { dtype: 'int32', lo: -1e5, hi: 1e5, seed: 1 }), arr([45, 40], b, { dtype: 'int32', lo: -1e5, hi: 1e5, seed: 2 })),
+        );
+      }
+    } finally {
+      backend.matmulMode = initial;
+    }
   });
 
   it('int32 matmul is exact (wrapping)', async () => {

@@ -2,8 +2,11 @@
 /// <reference types="@webgpu/types" preserve="true" />
 import type { DataHandle, DType, Executable, Kernel } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
+import type { MatmulMode } from './matmul.js';
 
 export interface RoutineHost {
+  /** How tiled matmuls stage their operands on this device (routines/matmul.ts). */
+  readonly matmulMode: MatmulMode;
   /** A new storage buffer for `size` elements (contents undefined). */
   newBuffer(dtype: DType, size: number, op: string): GpuBuffer;
   /** The live buffer behind a handle. */

@@ -1,41 +1,61 @@
-// dot_general as a tiled matmul: each workgroup of 64 invocations computes a 32×32 tile of the
-// output, staging 32×32 tiles of both operands in workgroup memory, each invocation accumulating
-// a 4×4 block in registers; products with fewer than 16 rows or columns (vector-matrix, many small
-// batched products) run one invocation per output instead. Operands are read through strides (batch, free, contracting), so any
-// layout whose batch, free and contracting dims each merge into one strided dim is read in place;
-// others are first copied into [batch, free, contracting] order by a transpose kernel.
+// dot_general as a tiled matmul with register blocking: each invocation computes an RM×RN block of
+// the output (RN/4 vec4 accumulators per row) and each workgroup a TM×TN tile, in one of two modes:
+// - 'registers' (CPU-backed adapters such as lavapipe): operands are read straight from the
+//   storage buffers (the CPU's caches are the tiles); 8×8 blocks, 64×64 tiles;
+// - 'shared' (GPUs): the workgroup stages TM×TK and TK×TN slabs of both operands in workgroup
+//   memory and each invocation accumulates a 4×4 block from them; 64×64 tiles, TK = 16.
+// B is read as vec4s (and C written as vec4s) where rows are contiguous and 4-aligned. Rows and
+// columns past the edge read the last valid one (so the k loop has no bounds checks) and are not
+// stored. Products with fewer than 16 rows or columns (vector-matrix, many small batched products)
+// run one invocation per output instead. Operands are read through strides (batch, free,
+// contracting), so any layout whose batch, free and contracting dims each merge into one strided
+// dim is read in place; others are first copied into [batch, free, contracting] order by a
+// transpose kernel. Indices are u32 (signed division in WGSL compiles to a guarded division).
 import { type BackendInput, type DType, Kernel, kernelIR, type PrimitiveParams, type ShapedArray } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
 import type { RoutineHost } from './host.js';
 
-const T = 32;
-const BLOCK = 4;
-const THREADS = (T / BLOCK) * (T / BLOCK);
+/** How a tiled product stages its operands (see the top of this file). */
+export type MatmulMode = 'registers' | 'shared';
 
-function source(dtype: DType): string {
+interface Tiling {
+  readonly mode: MatmulMode;
+  /** Outputs per invocation: rows, and columns (a multiple of 4). */
+  readonly rm: number;
+  readonly rn: number;
+  /** Invocations per workgroup along columns (x) and rows (y). */
+  readonly wx: number;
+  readonly wy: number;
+  /** The k slab staged per step ('shared'). */
+  readonly tk: number;
+}
+
+export const TILINGS: Readonly<Record<MatmulMode, Tiling>> = {
+  registers: { mode: 'registers', rm: 8, rn: 8, wx: 8, wy: 8, tk: 0 },
+  shared: { mode: 'shared', rm: 4, rn: 4, wx: 16, wy: 16, tk: 16 },
+};
+
+/** The shader of a tiled product: `vecB` reads B as vec4s along n, `vecC` writes C as vec4s. */
+export function tiledSource(dtype: DType, t: Tiling, vecB: boolean, vecC: boolean): string {
   const ty = dtype === 'int32' ? 'i32' : 'f32';
-  const zero = dtype === 'int32' ? '0i' : '0.0f';
-  const Q = T / BLOCK; // vec4s across a tile
-  const load = (x: string, bounds: string, index: (j: number) => string) =>
-    `vec4<${ty}>(${[0, 1, 2, 3].map((j) => `select(${zero}, ${x}[select(0i, ${index(j)}, ${bounds.replaceAll('$j', String(j))})], ${bounds.replaceAll('$j', String(j))})`).join(', ')})`;
-  const store: string[] = [];
-  for (let i = 0; i < BLOCK; i++) {
-    for (let j = 0; j < BLOCK; j++) {
-      store.push(
-        `  if (m0 + ty * ${BLOCK} + ${i} < M && n0 + tx * ${BLOCK} + ${j} < N) { C[cBase + (m0 + ty * ${BLOCK} + ${i}) * N + n0 + tx * ${BLOCK} + ${j}] = c${i}[${j}]; }`,
-      );
-    }
-  }
-  return `struct Vars { v: array<vec4<i32>, 3> }
+  const v4 = `vec4<${ty}>`;
+  const TM = t.rm * t.wy;
+  const TN = t.rn * t.wx;
+  const Q = t.rn / 4;
+  const rows = Array.from({ length: t.rm }, (_, i) => i);
+  const quads = Array.from({ length: Q }, (_, j) => j);
+  const mad = (a: string, b: string, c: string) => (ty === 'f32' ? `fma(${v4}(${a}), ${b}, ${c})` : `${c} + ${v4}(${a}) * ${b}`);
+  const L: string[] = [];
+  L.push(`struct Vars { v: array<vec4<u32>, 3> }
 @group(0) @binding(0) var<uniform> U: Vars;
 @group(0) @binding(1) var<storage, read> A: array<${ty}>;
-@group(0) @binding(2) var<storage, read> B: array<${ty}>;
-@group(0) @binding(3) var<storage, read_write> C: array<${ty}>;
-// As[k * ${Q} + q]: rows 4q..4q+3 of the A tile at column k; Bs[k * ${Q} + q]: columns 4q..4q+3 of the B tile at row k
-var<workgroup> As: array<vec4<${ty}>, ${T * Q}>;
-var<workgroup> Bs: array<vec4<${ty}>, ${T * Q}>;
-@compute @workgroup_size(${THREADS})
-fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: u32, @builtin(num_workgroups) nwg: vec3u) {
+@group(0) @binding(2) var<storage, read> B: array<${vecB ? v4 : ty}>;
+@group(0) @binding(3) var<storage, read_write> C: array<${vecC ? v4 : ty}>;`);
+  if (t.mode === 'shared') {
+    L.push(`var<workgroup> As: array<${ty}, ${TM * t.tk}>;`, `var<workgroup> Bs: array<${v4}, ${(t.tk * TN) / 4}>;`);
+  }
+  L.push(`@compute @workgroup_size(${t.wx}, ${t.wy})
+fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_id) lid: vec3u, @builtin(local_invocation_index) li: u32, @builtin(num_workgroups) nwg: vec3u) {
   let nb = U.v[0].x;
   let M = U.v[0].y;
   let N = U.v[0].z;
@@ -48,48 +68,92 @@ fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) li: 
   let sBn = U.v[2].y;
   let tilesM = U.v[2].z;
   let tilesN = U.v[2].w;
-  let tile = i32(wid.x + wid.y * nwg.x);
-  if (tile >= nb * tilesM * tilesN) { return; }
-  let tn = tile % tilesN;
-  let rest = tile / tilesN;
-  let tm = rest % tilesM;
-  let b = rest / tilesM;
-  let m0 = tm * ${T};
-  let n0 = tn * ${T};
+  let tile = wid.x + wid.y * nwg.x;
+  let perBatch = tilesM * tilesN;
+  if (tile >= nb * perBatch) { return; }
+  let b = tile / perBatch;
+  let t = tile % perBatch;
+  let tm = (t / tilesN) * ${TM}u;
+  let tn = (t % tilesN) * ${TN}u;
+  let m0 = tm + lid.y * ${t.rm}u;
+  let n0 = tn + lid.x * ${t.rn}u;
   let aBase = b * sAb;
-  let bBase = b * sBb;
-  let cBase = b * M * N;
-  let tx = i32(li % ${Q}u);
-  let ty = i32(li / ${Q}u);
-  var c0 = vec4<${ty}>();
-  var c1 = vec4<${ty}>();
-  var c2 = vec4<${ty}>();
-  var c3 = vec4<${ty}>();
-  for (var k0 = 0i; k0 < K; k0 += ${T}i) {
-    for (var e = i32(li); e < ${T * Q}i; e += ${THREADS}i) {
-      let q = e % ${Q}i;
-      let k = k0 + e / ${Q}i;
-      let m = m0 + 4 * q;
-      let n = n0 + 4 * q;
-      As[e] = ${load('A', 'm + $j < M && k < K', (j) => `aBase + (m + ${j}) * sAm + k * sAk`)};
-      Bs[e] = ${load('B', 'n + $j < N && k < K', (j) => `bBase + k * sBk + (n + ${j}) * sBn`)};
+  let bBase = b * sBb;`);
+  for (const i of rows) for (const j of quads) L.push(`  var c${i}_${j} = ${v4}();`);
+  if (t.mode === 'registers') {
+    for (const i of rows) L.push(`  let a${i} = aBase + min(m0 + ${i}u, M - 1u) * sAm;`);
+    if (vecB) for (const j of quads) L.push(`  let b${j} = (bBase + min(n0 + ${4 * j}u, N - 4u)) / 4u;`);
+    else for (let c = 0; c < t.rn; c++) L.push(`  let b${c} = bBase + min(n0 + ${c}u, N - 1u) * sBn;`);
+    L.push(`  let dB = ${vecB ? 'sBk / 4u' : 'sBk'};`, '  var ka = 0u;', '  var kb = 0u;');
+    // (unrolling k by 2 or 4 measured slower on lavapipe: more live values spill)
+    const step = (indent: string) => {
+      for (const j of quads) {
+        const load = vecB ? `B[b${j} + kb]` : `${v4}(${[0, 1, 2, 3].map((c) => `B[b${4 * j + c} + kb]`).join(', ')})`;
+        L.push(`${indent}let x${j} = ${load};`);
+      }
+      for (const i of rows) {
+        L.push(`${indent}let y${i} = A[a${i} + ka];`);
+        for (const j of quads) L.push(`${indent}c${i}_${j} = ${mad(`y${i}`, `x${j}`, `c${i}_${j}`)};`);
+      }
+      L.push(`${indent}ka += sAk;`, `${indent}kb += dB;`);
+    };
+    L.push('  for (var k = 0u; k < K; k++) {');
+    step('    ');
+    L.push('  }');
+  } else {
+    const T = t.wx * t.wy;
+    const lg = (x: number) => Math.log2(x);
+    L.push(`  for (var k0 = 0u; k0 < K; k0 += ${t.tk}u) {`);
+    // the A slab, transposed into As[k][m]; the B slab into Bs[k][n / 4]
+    L.push(
+      `    for (var e = li; e < ${TM * t.tk}u; e += ${T}u) {`,
+      `      let r = e >> ${lg(t.tk)}u;`,
+      `      let q = e & ${t.tk - 1}u;`,
+      `      As[q * ${TM}u + r] = A[aBase + min(tm + r, M - 1u) * sAm + min(k0 + q, K - 1u) * sAk];`,
+      '    }',
+    );
+    if (vecB) {
+      L.push(
+        `    for (var e = li; e < ${(t.tk * TN) / 4}u; e += ${T}u) {`,
+        `      let r = e >> ${lg(TN / 4)}u;`,
+        `      let q = e & ${TN / 4 - 1}u;`,
+        `      Bs[e] = B[(bBase + min(k0 + r, K - 1u) * sBk + min(tn + 4u * q, N - 4u)) / 4u];`,
+        '    }',
+      );
+    } else {
+      L.push(
+        `    for (var e = li; e < ${t.tk * TN}u; e += ${T}u) {`,
+        `      let r = e >> ${lg(TN)}u;`,
+        `      let q = e & ${TN - 1}u;`,
+        `      Bs[e >> 2u][e & 3u] = B[bBase + min(k0 + r, K - 1u) * sBk + min(tn + q, N - 1u) * sBn];`,
+        '    }',
+      );
     }
-    workgroupBarrier();
-    for (var kk = 0i; kk < ${T}i; kk++) {
-      let a = As[kk * ${Q}i + ty];
-      let bv = Bs[kk * ${Q}i + tx];
-      c0 = c0 + a.x * bv;
-      c1 = c1 + a.y * bv;
-      c2 = c2 + a.z * bv;
-      c3 = c3 + a.w * bv;
+    L.push('    workgroupBarrier();', `    let kn = min(${t.tk}u, K - k0);`, '    for (var kk = 0u; kk < kn; kk++) {');
+    for (const j of quads) L.push(`      let x${j} = Bs[kk * ${TN / 4}u + lid.x * ${Q}u + ${j}u];`);
+    for (const i of rows) {
+      L.push(`      let y${i} = As[kk * ${TM}u + lid.y * ${t.rm}u + ${i}u];`);
+      for (const j of quads) L.push(`      c${i}_${j} = ${mad(`y${i}`, `x${j}`, `c${i}_${j}`)};`);
     }
-    workgroupBarrier();
+    L.push('    }', '    workgroupBarrier();', '  }');
   }
-${store.join('\n')}
-}`;
+  L.push('  let cBase = b * M * N;');
+  for (const i of rows) {
+    L.push(`  if (m0 + ${i}u < M) {`, `    let r${i} = cBase + (m0 + ${i}u) * N + n0;`);
+    for (const j of quads) {
+      if (vecC) L.push(`    if (n0 + ${4 * j}u < N) { C[(r${i} + ${4 * j}u) / 4u] = c${i}_${j}; }`);
+      else for (let c = 0; c < 4; c++) L.push(`    if (n0 + ${4 * j + c}u < N) { C[r${i} + ${4 * j + c}u] = c${i}_${j}[${c}]; }`);
+    }
+    L.push('  }');
+  }
+  L.push('}');
+  return L.join('\n');
 }
 
-/** One invocation per output element, looping over K: for products too thin for 32×32 tiles. */
+/** Invocations per workgroup of the one-output-per-invocation shader. */
+const DIRECT_WG = 64;
+
+/** One invocation per output element, looping over K: for products too thin for tiles. */
 function directSource(dtype: DType): string {
   const ty = dtype === 'int32' ? 'i32' : 'f32';
   return `struct Vars { v: array<vec4<i32>, 3> }
@@ -97,12 +161,12 @@ function directSource(dtype: DType): string {
 @group(0) @binding(1) var<storage, read> A: array<${ty}>;
 @group(0) @binding(2) var<storage, read> B: array<${ty}>;
 @group(0) @binding(3) var<storage, read_write> C: array<${ty}>;
-@compute @workgroup_size(${THREADS})
+@compute @workgroup_size(${DIRECT_WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let M = U.v[0].y;
   let N = U.v[0].z;
   let K = U.v[0].w;
-  let o = i32(gid.x + gid.y * nwg.x * ${THREADS}u);
+  let o = i32(gid.x + gid.y * nwg.x * ${DIRECT_WG}u);
   if (o >= U.v[0].x * M * N) { return; }
   let n = o % N;
   let m = (o / N) % M;
@@ -201,16 +265,28 @@ export function dotGeneral(
   if (out.size === 0) return [dst];
   const A = operand(backend, lhs, batch[0], contracting[0]);
   const B = operand(backend, rhs, batch[1], contracting[1]);
-  const tilesM = Math.ceil(M / T);
-  const tilesN = Math.ceil(N / T);
-  const ints = new Int32Array([nb, M, N, K, A.strides[0], A.strides[1], A.strides[2], B.strides[0], B.strides[2], B.strides[1], tilesM, tilesN]);
-  const buffers = [A.buffer.buffer, B.buffer.buffer, dst.buffer];
   if (M < TILE_MIN || N < TILE_MIN) {
+    const ints = new Int32Array([nb, M, N, K, A.strides[0], A.strides[1], A.strides[2], B.strides[0], B.strides[2], B.strides[1], 0, 0]);
     const pipeline = backend.pipeline(`dot_general:direct:${out.dtype}`, 2, 1, () => directSource(out.dtype));
-    backend.dispatch(pipeline, 2, ints, buffers, backend.grid(Math.ceil(out.size / THREADS), 'dot_general'), 'dot_general');
+    backend.dispatch(
+      pipeline,
+      2,
+      ints,
+      [A.buffer.buffer, B.buffer.buffer, dst.buffer],
+      backend.grid(Math.ceil(out.size / DIRECT_WG), 'dot_general'),
+      'dot_general',
+    );
   } else {
-    const pipeline = backend.pipeline(`dot_general:${out.dtype}`, 2, 1, () => source(out.dtype));
-    backend.dispatch(pipeline, 2, ints, buffers, backend.grid(nb * tilesM * tilesN, 'dot_general'), 'dot_general');
+    const t = TILINGS[backend.matmulMode];
+    const tilesM = Math.ceil(M / (t.rm * t.wy));
+    const tilesN = Math.ceil(N / (t.rn * t.wx));
+    // vec4 reads of B need 4-aligned rows (and batch and start offsets) that are contiguous along n
+    const vecC = N % 4 === 0;
+    const vecB = vecC && B.strides[1] === 1 && B.strides[2] % 4 === 0 && B.strides[0] % 4 === 0;
+    const ints = new Int32Array([nb, M, N, K, A.strides[0], A.strides[1], A.strides[2], B.strides[0], B.strides[2], B.strides[1], tilesM, tilesN]);
+    const key = `dot_general:${t.mode}:${out.dtype}:${vecB ? 'b4' : 'b1'}:${vecC ? 'c4' : 'c1'}`;
+    const pipeline = backend.pipeline(key, 2, 1, () => tiledSource(out.dtype, t, vecB, vecC));
+    backend.dispatch(pipeline, 2, ints, [A.buffer.buffer, B.buffer.buffer, dst.buffer], backend.grid(nb * tilesM * tilesN, 'dot_general'), 'dot_general');
   }
   if (A.scratch) backend.releaseBuffer(A.buffer);
   if (B.scratch) backend.releaseBuffer(B.buffer);
