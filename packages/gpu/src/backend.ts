@@ -31,7 +31,7 @@ import { BufferPool, sizeClass } from './pool.js';
 import type { RoutineHost } from './routines/host.js';
 import { GPU_ROUTINES, type GpuRoutine } from './routines/index.js';
 import type { MatmulMode } from './routines/matmul.js';
-import { ELEMENTS, evalSize, type RenderMode, renderKernel, unsupportedDType, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
+import { ELEMENTS, evalSize, GROUPS_SLOT, type RenderMode, renderKernel, unsupportedDType, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
 
 // WebGPU's flag values (not taken from globals, which Dawn does not install in Node)
 export const BUFFER = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -105,6 +105,19 @@ interface GpuExecutable {
 /** Reductions with at most this many outputs and at least this many reduced elements use one workgroup per output. */
 const TREE_MAX_OUTPUTS = 8192;
 const TREE_MIN_REDUCED = 128;
+/** Reduced elements per workgroup at least, when a reduction is split over several workgroups per output. */
+const SPLIT_CHUNK = 4096;
+/** Workgroups a split reduction aims for in all. */
+const SPLIT_TARGET = 512;
+
+/**
+ * Workgroups per output for a reduction of `reduced` elements to `outputs` values: 1 (one
+ * workgroup tree per output) unless there are too few outputs to occupy the device and each would
+ * have a long chunk of at least SPLIT_CHUNK elements.
+ */
+export function splitGroups(outputs: number, reduced: number): number {
+  return Math.max(1, Math.min(Math.floor(reduced / SPLIT_CHUNK), Math.ceil(SPLIT_TARGET / outputs)));
+}
 
 const f32bits = new DataView(new ArrayBuffer(4));
 function floatBits(v: number): number {
@@ -504,7 +517,9 @@ export class WebGPUBackend implements Backend, RoutineHost {
     let p = exe.pipelines[mode];
     if (p === undefined) {
       const r = renderKernel(exe.kernel, mode);
-      const pipeline = this.#createPipeline(s, exe.kernel.name, r.code, exe.kernel.inputs.length, 1);
+      // 'combine' reads the partials after the kernel's inputs
+      const nIn = exe.kernel.inputs.length + (mode === 'combine' ? 1 : 0);
+      const pipeline = this.#createPipeline(s, exe.kernel.name, r.code, nIn, 1);
       p = { pipeline, constants: Int32Array.from(r.constants, floatBits) };
       exe.pipelines[mode] = p;
     }
@@ -524,25 +539,46 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const dst = this.newBuffer(dtype, size, kernel.name);
     if (size === 0) return dst;
     let mode: RenderMode = 'thread';
+    let G = 1;
     if (kernel.reduction !== null && size <= TREE_MAX_OUTPUTS) {
       let reduced = 1;
       for (const l of kernel.loops) if (l.reduce) reduced *= evalSize(l.size, vars);
-      if (reduced >= TREE_MIN_REDUCED) mode = 'tree';
+      if (reduced >= TREE_MIN_REDUCED) {
+        mode = 'tree';
+        G = splitGroups(size, reduced);
+        // the combine pass binds the partials beside the kernel's inputs
+        if (G > 1 && kernel.inputs.length + 2 <= this.#live(kernel.name).report.limits.maxStorageBuffersPerShaderStage) mode = 'split';
+      }
     }
+    const ins = inputs.map((b) => b.buffer);
+    if (mode !== 'split') {
+      const groups = mode === 'tree' ? size : Math.ceil(Math.ceil(size / ELEMENTS) / WORKGROUP);
+      this.#dispatchKernel(k, mode, vars, 1, [...ins, dst.buffer], groups);
+      return dst;
+    }
+    // two passes: G partials per output, then one workgroup per output folds them
+    const parts = this.newBuffer(kernel.body.dtype === 'float32' ? 'float32' : 'int32', size * G, kernel.name);
+    this.#dispatchKernel(k, 'split', vars, G, [...ins, parts.buffer], size * G);
+    this.#dispatchKernel(k, 'combine', vars, G, [...ins, parts.buffer, dst.buffer], size);
+    this.releaseBuffer(parts);
+    return dst;
+  }
+
+  /** Records one dispatch of a kernel's shader in `mode` over `groups` workgroups. */
+  #dispatchKernel(k: GpuExecutable, mode: RenderMode, vars: readonly number[], G: number, buffers: GPUBuffer[], groups: number): void {
+    const kernel = k.kernel;
     const { pipeline, constants } = this.#kernelPipeline(k, mode);
     const ints = new Int32Array(VAR_BASE + kernel.vars + constants.length);
     ints[0] = 0x7f800000;
     ints[1] = 0x7fc00000;
     ints[2] = 0x3f800000;
+    ints[GROUPS_SLOT] = G;
     vars.forEach((v, j) => {
       const d = k.varTypes[j];
       ints[VAR_BASE + j] = d === 'float32' ? floatBits(v) : d === 'bool' ? (v !== 0 ? 1 : 0) : v | 0;
     });
     ints.set(constants, VAR_BASE + kernel.vars);
-    const groups = mode === 'tree' ? size : Math.ceil(Math.ceil(size / ELEMENTS) / WORKGROUP);
-    const ins = inputs.map((b) => b.buffer);
-    this.dispatch(pipeline, ins.length, ints, [...ins, dst.buffer], this.grid(groups, kernel.name), kernel.name);
-    return dst;
+    this.dispatch(pipeline, buffers.length - 1, ints, buffers, this.grid(groups, kernel.name), kernel.name);
   }
 
   /** A kernel built and compiled once per device under `key` (for routines that run kernels). */

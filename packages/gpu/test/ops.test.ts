@@ -230,6 +230,26 @@ describe.skipIf(!adapter)('reductions equal the CPU backend', () => {
     }
   });
 
+  it('long reduced axes (1e6) in two passes (split over workgroups, then combined) equal the CPU', async () => {
+    const n = 1_000_000;
+    // positive values, so that a lost or doubled chunk shows; tolerance: float32 summation error bound
+    const tol = (len: number, max: number) => ({ rtol: 0, atol: 1.2e-7 * len * max });
+    await same((b) => np.sum(arr([n], b, { lo: 0, hi: 1 })), tol(n, 1));
+    await same((b) => np.mean(arr([n], b, { lo: 0, hi: 1 })), tol(n, 1 / n));
+    await same((b) => np.max(arr([n], b, { lo: -5, hi: 5 })), { exact: true });
+    await same((b) => np.min(arr([n], b, { lo: -5, hi: 5 })), { exact: true });
+    // strided: the reduced axis is not the innermost; several outputs
+    await same((b) => np.sum(arr([250_000, 4], b, { lo: 0, hi: 1, seed: 2 }), 0), tol(250_000, 1));
+    await same((b) => np.logsumexp(arr([2, 500_000], b, { lo: -3, hi: 3, seed: 3 }), 1), { rtol: 1e-4 });
+    // exact: int32 (wrapping) and bool, a NaN far along
+    await same((b) => np.sum(arr([n], b, { dtype: 'int32', lo: -1e4, hi: 1e4 })));
+    await same((b) => np.any(arr([n], b, { dtype: 'bool', lo: -1e6, hi: 1 })));
+    await same((b) => np.all(arr([n], b, { dtype: 'bool', lo: -1, hi: 1e6 })));
+    const withNan = (b: Backend) => np.array(new Float32Array(n).fill(1).fill(Number.NaN, n - 7, n - 6), { backend: b });
+    await same((b) => np.max(withNan(b)), { exact: true });
+    await same((b) => np.sum(withNan(b)), { exact: true });
+  });
+
   it('NaN propagates through max and sum', async () => {
     const withNan = (b: Backend) => np.array(new Float32Array([1, Number.NaN, 3, -2, 5, 0]), { shape: [2, 3], backend: b });
     await same((b) => np.max(withNan(b), 1), { exact: true });

@@ -5,17 +5,21 @@
 // Layout of every kernel shader (bind group 0):
 //   binding 0        var<uniform> U: array<vec4<i32>, n>: slot 0 = +inf bits, slot 1 = NaN bits,
 //                    slot 2 = the bits of 1.0 (a one the compiler cannot fold), slot 3 = 0,
-//                    slot 4 + k = the kernel's var k (floats as their bits, bool as 0/1),
-//                    then the kernel's float constants (so the compiler cannot fold them)
+//                    slot 4 = G, the workgroups per output of the 'split' and 'combine' modes,
+//                    slots 5-7 = 0, slot 8 + k = the kernel's var k (floats as their bits, bool
+//                    as 0/1), then the kernel's float constants (so the compiler cannot fold them)
 //   binding 1 + j    input j, var<storage, read> (f32, i32, or u32 holding a bool as 0/1)
-//   binding 1 + n    the output, var<storage, read_write>
+//   binding 1 + n    the output, var<storage, read_write> ('combine': the partials first, read)
 //
 // Threads: the kept loops are flattened row-major into the output index o. In the 'thread' mode
 // each invocation computes ELEMENTS outputs a grid-stride apart (reduced loops run as loops inside
 // it); in the 'tree' mode
 // (reductions with few outputs and long reduced extents) one workgroup computes one output, its
 // invocations striding over the flattened reduced loops and combining through workgroup memory.
-// The workgroup grid is 2-D when it is larger than 65535 in x.
+// Reductions too long for one workgroup run in two passes: 'split' gives each output G workgroups,
+// each reducing a contiguous chunk of the flattened reduced loops through a workgroup tree into a
+// partial (in the accumulator's type), and 'combine' folds each output's G partials with one
+// workgroup, then applies the epilogue. The workgroup grid is 2-D when it is larger than 65535 in x.
 import { type DType, type Kernel, kernelIR } from '@tenfold/core';
 import { helperSource } from './lib.js';
 
@@ -26,10 +30,12 @@ type ReduceOp = kernelIR.ReduceOp;
 export const WORKGROUP = 64;
 /** Outputs per invocation in the 'thread' mode (measured 4× faster than one on lavapipe). */
 export const ELEMENTS = 4;
-/** Reserved uniform slots before the kernel's vars (inf, NaN and 1.0 bits, and 0). */
-export const VAR_BASE = 4;
+/** Reserved uniform slots before the kernel's vars (inf, NaN and 1.0 bits, 0, G, unused). */
+export const VAR_BASE = 8;
+/** The slot of G, the workgroups per output in the 'split' and 'combine' modes. */
+export const GROUPS_SLOT = 4;
 
-export type RenderMode = 'thread' | 'tree';
+export type RenderMode = 'thread' | 'tree' | 'split' | 'combine';
 
 /** The WGSL type of a value of `dtype`. */
 function valueType(dtype: DType, op: string): string {
@@ -351,12 +357,15 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
   const floats = new FloatConstants(VAR_BASE + kernel.vars);
   const r = new ExpRenderer(kernel.inputs, floats);
   const red = kernel.reduction;
-  if (mode === 'tree' && !red) throw new Error('internal: tree mode needs a reduction');
+  if (mode !== 'thread' && !red) throw new Error(`internal: ${mode} mode needs a reduction`);
   const decl: string[] = [];
   kernel.inputs.forEach((d, j) => {
     decl.push(`@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<${storageType(d, op)}>;`);
   });
-  decl.push(`@group(0) @binding(${kernel.inputs.length + 1}) var<storage, read_write> out: array<${storageType(kernel.outDType, op)}>;`);
+  const nIn = kernel.inputs.length;
+  if (mode === 'combine') decl.push(`@group(0) @binding(${nIn + 1}) var<storage, read> parts: array<${accType(kernel.body.dtype)}>;`);
+  const outType = mode === 'split' ? accType(kernel.body.dtype) : storageType(kernel.outDType, op);
+  decl.push(`@group(0) @binding(${nIn + (mode === 'combine' ? 2 : 1)}) var<storage, read_write> out: array<${outType}>;`);
 
   const L: string[] = [];
   const varTypes = varDTypes(kernel);
@@ -432,16 +441,23 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
       `@compute @workgroup_size(${WORKGROUP})`,
       'fn main(@builtin(workgroup_id) wid: vec3u, @builtin(local_invocation_index) lid: u32, @builtin(num_workgroups) nwg: vec3u) {',
       ...L,
-      '  let o = wid.x + wid.y * nwg.x;',
-      '  if (o >= total) { return; }',
-      ...split('i32(o)', kept, '  ', 'q'),
-      `  let rn = ${rsize};`,
-      `  var acc_: ${t} = ${identity(red!.op, bodyType, r.use)};`,
-      `  for (var rr = i32(lid); rr < rn; rr += ${WORKGROUP}i) {`,
-      ...split('rr', reduced, '    ', 'p'),
+      `  let G = u32(${slot(GROUPS_SLOT)});`,
+      '  let w = wid.x + wid.y * nwg.x;',
     );
-    const { lines, value } = r.render(kernel.body, '    ');
-    entry.push(...lines, `    acc_ = comb(acc_, ${bodyType === 'bool' ? `select(0i, 1i, ${value})` : value});`, '  }');
+    // which output this workgroup computes, and (split) which chunk of its reduced elements
+    if (mode === 'split') entry.push('  let o = w / G;', '  let g = w % G;');
+    else entry.push('  let o = w;');
+    entry.push('  if (o >= total) { return; }', ...split('i32(o)', kept, '  ', 'q'), `  var acc_: ${t} = ${identity(red!.op, bodyType, r.use)};`);
+    if (mode === 'combine') {
+      entry.push(`  for (var j = lid; j < G; j += ${WORKGROUP}u) {`, '    acc_ = comb(acc_, parts[o * G + j]);', '  }');
+    } else {
+      entry.push(`  let rn = u32(${rsize});`);
+      if (mode === 'split') entry.push('  let chunk = (rn + G - 1u) / G;', '  let lo = g * chunk;', '  let hi = min(lo + chunk, rn);');
+      else entry.push('  let lo = 0u;', '  let hi = rn;');
+      entry.push(`  for (var rr_ = lo + lid; rr_ < hi; rr_ += ${WORKGROUP}u) {`, ...split('i32(rr_)', reduced, '    ', 'p'));
+      const { lines, value } = r.render(kernel.body, '    ');
+      entry.push(...lines, `    acc_ = comb(acc_, ${bodyType === 'bool' ? `select(0i, 1i, ${value})` : value});`, '  }');
+    }
     entry.push(
       '  part[lid] = acc_;',
       '  workgroupBarrier();',
@@ -450,11 +466,10 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
       '    workgroupBarrier();',
       '  }',
       '  if (lid == 0u) {',
-      '    acc_ = part[0];',
-      ...epilogue(kernel, r, '    ', (v) => `    out[o] = ${store(v)};`),
-      '  }',
-      '}',
     );
+    if (mode === 'split') entry.push('    out[w] = part[0];');
+    else entry.push('    acc_ = part[0];', ...epilogue(kernel, r, '    ', (v) => `    out[o] = ${store(v)};`));
+    entry.push('  }', '}');
   }
   const fns: string[] = [];
   if (red) fns.push(combineFn(red.op, kernel.body.dtype, r.use));
