@@ -15,7 +15,7 @@ import { setWasmMatmulEnabled, wasmMatmulCount } from '../src/backend/wasm/engin
 import { enableRelaxedSimdFlag, wasmFeatures } from '../src/backend/wasm/features.js';
 import type { GemmConfig } from '../src/backend/wasm/gemm.js';
 import { DEFAULT_BLOCKING, type GemmBlocking, THREAD_MIN_WORK, WasmGemm, type WasmMatmulLayout } from '../src/backend/wasm/matmul.js';
-import { splitRange, WasmThreadPool } from '../src/backend/wasm/threads.js';
+import { gemmSplit, WasmThreadPool } from '../src/backend/wasm/threads.js';
 import { lax, np, random } from '../src/index.js';
 
 // relaxed SIMD is on by default from Node 22; on Node 20 the opt-in turns V8's flag on, so both
@@ -216,19 +216,24 @@ describe('wasm matmul (float32, WebAssembly SIMD)', () => {
     expect(out.trim()).toBe('300 2');
   });
 
-  it('splitRange covers every item once in near-equal ranges', () => {
+  it('a product too large for WebAssembly memory (2 GiB) is declined, so dot_general keeps the JavaScript kernel', () => {
+    const g = gemmFor(false, DEFAULT_BLOCKING);
+    expect(g.reserve(2 ** 31)).toBe(false);
+    expect(g.reserve(1 << 20)).toBe(true);
+    // 23170² floats per operand: the operands alone are 4.3 GB
+    const n = 23170;
+    expect(g.matmul(new Float32Array(0), new Float32Array(0), new Float32Array(0), 1, n, n, n, LAYOUTS[0] as WasmMatmulLayout)).toBe(false);
+  });
+
+  it('a split into chunks covers every panel of the larger dimension once', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 8 }), (count, parts) => {
-        const ranges = splitRange(count, parts);
-        expect(ranges.length).toBe(Math.min(count, parts));
-        let next = 0;
-        for (const [lo, hi] of ranges) {
-          expect(lo).toBe(next);
-          expect(hi - lo).toBeGreaterThanOrEqual(Math.floor(count / ranges.length));
-          expect(hi - lo).toBeLessThanOrEqual(Math.ceil(count / ranges.length));
-          next = hi;
-        }
-        expect(next).toBe(count);
+      fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 8 }), (mp, np_, threads) => {
+        const s = gemmSplit(mp, np_, threads);
+        expect(s.total).toBe(Math.max(mp, np_));
+        expect(s.other).toBe(s.byRows ? np_ : mp);
+        const chunks = Math.ceil(s.total / s.chunk);
+        expect(chunks).toBeLessThanOrEqual(4 * threads);
+        expect((chunks - 1) * s.chunk).toBeLessThan(s.total);
       }),
       { seed: 3, numRuns: 200 },
     );

@@ -86,11 +86,14 @@ export function wasmDotGeneral(
   const lhs = arrange(x, a, batch[0], contracting[0]);
   const rhs = arrange(y, b, batch[1], contracting[1]);
   const dst = takeTyped('float32', out.size, true);
+  let ran = false;
   try {
-    run(lhs.data, rhs.data, dst, B, M, N, K, { a: lhs.kMajor ? 'km' : 'mk', b: rhs.kMajor ? 'kn' : 'nk' });
+    ran = run(lhs.data, rhs.data, dst, B, M, N, K, { a: lhs.kMajor ? 'km' : 'mk', b: rhs.kMajor ? 'kn' : 'nk' });
   } finally {
     if (lhs.data !== x) recycle(lhs.data);
     if (rhs.data !== y) recycle(rhs.data);
+    if (!ran) recycle(dst);
   }
-  return dst;
+  // too large for WebAssembly memory (2 GiB): the JavaScript kernel takes it
+  return ran ? dst : null;
 }

@@ -10,6 +10,7 @@ import { wasmThreadCount } from './threads.js';
  *   use fused multiply-add (see {@link enableRelaxedSimdFlag}); where the runtime already has
  *   relaxed SIMD (Node 22+, browsers) it is used without asking.
  */
+/** Runs the product (see WasmGemm.matmul); false when it does not fit in WebAssembly memory. */
 export type WasmMatmulFn = (
   A: Float32Array,
   B: Float32Array,
@@ -19,7 +20,7 @@ export type WasmMatmulFn = (
   N: number,
   K: number,
   layout: WasmMatmulLayout,
-) => void;
+) => boolean;
 
 function env(name: string): string | undefined {
   return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
@@ -59,8 +60,9 @@ export function wasmMatmul(): WasmMatmulFn | null {
   const g = gemm;
   return g
     ? (A, B, C, batch, M, N, K, layout) => {
-        products++;
-        g.matmul(A, B, C, batch, M, N, K, layout);
+        const ran = g.matmul(A, B, C, batch, M, N, K, layout);
+        if (ran) products++;
+        return ran;
       }
     : null;
 }

@@ -1,6 +1,6 @@
 import { wasmFeatures } from './features.js';
 import { type GemmConfig, type GemmExports, gemmModuleBytes } from './gemm.js';
-import { splitRange, WasmThreadPool } from './threads.js';
+import { gemmSplit, WasmThreadPool } from './threads.js';
 
 /**
  * The float32 matmul in WebAssembly SIMD (gemm.ts), driven from JavaScript: operands are copied
@@ -9,6 +9,8 @@ import { splitRange, WasmThreadPool } from './threads.js';
  */
 
 const PAGE = 65536;
+/** At most 2 GiB of memory: the kernels' address arithmetic is signed i32. */
+const MAX_BYTES = 2 ** 31 - PAGE;
 const ALIGN = 64;
 const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
 
@@ -79,17 +81,25 @@ export class WasmGemm {
     return (this.#workers()?.workers.length ?? 0) + 1;
   }
 
-  /** Grows the memory to at least `bytes`. */
-  reserve(bytes: number): void {
+  /** Grows the memory to at least `bytes`; false when it cannot (over 2 GiB, or the memory's maximum, or out of memory). */
+  reserve(bytes: number): boolean {
     const have = this.memory.buffer.byteLength;
-    if (bytes > have) this.memory.grow(Math.ceil((bytes - have) / PAGE));
+    if (bytes <= have) return true;
+    if (bytes > MAX_BYTES) return false;
+    try {
+      this.memory.grow(Math.ceil((bytes - have) / PAGE));
+      return true;
+    } catch {
+      return false;
+    }
   }
 
   /**
    * For each n < batch: C_n[M,N] = A_n·B_n, A_n at n·M·K and B_n at n·N·K in their layouts, C_n
-   * at n·M·N (dense, row-major). Requires M, N, K ≥ 1.
+   * at n·M·N (dense, row-major). Requires M, N, K ≥ 1. False (and C untouched) when one product's
+   * operands, panels and result do not fit in the memory: the caller then uses another kernel.
    */
-  matmul(A: Float32Array, B: Float32Array, C: Float32Array, batch: number, M: number, N: number, K: number, layout: WasmMatmulLayout): void {
+  matmul(A: Float32Array, B: Float32Array, C: Float32Array, batch: number, M: number, N: number, K: number, layout: WasmMatmulLayout): boolean {
     const { mr, nr } = this.config;
     const mp = Math.ceil(M / mr);
     const np = Math.ceil(N / nr);
@@ -101,7 +111,7 @@ export class WasmGemm {
     const bp = ap + align(4 * mp * mr * K);
     const c = bp + align(4 * np * nr * K);
     const end = c + align(4 * mp * mr * ldc);
-    this.reserve(end);
+    if (!this.reserve(end)) return false;
     const mem = this.f32;
     const [rs, aks] = layout.a === 'mk' ? [K, 1] : [1, M];
     const [cs, bks] = layout.b === 'nk' ? [K, 1] : [1, N];
@@ -110,25 +120,20 @@ export class WasmGemm {
     const mc = Math.max(1, Math.floor(this.blocking.mc / mr));
     const x = this.exports;
     const pool = M * N * K >= THREAD_MIN_WORK ? this.#workers() : null;
-    // threads take ranges of row panels or of column panels, whichever has more
-    const jobs: number[][] = [];
-    if (pool) {
-      const parts = pool.workers.length + 1;
-      for (const [lo, hi] of splitRange(Math.max(mp, np), parts)) jobs.push(mp >= np ? [lo, hi, 0, np] : [0, mp, lo, hi]);
-    }
-    const args = jobs.map((r) => [ap, bp, c, K, ldc * 4, kc, mc, ...r]);
-    const local = (a: readonly number[]) => (x.gemm as (...a: number[]) => void)(...a);
+    const split = pool ? gemmSplit(mp, np, pool.workers.length + 1) : null;
+    const fixed = [ap, bp, c, K, ldc * 4, kc, mc];
     for (let n = 0; n < batch; n++) {
       mem.set(A.subarray(n * M * K, (n + 1) * M * K), aRaw / 4);
       mem.set(B.subarray(n * N * K, (n + 1) * N * K), bRaw / 4);
       x.pack_a(aRaw, rs * 4, aks * 4, M, K, ap);
       x.pack_b(bRaw, cs * 4, bks * 4, N, K, bp);
-      if (pool && args.length > 1) pool.run(local, args);
+      if (pool && split) pool.run(x.gemm as (...a: number[]) => void, fixed, split);
       else x.gemm(ap, bp, c, K, ldc * 4, kc, mc, 0, mp, 0, np);
       const out = n * M * N;
       if (ldc === N) C.set(mem.subarray(c / 4, c / 4 + M * N), out);
       else for (let i = 0; i < M; i++) C.set(mem.subarray(c / 4 + i * ldc, c / 4 + i * ldc + N), out + i * N);
     }
+    return true;
   }
 }
 

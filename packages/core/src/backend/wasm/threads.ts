@@ -2,35 +2,51 @@ import type { Worker } from 'node:worker_threads';
 
 /**
  * Worker threads for the WebAssembly matmul (Node only): each worker instantiates the same
- * compiled module on the same shared WebAssembly.Memory, then sleeps in `Atomics.wait` on its
- * control cell. A product is split into ranges of tiles: the calling thread writes each worker's
- * arguments into its cells and wakes it, computes the first range itself, then waits for the
- * others, so the backend stays synchronous. No messages are posted per product (a futex wake costs
- * microseconds, a message tens of them), and each output tile is computed by the same code on one
- * thread, so results are bit-identical whatever the thread count.
+ * compiled module on the same shared WebAssembly.Memory, then sleeps in `Atomics.wait`. A product
+ * is cut into chunks (ranges of row panels or of column panels); the calling thread publishes the
+ * job in shared cells, wakes the workers, and every thread, the caller included, claims chunks one
+ * at a time until none is left. The caller then waits only for chunks that were claimed and not
+ * yet finished, never for a particular worker: on a busy machine a worker that wakes late finds
+ * the work done and does nothing (measured: with a fixed half per thread, the caller spent a
+ * quarter of its matmul time waiting for a descheduled worker). The backend stays synchronous; no
+ * messages are posted per product (a futex wake costs microseconds, a message tens of them); each
+ * output tile is computed by the same code on one thread, so results are bit-identical whatever
+ * the thread count.
  *
- * Workers never post messages (a 'message' listener would keep the process alive) and are unref'd,
- * so an idle pool does not hold the process open. A worker reports in a shared cell when it is
- * ready; the caller waits for that (bounded) before the first product, because a worker that fails
- * to start can only say so by an event, which a caller blocked in `Atomics.wait` never receives.
- * If one does not start, the pool is given up and products run on the calling thread.
+ * A claim is a compare-and-swap on a cell holding (job number << 16 | next chunk), so a worker
+ * still holding an old job's number can never take a chunk of a newer one. Workers never post
+ * messages (a 'message' listener would keep the process alive) and are unref'd, so an idle pool
+ * does not hold the process open. Each worker reports in a shared cell once it has instantiated the
+ * module; the caller waits for that (bounded) before the first product, because a worker that fails
+ * to start can only say so by an event, which a caller blocked in `Atomics.wait` never receives. If
+ * one does not start, the pool is given up and products run on the calling thread.
  */
 
 const WAIT_LIMIT_MS = 120_000;
 /** Worker start-up takes some tens of milliseconds; a busy machine may take much longer. */
 const START_LIMIT_MS = 20_000;
-/** Int32 cells per worker: one 64-byte cache line, so workers do not share lines. */
-const CELLS = 16;
+/** Chunks per thread: enough that a late or slow thread leaves little to wait for. */
+const CHUNKS_PER_THREAD = 4;
 /**
- * Cell indices: the job's sequence number (the caller bumps it); the finished one (the worker
- * sets it; negative when the job threw); 1 once the worker is ready (-1 when it could not
- * instantiate the module); the arguments from ARGS.
+ * Shared cells (Int32): WAKE (the job number, bumped to wake the workers), CLAIM (job << 16 | next
+ * chunk), DONE (chunks finished), FAILED (a chunk threw), then the job: the gemm's fixed arguments,
+ * whether chunks are rows, the panel count split, panels per chunk, the other dimension's panel
+ * count and the number of chunks. Each worker's ready flag sits on a cache line of its own after them.
  */
-const SEQ = 0;
-const DONE = 1;
-const READY = 2;
-const ARGS = 3;
-export const MAX_ARGS = CELLS - ARGS;
+const WAKE = 0;
+const CLAIM = 1;
+const DONE = 2;
+const FAILED = 3;
+const JOB = 4;
+/** The gemm export's arguments before its four panel bounds. */
+export const FIXED_ARGS = 7;
+const BY_ROWS = JOB + FIXED_ARGS;
+const TOTAL = BY_ROWS + 1;
+const CHUNK = BY_ROWS + 2;
+const OTHER = BY_ROWS + 3;
+const CHUNKS = BY_ROWS + 4;
+const LINE = 16;
+const readyCell = (slot: number) => (slot + 2) * LINE;
 
 type WorkerThreads = typeof import('node:worker_threads');
 
@@ -39,53 +55,94 @@ function builtin<T>(name: string): T | undefined {
   return proc?.getBuiltinModule?.(name) as T | undefined;
 }
 
+/**
+ * Claims chunks of the current job `job` (the caller's and the workers' loop, as source text so the
+ * workers run the very same code): returns how many this thread finished.
+ */
+const CLAIM_LOOP = `function claimChunks(cells, job, run) {
+  const fixed = [];
+  let mine = 0;
+  for (;;) {
+    const v = Atomics.load(cells, ${CLAIM});
+    if (v >>> 16 !== job) return mine;
+    const i = v & 0xffff;
+    if (i >= cells[${CHUNKS}]) return mine;
+    if (Atomics.compareExchange(cells, ${CLAIM}, v, v + 1) !== v) continue;
+    // the claim succeeded, so the job cannot finish (nor its cells change) before this chunk is done
+    if (fixed.length === 0) for (let a = 0; a < ${FIXED_ARGS}; a++) fixed.push(cells[${JOB} + a]);
+    const lo = i * cells[${CHUNK}];
+    const hi = Math.min(lo + cells[${CHUNK}], cells[${TOTAL}]);
+    try {
+      if (cells[${BY_ROWS}]) run(...fixed, lo, hi, 0, cells[${OTHER}]);
+      else run(...fixed, 0, cells[${OTHER}], lo, hi);
+    } catch (e) {
+      Atomics.store(cells, ${FAILED}, 1);
+    }
+    mine++;
+    if (Atomics.add(cells, ${DONE}, 1) + 1 === cells[${CHUNKS}]) Atomics.notify(cells, ${DONE});
+  }
+}`;
+
+// compiled from the same text the workers run
+const claimChunks = new Function(`${CLAIM_LOOP}; return claimChunks;`)() as (cells: Int32Array, job: number, run: (...a: number[]) => void) => number;
+
 /** The worker's script (CommonJS: the workers get no execArgv, so `--input-type=module` is not inherited). */
 function workerSource(fn: string): string {
   return `
 const { workerData } = require('node:worker_threads');
 const { module, memory, control, slot } = workerData;
-const cells = new Int32Array(control, slot * ${CELLS * 4}, ${CELLS});
+const cells = new Int32Array(control);
+${CLAIM_LOOP}
 let run = null;
 try {
   run = new WebAssembly.Instance(module, { env: { memory } }).exports[${JSON.stringify(fn)}];
 } catch (e) {
   run = null;
 }
-Atomics.store(cells, ${READY}, run ? 1 : -1);
-Atomics.notify(cells, ${READY});
+Atomics.store(cells, ${readyCell(0)} + slot * ${LINE}, run ? 1 : -1);
+Atomics.notify(cells, ${readyCell(0)} + slot * ${LINE});
 let seen = 0;
 while (run) {
-  Atomics.wait(cells, ${SEQ}, seen);
-  seen = Atomics.load(cells, ${SEQ});
-  let status = seen;
-  try {
-    run(${Array.from({ length: MAX_ARGS }, (_, i) => `cells[${ARGS + i}]`).join(', ')});
-  } catch (e) {
-    status = -seen;
-  }
-  Atomics.store(cells, ${DONE}, status);
-  Atomics.notify(cells, ${DONE});
+  Atomics.wait(cells, ${WAKE}, seen);
+  seen = Atomics.load(cells, ${WAKE});
+  claimChunks(cells, seen, run);
 }`;
 }
 
-/** `workers` threads that each run the export `fn` of `module` on `memory` when told. */
+/** How a gemm is split: ranges of row panels (`byRows`) or of column panels, `chunk` panels at a time. */
+export interface GemmSplit {
+  byRows: boolean;
+  /** Panels along the split dimension. */
+  total: number;
+  /** Panels along the other one. */
+  other: number;
+  chunk: number;
+}
+
+/** The split of an mp × np panel grid for `threads` threads: the larger dimension, about CHUNKS_PER_THREAD chunks per thread. */
+export function gemmSplit(mp: number, np: number, threads: number): GemmSplit {
+  const byRows = mp >= np;
+  const total = byRows ? mp : np;
+  return { byRows, total, other: byRows ? np : mp, chunk: Math.max(1, Math.ceil(total / (threads * CHUNKS_PER_THREAD))) };
+}
+
+/** Worker threads that run the gemm export of `module` on `memory`, chunk by chunk, beside the calling thread. */
 export class WasmThreadPool {
   readonly workers: readonly Worker[];
   readonly #cells: Int32Array;
-  readonly #seq: number[];
+  #job = 0;
   #started = false;
 
   private constructor(workers: Worker[], cells: Int32Array) {
     this.workers = workers;
     this.#cells = cells;
-    this.#seq = workers.map(() => 0);
   }
 
   /** A pool of `count` workers, or null where worker threads or shared memory are unavailable. */
   static create(module: WebAssembly.Module, memory: WebAssembly.Memory, fn: string, count: number): WasmThreadPool | null {
     const wt = builtin<WorkerThreads>('node:worker_threads');
     if (!wt || count < 1 || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
-    const control = new SharedArrayBuffer(count * CELLS * 4);
+    const control = new SharedArrayBuffer(readyCell(count) * 4);
     const src = workerSource(fn);
     const workers: Worker[] = [];
     try {
@@ -111,7 +168,7 @@ export class WasmThreadPool {
     if (this.#started) return true;
     const deadline = Date.now() + START_LIMIT_MS;
     for (let w = 0; w < this.workers.length; w++) {
-      const at = w * CELLS + READY;
+      const at = readyCell(w);
       for (;;) {
         const ready = Atomics.load(this.#cells, at);
         if (ready === 1) break;
@@ -133,46 +190,39 @@ export class WasmThreadPool {
   }
 
   /**
-   * Runs `local(jobs[0])` here and the module's function on `jobs[i]` on worker i - 1, and returns
-   * when all are done. At most one job more than there are workers; every job has at most MAX_ARGS
-   * i32 arguments. Call {@link start} first.
+   * Runs `gemm(...fixed, rows, cols)` over the chunks of `split` on this thread and the workers;
+   * returns when every chunk is done. Call {@link start} first.
    */
-  run(local: (args: readonly number[]) => void, jobs: ReadonlyArray<readonly number[]>): void {
-    const remote = jobs.length - 1;
+  run(gemm: (...args: number[]) => void, fixed: readonly number[], split: GemmSplit): void {
     if (!this.#started) throw new Error('internal: wasm thread pool used before it started');
-    if (remote > this.workers.length) throw new Error('internal: more wasm jobs than threads');
-    for (let w = 0; w < remote; w++) {
-      const args = jobs[w + 1] as readonly number[];
-      if (args.length > MAX_ARGS) throw new Error('internal: too many arguments for a wasm worker');
-      const base = w * CELLS;
-      for (let i = 0; i < args.length; i++) this.#cells[base + ARGS + i] = args[i] as number;
-      const seq = ((this.#seq[w] as number) % 0x3fffffff) + 1;
-      this.#seq[w] = seq;
-      Atomics.store(this.#cells, base + SEQ, seq);
-      Atomics.notify(this.#cells, base + SEQ);
-    }
-    let failure: unknown;
-    try {
-      if (jobs[0]) local(jobs[0]);
-    } catch (e) {
-      failure = e;
-    }
-    // wait for every worker started, even when the local share failed: they write to shared memory
-    for (let w = 0; w < remote; w++) this.#await(w);
-    if (failure !== undefined) throw failure;
-  }
-
-  #await(w: number): void {
-    const at = w * CELLS + DONE;
-    const seq = this.#seq[w] as number;
+    if (fixed.length !== FIXED_ARGS) throw new Error('internal: wasm gemm job needs its fixed arguments');
+    const chunks = Math.ceil(split.total / split.chunk);
+    if (chunks >= 0x10000) throw new Error('internal: too many chunks for a wasm job');
+    const cells = this.#cells;
+    // no thread works on the previous job any more: its chunks are all done
+    this.#job = (this.#job % 0x7fff) + 1;
+    const job = this.#job;
+    for (let a = 0; a < FIXED_ARGS; a++) cells[JOB + a] = fixed[a] as number;
+    cells[BY_ROWS] = split.byRows ? 1 : 0;
+    cells[TOTAL] = split.total;
+    cells[CHUNK] = split.chunk;
+    cells[OTHER] = split.other;
+    cells[CHUNKS] = chunks;
+    Atomics.store(cells, DONE, 0);
+    Atomics.store(cells, FAILED, 0);
+    Atomics.store(cells, CLAIM, job << 16);
+    Atomics.store(cells, WAKE, job);
+    Atomics.notify(cells, WAKE);
+    claimChunks(cells, job, gemm);
+    // wait for the chunks that workers claimed and are still running
     const start = Date.now();
     for (;;) {
-      const done = Atomics.load(this.#cells, at);
-      if (done === seq) return;
-      if (done === -seq) throw new Error('internal: a wasm matmul worker failed');
-      Atomics.wait(this.#cells, at, done, 1000);
+      const done = Atomics.load(cells, DONE);
+      if (done === chunks) break;
+      Atomics.wait(cells, DONE, done, 1000);
       if (Date.now() - start > WAIT_LIMIT_MS) throw new Error('internal: a wasm matmul worker did not answer');
     }
+    if (Atomics.load(cells, FAILED) !== 0) throw new Error('internal: a wasm matmul chunk failed');
   }
 }
 
@@ -185,16 +235,4 @@ export function wasmThreadCount(): number {
   }
   const os = builtin<typeof import('node:os')>('node:os');
   return Math.min(4, os?.availableParallelism?.() ?? 1);
-}
-
-/** [lo, hi) ranges splitting `count` items into at most `parts` near-equal non-empty ranges. */
-export function splitRange(count: number, parts: number): Array<[number, number]> {
-  const n = Math.max(1, Math.min(parts, count));
-  const out: Array<[number, number]> = [];
-  for (let i = 0; i < n; i++) {
-    const lo = Math.floor((count * i) / n);
-    const hi = Math.floor((count * (i + 1)) / n);
-    if (hi > lo) out.push([lo, hi]);
-  }
-  return out;
 }
