@@ -55,7 +55,7 @@ const sgdStep = (p: Layer[], x: Array, labels: Array): [Array, Layer[]] => {
 };
 
 function mlp(b: Backend): { params: Layer[]; x: Array; labels: Array } {
-  const dims = [12, 32, 24, 5];
+  const dims = [12, 32, 5];
   const params = dims.slice(1).map((d, i) => ({ w: param([dims[i] as number, d], 2 * i + 1, b), b: param([d], 2 * i + 2, b) }));
   const x = param([16, 12], 9, b);
   const labels = np.array(
