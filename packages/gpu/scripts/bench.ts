@@ -1,11 +1,12 @@
 // WebGPU benchmarks of @tenfold/gpu (run from the repository root, where tsconfig maps the packages
 // to their sources):
-//   npx tsx packages/gpu/scripts/bench.ts [matmul] [step] [reduce]
+//   npx tsx packages/gpu/scripts/bench.ts [matmul] [step] [dispatch] [reduce]
 // matmul: GFLOP/s of float32 [n,n]·[n,n] at n = 256, 512, 1024 (each sample: the product, then
 // waiting for the queue): the shader before register blocking, then each tiling (the adapter's
 // first); step: ms per jitted MNIST-MLP train step (784-200-200-10, batch 200,
 // SGD with momentum; each sample awaits the loss), with dispatches batched into one submission and
-// with one submission per dispatch, interleaved; reduce: a sum over 2^20 and 2^24 elements.
+// with one submission per dispatch, interleaved; dispatch: 400 small eager ops then a read, the
+// same two ways; reduce: a sum over 2^20 and 2^24 elements.
 // Prints a table per group; medians of the samples after a warm-up.
 import { type Array, type ConcreteArray, np, random, setDefaultBackend } from '@tenfold/core';
 import { destroyWebGPU, initWebGPU, type MatmulMode, webgpuBackend } from '@tenfold/gpu';
@@ -159,6 +160,42 @@ if (want('step')) {
   console.log('| --- | ---: | ---: | ---: | ---: |');
   for (const [m, s] of samples)
     console.log(`| ${m} | ${median(s).toFixed(2)} | ${Math.min(...s).toFixed(2)} | ${median(record.get(m) as number[]).toFixed(2)} | ${s.length} |`);
+}
+
+if (want('dispatch')) {
+  // dispatch-bound: 200 small eager ops, then one read; batched and one submission per dispatch
+  const x = random.uniform(random.key(5), [1000]);
+  const chain = async () => {
+    let y = x;
+    for (let i = 0; i < 200; i++) {
+      const z = np.add(np.multiply(y, 0.999), 0.001);
+      if (y !== x) y.dispose();
+      y = z;
+    }
+    await y.data();
+    y.dispose();
+  };
+  const limit = backend.batchLimit;
+  const modes: [string, number][] = [
+    ['batched', limit],
+    ['one submission per dispatch', 1],
+  ];
+  const samples = new Map<string, number[]>(modes.map(([m]) => [m, []]));
+  for (const [, l] of modes) {
+    backend.batchLimit = l;
+    await time(chain, 0, 3);
+  }
+  for (let rep = 0; rep < 15; rep++) {
+    for (const [m, l] of modes) {
+      backend.batchLimit = l;
+      (samples.get(m) as number[]).push(...(await time(chain, 1, 0)));
+    }
+  }
+  backend.batchLimit = limit;
+  console.log('\n400 eager elementwise ops on float32 [1000] (200 × (x·0.999 + 0.001)), then one read');
+  console.log('| mode | median ms | best ms | runs |');
+  console.log('| --- | ---: | ---: | ---: |');
+  for (const [m, s] of samples) console.log(`| ${m} | ${median(s).toFixed(2)} | ${Math.min(...s).toFixed(2)} | ${s.length} |`);
 }
 
 if (want('reduce')) {

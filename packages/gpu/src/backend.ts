@@ -48,6 +48,13 @@ const POOL_CAPACITY = 256 * 1024 * 1024;
 /** Bytes of the uniform arena: the uniforms of one submission's dispatches (each at an aligned offset). */
 const ARENA_BYTES = 256 * 1024;
 
+/** Bind groups cached before the cache is emptied. */
+const BIND_GROUP_CACHE = 4096;
+
+/** Numbers identifying GPU buffers in bind-group keys. */
+const bufferIds = new WeakMap<GPUBuffer, number>();
+let nextBufferId = 0;
+
 /** Dispatches recorded into one command encoder before it is submitted anyway. */
 const BATCH_LIMIT = 1024;
 
@@ -85,6 +92,8 @@ interface DeviceState {
   submissions: number;
   dispatches: number;
   readonly layouts: Map<string, GPUBindGroupLayout>;
+  /** Bind groups by uniform size and buffer identities (see #bindGroup). */
+  readonly bindGroups: Map<string, GPUBindGroup>;
   readonly pipelines: Map<string, GPUComputePipeline>;
   /** Kernels the routines build themselves (transposes), by key. */
   readonly kernels: Map<string, Executable>;
@@ -170,6 +179,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
       submissions: 0,
       dispatches: 0,
       layouts: new Map(),
+      bindGroups: new Map(),
       pipelines: new Map(),
       kernels: new Map(),
     };
@@ -422,7 +432,8 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const key = `${nIn}:${nOut}`;
     let l = s.layouts.get(key);
     if (l === undefined) {
-      const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform' } }];
+      // the uniform's offset in the arena is dynamic, so a bind group serves any dispatch with the same buffers
+      const entries: GPUBindGroupLayoutEntry[] = [{ binding: 0, visibility: COMPUTE_STAGE, buffer: { type: 'uniform', hasDynamicOffset: true } }];
       for (let j = 0; j < nIn + nOut; j++)
         entries.push({ binding: j + 1, visibility: COMPUTE_STAGE, buffer: { type: j < nIn ? 'read-only-storage' : 'storage' } });
       l = s.device.createBindGroupLayout({ entries, label: `layout ${key}` });
@@ -482,18 +493,43 @@ export class WebGPUBackend implements Backend, RoutineHost {
     }
     s.arenaHost.set(ints, offset / 4);
     r.uniformBytes = offset + ubytes;
-    const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: s.arena, offset, size: ubytes } }];
-    buffers.forEach((buffer, j) => {
-      entries.push({ binding: j + 1, resource: { buffer } });
-    });
-    const bindGroup = s.device.createBindGroup({ layout: this.layout(nIn, buffers.length - nIn), entries, label: op });
+    const bindGroup = this.#bindGroup(s, nIn, ubytes, buffers, op);
     if (r.pass === null) r.pass = r.encoder.beginComputePass();
     r.pass.setPipeline(pipeline);
-    r.pass.setBindGroup(0, bindGroup);
+    r.pass.setBindGroup(0, bindGroup, [offset]);
     r.pass.dispatchWorkgroups(groups[0], groups[1], groups[2] ?? 1);
     r.dispatches++;
     s.dispatches++;
     if (r.dispatches >= this.batchLimit) this.#flush(s);
+  }
+
+  /**
+   * The bind group of the arena (a window of `ubytes`, at a dynamic offset) and `buffers`, cached by
+   * the buffers' identities: eager code and jit programs reuse the same pooled buffers, and creating
+   * a bind group was the largest cost of recording a dispatch. A destroyed buffer is never bound
+   * again, so its entries only wait for the cache to be cleared.
+   */
+  #bindGroup(s: DeviceState, nIn: number, ubytes: number, buffers: readonly GPUBuffer[], op: string): GPUBindGroup {
+    let key = `${nIn}:${ubytes}`;
+    for (const b of buffers) {
+      let id = bufferIds.get(b);
+      if (id === undefined) {
+        id = nextBufferId++;
+        bufferIds.set(b, id);
+      }
+      key += `:${id}`;
+    }
+    let group = s.bindGroups.get(key);
+    if (group === undefined) {
+      const entries: GPUBindGroupEntry[] = [{ binding: 0, resource: { buffer: s.arena, offset: 0, size: ubytes } }];
+      buffers.forEach((buffer, j) => {
+        entries.push({ binding: j + 1, resource: { buffer } });
+      });
+      group = s.device.createBindGroup({ layout: this.layout(nIn, buffers.length - nIn), entries, label: op });
+      if (s.bindGroups.size >= BIND_GROUP_CACHE) s.bindGroups.clear();
+      s.bindGroups.set(key, group);
+    }
+    return group;
   }
 
   // ---- kernels ------------------------------------------------------------------------------
