@@ -2,7 +2,9 @@
 /// <reference types="@webgpu/types" preserve="true" />
 import type { DataHandle, DType, Executable, Kernel } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
-import type { MatmulMode } from './matmul.js';
+
+/** How the matmul routine tiles: 'registers' (outputs per invocation read from storage; CPU-backed adapters) or 'shared' (tiles in workgroup memory; GPUs). */
+export type MatmulMode = 'registers' | 'shared';
 
 export interface RoutineHost {
   /** How tiled matmuls stage their operands on this device (routines/matmul.ts). */

@@ -13,10 +13,11 @@
 // transpose kernel. Indices are u32 (signed division in WGSL compiles to a guarded division).
 import { type BackendInput, type DType, Kernel, kernelIR, type PrimitiveParams, type ShapedArray } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
-import type { RoutineHost } from './host.js';
+import type { MatmulMode, RoutineHost } from './host.js';
 
-/** How a tiled product stages its operands (see the top of this file). */
-export type MatmulMode = 'registers' | 'shared';
+// MatmulMode (how a tiled product stages its operands, see the top of this file) is declared with
+// the routine host, which this module needs, so that the two do not import each other
+export type { MatmulMode };
 
 interface Tiling {
   readonly mode: MatmulMode;
