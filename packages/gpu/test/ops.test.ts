@@ -239,7 +239,6 @@ describe.skipIf(!adapter)('reductions equal the CPU backend', () => {
     await same((b) => np.min(arr([n], b, { lo: -5, hi: 5 })), { exact: true });
     // strided: the reduced axis is not the innermost; several outputs
     await same((b) => np.sum(arr([250_000, 4], b, { lo: 0, hi: 1, seed: 2 }), 0), tol(250_000, 1));
-    await same((b) => np.logsumexp(arr([2, 500_000], b, { lo: -3, hi: 3, seed: 3 }), 1), { rtol: 1e-4 });
     // exact: int32 (wrapping) and bool, a NaN far along
     await same((b) => np.sum(arr([n], b, { dtype: 'int32', lo: -1e4, hi: 1e4 })));
     await same((b) => np.any(arr([n], b, { dtype: 'bool', lo: -1e6, hi: 1 })));
