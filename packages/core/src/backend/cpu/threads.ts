@@ -111,7 +111,8 @@ function getPool(): Pool | null {
   const src = workerSource();
   const workers: Worker[] = [];
   for (let i = 0; i < n; i++) {
-    const w = new wt.Worker(src, { eval: true });
+    // no execArgv: a parent run with --input-type=module would make the CommonJS worker script fail
+    const w = new wt.Worker(src, { eval: true, execArgv: [] });
     w.unref();
     workers.push(w);
   }
