@@ -20,7 +20,10 @@ export const CONTROL: ReadonlySet<PrimitiveName> = new Set(['cond', 'while_loop'
 
 function scalarOf(op: string, x: ConcreteArray): number {
   if (!x.backend.supportsSyncRead)
-    fail(op, `its predicate lives on the ${x.backend.name} backend, which reads asynchronously; run control flow under jit there`);
+    fail(
+      op,
+      `its predicate lives on the ${x.backend.name} backend, which reads asynchronously, and the loop or branch must read it to go on; use np.where (both branches) or lax.scan/lax.foriLoop with JS-number bounds there, or run it on the cpu backend`,
+    );
   return x.backend.readSync(x.liveHandle(op))[0] as number;
 }
 
