@@ -1,22 +1,10 @@
 import type { ShapedArray } from '../../aval.js';
-import type { TypedArray } from '../../dtype.js';
-import { sizeOf, stridesOf } from '../../shape.js';
+import { sizeOf } from '../../shape.js';
 import { wasmDotGeneral } from '../wasm/dot.js';
+import { arrangeOperand } from './layout.js';
 import { recycle, takeTyped } from './pool.js';
 import type { CpuRoutines } from './routine.js';
-import { stridedMove } from './strided.js';
 import { matmulBatched } from './threads.js';
-
-/** Whether `order` visits x's dimensions in storage order, ignoring size-1 dimensions (which take no room). */
-function inStorageOrder(a: ShapedArray, order: readonly number[]): boolean {
-  let last = -1;
-  for (const d of order) {
-    if (a.shape[d] === 1) continue;
-    if (d < last) return false;
-    last = d;
-  }
-  return true;
-}
 
 /**
  * A k-major operand is read in place only when the other side has at most this many free rows:
@@ -25,38 +13,6 @@ function inStorageOrder(a: ShapedArray, order: readonly number[]): boolean {
  * new page per k) lose more than the copy costs (measured: 1.2 vs 1.9 GFLOP/s at 16×1024×1024).
  */
 const K_MAJOR_MAX = 8;
-
-/**
- * An operand as the matmul kernel reads it: [batch..., free..., contracting...] ('free-major') or,
- * when the other operand has few free rows, [batch..., contracting..., free...] ('k-major'),
- * whichever its storage already is; otherwise a copy in free-major order. `otherFree` is the
- * other operand's free size (N for the lhs, M for the rhs).
- */
-function arrange(
-  x: TypedArray,
-  a: ShapedArray,
-  batch: readonly number[],
-  contracting: readonly number[],
-  otherFree: number,
-): { data: TypedArray; kMajor: boolean } {
-  const free = a.shape.map((_, i) => i).filter((i) => !batch.includes(i) && !contracting.includes(i));
-  const freeMajor = [...batch, ...free, ...contracting];
-  if (inStorageOrder(a, freeMajor)) return { data: x, kMajor: false };
-  if (otherFree <= K_MAJOR_MAX && inStorageOrder(a, [...batch, ...contracting, ...free])) return { data: x, kMajor: true };
-  const s = stridesOf(a.shape);
-  const shape = freeMajor.map((p) => a.shape[p] as number);
-  const dst = takeTyped(a.dtype, a.size, true);
-  stridedMove(
-    x,
-    0,
-    freeMajor.map((p) => s[p] as number),
-    dst,
-    0,
-    stridesOf(shape),
-    shape,
-  );
-  return { data: dst, kMajor: false };
-}
 
 export const dotRoutines: CpuRoutines = {
   dot_general: ([x, y], [a, b], [out], { contracting, batch }) => {
@@ -68,8 +24,8 @@ export const dotRoutines: CpuRoutines = {
     const K = sizeOf(contracting[0].map((d) => a!.shape[d] as number));
     const M = freeSize(a!, batch[0], contracting[0]);
     const N = freeSize(b!, batch[1], contracting[1]);
-    const lhs = arrange(x!, a!, batch[0], contracting[0], N);
-    const rhs = arrange(y!, b!, batch[1], contracting[1], M);
+    const lhs = arrangeOperand(x!, a!, batch[0], contracting[0], N <= K_MAJOR_MAX);
+    const rhs = arrangeOperand(y!, b!, batch[1], contracting[1], M <= K_MAJOR_MAX);
     const dst = takeTyped(out!.dtype, out!.size, K > 0);
     if (K > 0 && out!.size > 0) {
       matmulBatched(out!.dtype, lhs.data, 0, rhs.data, 0, dst, 0, B, M, N, K, { a: lhs.kMajor ? 'km' : 'mk', b: rhs.kMajor ? 'kn' : 'nk' });

@@ -1,8 +1,8 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
-import { sizeOf, stridesOf } from '../../shape.js';
+import { sizeOf } from '../../shape.js';
+import { arrangeOperand } from '../cpu/layout.js';
 import { recycle, takeTyped } from '../cpu/pool.js';
-import { stridedMove } from '../cpu/strided.js';
 import { wasmMatmul } from './engine.js';
 
 /**
@@ -23,41 +23,6 @@ import { wasmMatmul } from './engine.js';
  * float32 products: n ≈ 16).
  */
 export const WASM_MIN_WORK = 4096;
-
-/** Whether `order` visits a's dimensions in storage order, ignoring size-1 dimensions (which take no room). */
-function inStorageOrder(a: ShapedArray, order: readonly number[]): boolean {
-  let last = -1;
-  for (const d of order) {
-    if (a.shape[d] === 1) continue;
-    if (d < last) return false;
-    last = d;
-  }
-  return true;
-}
-
-/**
- * An operand as [batch, free, k] ('free-major') or [batch, k, free] ('k-major') dense data: in place
- * when its storage already is one of them, else a copy in free-major order (scratch to recycle).
- */
-function arrange(x: Float32Array, a: ShapedArray, batch: readonly number[], contracting: readonly number[]): { data: Float32Array; kMajor: boolean } {
-  const free = a.shape.map((_, i) => i).filter((i) => !batch.includes(i) && !contracting.includes(i));
-  const freeMajor = [...batch, ...free, ...contracting];
-  if (inStorageOrder(a, freeMajor)) return { data: x, kMajor: false };
-  if (inStorageOrder(a, [...batch, ...contracting, ...free])) return { data: x, kMajor: true };
-  const s = stridesOf(a.shape);
-  const shape = freeMajor.map((p) => a.shape[p] as number);
-  const dst = takeTyped('float32', a.size, true);
-  stridedMove(
-    x,
-    0,
-    freeMajor.map((p) => s[p] as number),
-    dst,
-    0,
-    stridesOf(shape),
-    shape,
-  );
-  return { data: dst, kMajor: false };
-}
 
 /**
  * `dot_general` of two float32 operands on the WebAssembly matmul, or null when this path does not
@@ -83,8 +48,9 @@ export function wasmDotGeneral(
   if (K === 0 || out.size === 0 || B * M * N * K < WASM_MIN_WORK) return null;
   const run = wasmMatmul();
   if (!run) return null;
-  const lhs = arrange(x, a, batch[0], contracting[0]);
-  const rhs = arrange(y, b, batch[1], contracting[1]);
+  // panels are packed from either layout, so k-major storage is always read in place
+  const lhs = arrangeOperand(x, a, batch[0], contracting[0], true) as { data: Float32Array; kMajor: boolean };
+  const rhs = arrangeOperand(y, b, batch[1], contracting[1], true) as { data: Float32Array; kMajor: boolean };
   const dst = takeTyped('float32', out.size, true);
   let ran = false;
   try {
