@@ -213,7 +213,7 @@ export function vjp<A extends unknown[], R>(f: (...args: A) => R, ...primals: A)
     });
     const inCts = backwardPass(lin.jaxpr, ctArrays);
     let k = 0;
-    const full = p.leaves.map((x, i) => (lin.mask[i] ? instantiate(inCts[k++] as MaybeZero) : np.zeros(x.shape, { dtype: x.dtype })));
+    const full = p.leaves.map((x, i) => (lin.mask[i] ? instantiate(inCts[k++] as MaybeZero) : np.zerosLike(x)));
     return unflattenArgs(p.defs, p.counts, distinctFrom(ctArrays, full)) as { [K in keyof A]: GradOf<A[K]> };
   };
   return [tree.unflatten(def, distinctFrom(p.leaves, lin.outs)) as R, back];
@@ -281,7 +281,8 @@ function valueAndGradImpl(
     throw new TenfoldError(op, `the function must return a scalar (shape []), got ${va.aval}; use vjp or jacrev for non-scalar outputs`);
   }
   if (!isFloatDType(va.dtype)) throw new TenfoldError(op, `the function must return a float scalar, got ${va.aval}`);
-  const grads = back(np.ones([], { dtype: va.dtype }) as never) as unknown[];
+  // the seed cotangent on the value's own backend (a WebGPU loss needs a WebGPU seed)
+  const grads = back(np.onesLike(va) as never) as unknown[];
   const result = typeof argnums === 'number' ? grads[0] : grads;
   // neither the value nor the aux may be an argument's own array (disposing it would dispose that)
   const argLeaves = tree.leaves(args);

@@ -88,7 +88,7 @@ function gatherKept(ct: Array, idx: Array, axis: number, overwrite: boolean): Ar
   const gathered = lax.gather(ct, idx, axis);
   const kept = overwrite ? landed(idx, n) : np.logicalAnd(np.greaterEqual(idx, 0), np.less(idx, n));
   const dims = idx.shape.map((_, d) => axis + d);
-  return np.where(lax.broadcastInDim(kept, gathered.shape, dims), gathered, np.zeros([], { dtype: gathered.dtype }));
+  return np.where(lax.broadcastInDim(kept, gathered.shape, dims), gathered, 0);
 }
 
 /**
