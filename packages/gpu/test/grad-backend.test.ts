@@ -13,9 +13,9 @@ describe.skipIf(!adapter)('grad on a backend that is not the default', () => {
     const x = np.array([1, 2, 3], { backend: 'webgpu', dtype: 'float32' });
     const g = grad(f)(w, x);
     const want = grad(f)(np.array([0.5, -1, 2], { dtype: 'float32' }), np.array([1, 2, 3], { dtype: 'float32' }));
-    expect(Array.from(await g.data())).toEqual(Array.from(want.dataSync()).map((v) => expect.closeTo(v, 5)));
+    expect(globalThis.Array.from(await g.data())).toEqual(globalThis.Array.from(want.dataSync()).map((v) => expect.closeTo(v, 5)));
     const [, back] = vjp(f, w, x);
     const [gw] = back(np.array(1, { backend: 'webgpu', dtype: 'float32' })) as Array[];
-    expect(Array.from(await (gw as Array).data())).toEqual(Array.from(want.dataSync()).map((v) => expect.closeTo(v, 5)));
+    expect(globalThis.Array.from(await (gw as Array).data())).toEqual(globalThis.Array.from(want.dataSync()).map((v) => expect.closeTo(v, 5)));
   });
 });
