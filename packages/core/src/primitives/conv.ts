@@ -99,3 +99,50 @@ export const convShapeRules: ShapeRuleTable = {
   reduce_window_sum: reduceWindowRule('reduce_window_sum'),
   reduce_window_max: reduceWindowRule('reduce_window_max'),
 };
+
+/** A 1-d list as the 2-d one convolutions compute with (the missing leading entry is `fill`). */
+function as2d<T>(list: readonly T[], fill: T): [T, T] {
+  return list.length === 1 ? [fill, list[0] as T] : [list[0] as T, list[1] as T];
+}
+
+/**
+ * The sizes of a 1-d or 2-d NCHW/OIHW convolution, 1-d ones as 2-d with a unit height: what every
+ * backend's conv routine computes with.
+ */
+export interface ConvGeometry {
+  readonly N: number;
+  readonly C: number;
+  readonly O: number;
+  readonly Cg: number;
+  readonly H: number;
+  readonly W: number;
+  readonly KH: number;
+  readonly KW: number;
+  readonly OH: number;
+  readonly OW: number;
+  /** Strides, input (base) dilations and kernel dilations per spatial dimension. */
+  readonly sh: number;
+  readonly sw: number;
+  readonly dh: number;
+  readonly dw: number;
+  readonly rh: number;
+  readonly rw: number;
+  /** [low, high] padding per spatial dimension. */
+  readonly ph: PadPair;
+  readonly pw: PadPair;
+  readonly G: number;
+  readonly BG: number;
+}
+
+export function convGeometry(a: ShapedArray, k: ShapedArray, out: ShapedArray, p: ConvParams): ConvGeometry {
+  const [N, C] = a.shape as [number, number];
+  const [O, Cg] = k.shape as [number, number];
+  const [H, W] = as2d(a.shape.slice(2), 1);
+  const [KH, KW] = as2d(k.shape.slice(2), 1);
+  const [OH, OW] = as2d(out.shape.slice(2), 1);
+  const [sh, sw] = as2d(p.windowStrides, 1);
+  const [dh, dw] = as2d(p.lhsDilation, 1);
+  const [rh, rw] = as2d(p.rhsDilation, 1);
+  const [ph, pw] = as2d<PadPair>(p.padding, [0, 0]);
+  return { N, C, O, Cg, H, W, KH, KW, OH, OW, sh, sw, dh, dw, rh, rw, ph, pw, G: p.featureGroupCount, BG: p.batchGroupCount };
+}

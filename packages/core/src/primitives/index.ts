@@ -1,4 +1,4 @@
-export { convShape, windowOutputSize } from './conv.js';
+export { type ConvGeometry, convGeometry, convShape, windowOutputSize } from './conv.js';
 export {
   BINARY_PRIMITIVES,
   COMPARISON_PRIMITIVES,

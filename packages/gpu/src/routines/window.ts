@@ -3,7 +3,17 @@
 // padding, strides and dilations become guarded loads. Sizes are runtime vars, so one kernel
 // serves every shape of a rank. (Direct convolution: correct and general; an implicit-GEMM conv
 // is the later fast path.)
-import { type BackendInput, type ConvParams, type DType, type Exp, kernelIR as K, Kernel, type ReduceWindowParams, type ShapedArray } from '@tenfold/core';
+import {
+  type BackendInput,
+  type ConvParams,
+  convGeometry,
+  type DType,
+  type Exp,
+  kernelIR as K,
+  Kernel,
+  type ReduceWindowParams,
+  type ShapedArray,
+} from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
 import type { RoutineHost } from './host.js';
 
@@ -107,25 +117,13 @@ function convKernel(dtype: DType): Kernel {
   return new Kernel({ name: 'conv', inputs: [dtype, dtype], outDType: dtype, loops, body, reduction: { op: 'sum' }, vars: 21 });
 }
 
-const as2d = <T>(list: readonly T[], fill: T): [T, T] => (list.length === 1 ? [fill, list[0] as T] : [list[0] as T, list[1] as T]);
-
 export function conv(backend: RoutineHost, p: ConvParams, inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): GpuBuffer[] {
   const [lhs, rhs] = inputs as [BackendInput, BackendInput];
   const out = outAvals[0] as ShapedArray;
   const a = lhs.aval;
   const k = rhs.aval;
   if (a.ndim > 4) throw new Error(`conv: ${a.ndim - 2}-d convolutions are not yet implemented on webgpu (1-d and 2-d are)`);
-  const [N, C] = a.shape as [number, number];
-  const [O, Cg] = k.shape as [number, number];
-  const [H, W] = as2d(a.shape.slice(2), 1);
-  const [KH, KW] = as2d(k.shape.slice(2), 1);
-  const [OH, OW] = as2d(out.shape.slice(2), 1);
-  const [sh, sw] = as2d(p.windowStrides, 1);
-  const [dh, dw] = as2d(p.lhsDilation, 1);
-  const [rh, rw] = as2d(p.rhsDilation, 1);
-  const [ph, pw] = as2d<readonly [number, number]>(p.padding, [0, 0]);
-  const G = p.featureGroupCount;
-  const BG = p.batchGroupCount;
+  const { N, C, O, Cg, H, W, KH, KW, OH, OW, sh, sw, dh, dw, rh, rw, ph, pw, G, BG } = convGeometry(a, k, out, p);
   const Og = O / Math.max(G, BG);
   const vars = [N / BG, O, OH, OW, Cg, KH, KW, C, H, W, Og, sh, sw, ph[0], pw[0], dh, dw, rh, rw, G > 1 ? 1 : 0, BG > 1 ? 1 : 0];
   const exe = backend.kernel(`conv:${out.dtype}`, () => convKernel(out.dtype));

@@ -1,5 +1,6 @@
 import type { ShapedArray } from '../../aval.js';
 import type { DType, TypedArray } from '../../dtype.js';
+import { convGeometry } from '../../primitives/conv.js';
 import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/params.js';
 import { stridesOf } from '../../shape.js';
 import { recycle, takeTyped } from './pool.js';
@@ -13,10 +14,6 @@ function windowInit(isMax: boolean, dtype: DType): number {
 }
 
 /** Spatial parameters padded to two dimensions (a 1-d conv runs as 2-d with height 1). */
-function as2d<T>(list: readonly T[], fill: T): [T, T] {
-  return list.length === 1 ? [fill, list[0] as T] : [list[0] as T, list[1] as T];
-}
-
 /** Patch rows per matmul: large enough to keep the matmul (and its threads) busy, small enough to stay in cache-sized scratch. */
 const PATCH_ELEMENTS = 1 << 22;
 
@@ -27,17 +24,7 @@ const PATCH_ELEMENTS = 1 << 22;
  * already) in one large matmul, whose [Og, images·positions] result is then laid out as NCHW.
  */
 function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out: ShapedArray, p: ConvParams): TypedArray {
-  const [N, C] = a.shape as [number, number];
-  const [O, Cg] = k.shape as [number, number];
-  const [H, W] = as2d(a.shape.slice(2), 1);
-  const [KH, KW] = as2d(k.shape.slice(2), 1);
-  const [OH, OW] = as2d(out.shape.slice(2), 1);
-  const [sh, sw] = as2d(p.windowStrides, 1);
-  const [dh, dw] = as2d(p.lhsDilation, 1);
-  const [rh, rw] = as2d(p.rhsDilation, 1);
-  const [ph, pw] = as2d<PadPair>(p.padding, [0, 0]);
-  const G = p.featureGroupCount;
-  const BG = p.batchGroupCount;
+  const { N, C, O, Cg, H, W, KH, KW, OH, OW, sh, sw, dh, dw, rh, rw, ph, pw, G, BG } = convGeometry(a, k, out, p);
   const groups = Math.max(G, BG);
   const Og = O / groups;
   const outN = N / BG;
