@@ -85,10 +85,13 @@ export function compiledGraph(jaxpr: Jaxpr): CompiledGraph {
   return compiled;
 }
 
-/** Runs a compiled graph on buffers of `backend`: its kernels, routines and control flow. */
-export function runCompiled(backend: Backend, compiled: CompiledGraph, handles: readonly DataHandle[]): DataHandle[] {
+/**
+ * Runs a compiled graph on buffers of `backend`: its kernels, routines and control flow. The
+ * handles flagged in `given` (donated arguments) pass to the program, which may reuse their buffers.
+ */
+export function runCompiled(backend: Backend, compiled: CompiledGraph, handles: readonly DataHandle[], given?: readonly boolean[]): DataHandle[] {
   const consts = compiled.consts.map((c) => (c as ConcreteArray).liveHandle('jit'));
-  return runProgram(backend, compiled.program, handles, consts, hostStep);
+  return runProgram(backend, compiled.program, handles, consts, hostStep, given);
 }
 
 /** A jit_call on concrete arrays: its graph compiled once to a kernel program, then run. */

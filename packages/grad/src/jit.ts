@@ -23,10 +23,12 @@ export interface JitOptions {
   /** Arguments (by position) passed as JS values and baked into the compiled program: one trace per distinct value. */
   readonly staticArgnums?: number | readonly number[];
   /**
-   * Arguments (by position) whose arrays the call may take over: they are released when it
-   * returns, so their memory serves the next allocations of their size (a jitted training step
-   * that donates its parameters allocates nothing new in steady state), and using them afterwards
-   * is an error naming the donation.
+   * Arguments (by position) whose arrays the call takes over: a kernel that reads a donated array
+   * for the last time, element by element, writes its result into the donated buffer (a jitted
+   * training step's new parameters overwrite the old ones, no new memory), and the rest are
+   * released by the time the call returns. Using a donated array afterwards is an error naming
+   * the donation. (Arrays that share the buffer, such as a reshape of it, keep their data: the
+   * buffer is then not overwritten.)
    */
   readonly donateArgnums?: number | readonly number[];
   /** How many compiled signatures to keep (least recently used evicted first); default 64. */
@@ -200,16 +202,17 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     }
     const concrete = leaves as ConcreteArray[];
     if (donated.some(Boolean)) checkDonation(concrete, donated);
-    const outs = runEntry(entry, concrete);
-    concrete.forEach((l, i) => {
-      if (made[i]) l.dispose();
-    });
-    // the donated arrays' references go: their buffers serve the next allocations of their size
-    concrete.forEach((l, i) => {
-      if (!donated[i]) return;
-      l.backend.release(l.liveHandle('jit'));
-      l.markDonated(`jit(${name})`);
-    });
+    // the donated arrays' references pass to the program: it writes results into their buffers
+    // where it can and releases the rest, also when it fails
+    let outs: Array[];
+    try {
+      outs = runEntry(entry, concrete, donated);
+    } finally {
+      concrete.forEach((l, i) => {
+        if (made[i]) l.dispose();
+        else if (donated[i]) l.markDonated(`jit(${name})`);
+      });
+    }
     return tree.unflatten(entry.outDef, outs) as R;
   }) as Jitted<A, R>;
   jitted.lower = (...args: A): Lowered => {
@@ -227,7 +230,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
   return jitted;
 }
 
-/** A donated array must be the caller's own and passed once (its buffer is released after the call). */
+/** A donated array must be the caller's own and passed once (the call takes its buffer over). */
 function checkDonation(leaves: readonly ConcreteArray[], donated: readonly boolean[]): void {
   leaves.forEach((l, i) => {
     if (!donated[i]) return;
@@ -278,13 +281,14 @@ function compiled(entry: Entry): CompiledGraph {
   return entry.compiled;
 }
 
-function runEntry(entry: Entry, leaves: readonly ConcreteArray[]): Array[] {
+function runEntry(entry: Entry, leaves: readonly ConcreteArray[], donated: readonly boolean[]): Array[] {
   const c = compiled(entry);
   const backend = leaves.length > 0 ? (leaves[0] as ConcreteArray).backend : getBackend();
   const outs = runCompiled(
     backend,
     c,
     leaves.map((l) => l.liveHandle('jit')),
+    donated,
   );
   return outs.map((h, i) => new ConcreteArray(c.program.outAvals[i] as ShapedArray, backend, h));
 }

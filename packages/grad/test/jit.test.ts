@@ -1,6 +1,6 @@
 // jit: the compiled program equals eager evaluation over the whole op table, traces once per
 // signature, fuses elementwise chains, frees its intermediates, and composes with grad and vmap.
-import { type Array, getBackend, np, random, TenfoldError } from '@tenfold/core';
+import { type Array, ConcreteArray, getBackend, np, random, TenfoldError } from '@tenfold/core';
 import { grad, hessian, jit, jvp, makeJaxpr, valueAndGrad, vmap } from '@tenfold/grad';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -126,7 +126,7 @@ describe('the compiled program', () => {
     expect(program.kernelCount).toBe(1);
     expect(program.toString()).toMatchInlineSnapshot(`
       "program (in0:f32[8]) {
-        s1:f32[8] = kernel[broadcast_in_dim, mul, add, sub] (in0)
+        s1:f32[8] = kernel[broadcast_in_dim, mul, add, sub] (in0)  into in0
         -> (s1)
       }"
     `);
@@ -156,10 +156,10 @@ describe('the compiled program', () => {
     const { program } = f.lower(np.ones([5]));
     expect(program.toString()).toMatchInlineSnapshot(`
       "program (in0:f32[5]) {
-        s1:f32[5] = kernel[exp] (in0)
+        s1:f32[5] = kernel[exp] (in0)  into in0
         s2:f32[] = kernel[reduce_sum] (s1)
         s3:f32[] = kernel[reduce_max] (s1)  free s1
-        s4:f32[] = kernel[add] (s2, s3)  free s2 s3
+        s4:f32[] = kernel[add] (s2, s3)  into s2|s3  free s2 s3
         -> (s4)
       }"
     `);
@@ -190,41 +190,41 @@ describe('the compiled program', () => {
     expect(program.toString()).toMatchInlineSnapshot(`
       "program (in0:f32[5] in1:f32[3] in2:f32[6,5] in3:f32[5,3] in4:f32[4,6] in5:i32[4]) {
         s6:f32[4,5] = dot_general (in4, in2)
-        s7:f32[4,5] = kernel[broadcast_in_dim, add] (s6, in0)  free s6
+        s7:f32[4,5] = kernel[broadcast_in_dim, add] (s6, in0)  into s6  free s6
         s8:bool[4,5] = kernel[broadcast_in_dim, le] (s7)
-        s9:f32[4,5] = kernel[broadcast_in_dim, select] (s8, s7)  free s7
+        s9:f32[4,5] = kernel[broadcast_in_dim, select] (s8, s7)  into s7  free s7
         s10:f32[4,3] = dot_general (s9, in3)
-        s11:f32[4,3] = kernel[broadcast_in_dim, add] (s10, in1)  free s10
+        s11:f32[4,3] = kernel[broadcast_in_dim, add] (s10, in1)  into s10  free s10
         s12:f32[4] = kernel[reduce_max] (s11)
         s13:bool[4,1] = kernel[reshape, is_finite] (s12)
         s14:f32[4,1] = kernel[reshape, broadcast_in_dim, select] (s13, s12)
         s15:f32[4,3] = kernel[broadcast_in_dim, sub, exp] (s11, s14)
         s16:f32[4] = kernel[reduce_sum] (s15)
         s17:f32[12] = kernel[reshape, log, add, broadcast_in_dim, sub] (s11, s16, s14)  free s14
-        s18:i32[4,1] = kernel[reshape, broadcast_in_dim, lt, add, select, iota, mul] (in5)
+        s18:i32[4,1] = kernel[reshape, broadcast_in_dim, lt, add, select, iota, mul] (in5)  into in5
         s19:f32[4,1] = gather (s17, s18)  free s17
         s20:f32[] = kernel[reduce_sum] (s19)  free s19
-        s21:f32[] = kernel[div, neg] (s20)  free s20
+        s21:f32[] = kernel[div, neg] (s20)  into s20  free s20
         s22:f32[12] = kernel[broadcast_in_dim] ()
-        s23:i32[4,1] = kernel[broadcast_in_dim, max, min] (s18)  free s18
+        s23:i32[4,1] = kernel[broadcast_in_dim, max, min] (s18)  into s18  free s18
         s24:f32[4,1] = kernel[broadcast_in_dim] ()
         s25:f32[12] = scatter_add (s22, s23, s24)  free s22 s23 s24
         s26:f32[4] = kernel[reshape, neg, reduce_sum] (s25)
-        s27:f32[4,3] = kernel[reshape, broadcast_in_dim, div, mul] (s26, s16, s15)  free s15 s16
+        s27:f32[4,3] = kernel[reshape, broadcast_in_dim, div, mul] (s26, s16, s15)  into s15  free s15 s16
         s28:f32[4] = kernel[neg, reduce_sum] (s27)
-        s29:f32[4,3] = kernel[broadcast_in_dim, eq, convert_element_type] (s11, s12)  free s11 s12
+        s29:f32[4,3] = kernel[broadcast_in_dim, eq, convert_element_type] (s11, s12)  into s11  free s11 s12
         s30:f32[4] = kernel[reduce_sum] (s29)
-        s31:f32[4,3] = kernel[reshape, add, broadcast_in_dim, select, div, mul] (s25, s27, s13, s26, s28, s30, s29)  free s13 s25 s26 s27 s28 s29 s30
+        s31:f32[4,3] = kernel[reshape, add, broadcast_in_dim, select, div, mul] (s25, s27, s13, s26, s28, s30, s29)  into s27|s29  free s13 s25 s26 s27 s28 s29 s30
         s32:f32[4,5] = dot_general (s31, in3)
-        s33:f32[4,5] = kernel[broadcast_in_dim, select] (s8, s32)  free s8 s32
+        s33:f32[4,5] = kernel[broadcast_in_dim, select] (s8, s32)  into s32  free s8 s32
         s34:f32[5] = kernel[reduce_sum] (s33)
-        s35:f32[5] = kernel[broadcast_in_dim, mul, sub] (in0, s34)  free s34
+        s35:f32[5] = kernel[broadcast_in_dim, mul, sub] (in0, s34)  into in0|s34  free s34
         s36:f32[3] = kernel[reduce_sum] (s31)
-        s37:f32[3] = kernel[broadcast_in_dim, mul, sub] (in1, s36)  free s36
+        s37:f32[3] = kernel[broadcast_in_dim, mul, sub] (in1, s36)  into in1|s36  free s36
         s38:f32[6,5] = dot_general (in4, s33)  free s33
-        s39:f32[6,5] = kernel[broadcast_in_dim, mul, sub] (in2, s38)  free s38
+        s39:f32[6,5] = kernel[broadcast_in_dim, mul, sub] (in2, s38)  into in2|s38  free s38
         s40:f32[5,3] = dot_general (s9, s31)  free s9 s31
-        s41:f32[5,3] = kernel[broadcast_in_dim, mul, sub] (in3, s40)  free s40
+        s41:f32[5,3] = kernel[broadcast_in_dim, mul, sub] (in3, s40)  into in3|s40  free s40
         -> (s21, s35, s37, s39, s41)
       }"
     `);
@@ -273,6 +273,79 @@ describe('donation', () => {
     expect(() => x.tolist()).toThrow(/array was donated to jit\(\w*\) \(donateArgnums\)/);
     expect(() => f(x, y)).toThrow(/donated/);
     expect(y.tolist()).toEqual([10, 20]);
+  });
+
+  it('writes the result into the donated buffer when the kernel reads it element by element', () => {
+    const f = jit((p: Array, g: Array) => np.subtract(p, np.multiply(g, 0.5)), { donateArgnums: 0 });
+    const g = np.array([2, 4, 6], { dtype: 'float32' });
+    expect(f.lower(np.ones([3]), g).program.toString()).toMatch(/kernel\[broadcast_in_dim, mul, sub\] \(in0, in1\)\s+into in0\|in1/);
+    const p = np.array([1, 1, 1], { dtype: 'float32' });
+    const handle = (p as ConcreteArray).handle;
+    const out = f(p, g);
+    expect(out).toBeInstanceOf(ConcreteArray);
+    expect((out as ConcreteArray).handle).toBe(handle); // the same buffer, overwritten
+    expect(out.tolist()).toEqual([0, -1, -2]);
+    expect(g.tolist()).toEqual([2, 4, 6]);
+  });
+
+  it('does not overwrite a donated buffer another array still views, nor read it transposed', () => {
+    const f = jit((p: Array) => np.add(p, 1), { donateArgnums: 0 });
+    const p = np.array([1, 2, 3, 4], { dtype: 'float32' });
+    const view = p.reshape([2, 2]); // shares p's buffer
+    const out = f(p);
+    expect(out.tolist()).toEqual([2, 3, 4, 5]);
+    expect(view.tolist()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
+    // out[i, j] reads p[j, i]: writing in place would clobber elements still to be read
+    const t = jit((q: Array) => np.add(q, np.transpose(q)), { donateArgnums: 0 });
+    expect(t.lower(np.ones([2, 2])).program.toString()).not.toMatch(/into/);
+    expect(
+      t(
+        np.array(
+          [
+            [1, 2],
+            [3, 4],
+          ],
+          { dtype: 'float32' },
+        ),
+      ).tolist(),
+    ).toEqual([
+      [2, 5],
+      [5, 8],
+    ]);
+  });
+
+  it('reuses intermediates in place: a chain through a routine writes into the routine result', () => {
+    const f = jit((x: Array, w: Array) => np.tanh(np.matmul(x, w)));
+    const x = np.array(
+      [
+        [1, 0],
+        [0, 1],
+      ],
+      { dtype: 'float32' },
+    );
+    const w = np.array(
+      [
+        [0.5, -1],
+        [2, 0],
+      ],
+      { dtype: 'float32' },
+    );
+    expect(f.lower(x, w).program.toString()).toMatch(/s\d+:f32\[2,2\] = kernel\[tanh\] \((s\d+)\)\s+into \1/);
+    const before = getBackend().stats().liveBuffers;
+    const out = f(x, w);
+    expect(getBackend().stats().liveBuffers).toBe(before + 1);
+    const want = [
+      [Math.tanh(0.5), Math.tanh(-1)],
+      [Math.tanh(2), 0],
+    ];
+    (out.tolist() as number[][]).forEach((row, i) => {
+      row.forEach((v, j) => {
+        expect(v).toBeCloseTo(want[i]?.[j] as number, 6);
+      });
+    });
   });
 
   it('an output that is the donated input itself survives', () => {

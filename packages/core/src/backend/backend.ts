@@ -43,7 +43,7 @@ export interface Executable {
  *   executes it into a new buffer (core compiles each kernel once and caches it);
  * - the routines (kernel/routines.ts: matmul, conv, gather/scatter, sort, threefry...), through
  *   `routine`, with each primitive's own params and avals.
- * Nothing a backend runs may write to its inputs.
+ * Nothing a backend runs may write to its inputs, except a kernel into the buffer `run` offers it.
  */
 export interface Backend {
   readonly name: string;
@@ -72,8 +72,13 @@ export interface Backend {
   /**
    * Runs a compiled kernel: a new buffer `out` whose every element the kernel writes, from `inputs`
    * (in the kernel's input order) and the kernel's runtime `vars`.
+   *
+   * `into`, when given, is one of `inputs`, of `out`'s dtype and size, that the kernel reads only
+   * at the element it writes, and whose reference the caller gives up if the backend uses it: the
+   * backend may write the result there (when no one else holds that buffer) and return `into`
+   * itself, or ignore it and return a new buffer (the caller then still owns `into`).
    */
-  run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray): DataHandle;
+  run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray, into?: DataHandle): DataHandle;
   /** Runs a routine: new buffers for `outAvals`, never consuming `inputs`. */
   routine<R extends RoutineName>(name: R, params: PrimitiveParams[R], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[];
   stats(): BackendStats;

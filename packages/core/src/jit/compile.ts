@@ -9,7 +9,7 @@ import type { ShapedArray } from '../aval.js';
 import type { DType } from '../dtype.js';
 import { inlineCalls } from '../ir/inline.js';
 import { type Atom, type Eqn, type Jaxpr, Literal, type Var } from '../ir/jaxpr.js';
-import { add, bitcast, cast, constant, div, type Exp, int, load, loopIndex, mul, rem, sub, where } from '../kernel/exp.js';
+import { add, bitcast, cast, constant, div, type Exp, int, load, loopIndex, mul, postOrder, rem, sub, where } from '../kernel/exp.js';
 import { Kernel, type Loop, type ReduceOp } from '../kernel/kernel.js';
 import { lowerEager } from '../kernel/lower/index.js';
 import { elementwiseEntry } from '../primitives/elementwise-table.js';
@@ -21,11 +21,13 @@ import { Program, type Step } from './program.js';
 class Inputs {
   readonly slots: number[] = [];
   readonly dtypes: DType[] = [];
-  index(slot: number, dtype: DType): number {
+  readonly sizes: number[] = [];
+  index(slot: number, dtype: DType, size: number): number {
     const i = this.slots.indexOf(slot);
     if (i >= 0) return i;
     this.slots.push(slot);
     this.dtypes.push(dtype);
+    this.sizes.push(size);
     return this.slots.length - 1;
   }
 }
@@ -54,7 +56,24 @@ function rowMajor(idx: readonly Exp[], shape: readonly number[]): Exp {
 }
 
 function bufferValue(aval: ShapedArray, slot: number): Value {
-  return { aval, slot, cost: 0, prims: [], at: (idx, inputs) => load(inputs.index(slot, aval.dtype), aval.dtype, rowMajor(idx, aval.shape)) };
+  return { aval, slot, cost: 0, prims: [], at: (idx, inputs) => load(inputs.index(slot, aval.dtype, aval.size), aval.dtype, rowMajor(idx, aval.shape)) };
+}
+
+/**
+ * The input slots a kernel over `out` could overwrite in place: those of the output's dtype and
+ * size that `body` reads only at the element being written (so each element is read before it
+ * is overwritten, and by no other element).
+ */
+function inPlaceCandidates(body: Exp, out: ShapedArray, inputs: Inputs): number[] {
+  const here = rowMajor(
+    out.shape.map((_, k) => loopIndex(k)),
+    out.shape,
+  ).key;
+  const ok = inputs.slots.map((_, j) => inputs.dtypes[j] === out.dtype && inputs.sizes[j] === out.size);
+  for (const e of postOrder(body)) {
+    if (e.op === 'load' && (e.args.length > 1 || (e.args[0] as Exp).key !== here)) ok[e.value] = false;
+  }
+  return inputs.slots.filter((_, j) => ok[j]);
 }
 
 /** Control flow: run by the host, its branches and bodies compiled as programs of their own. */
@@ -229,7 +248,20 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     );
     const kernel = new Kernel({ name: 'fused', inputs: inputs.dtypes, outDType: v.aval.dtype, loops, body, vars: 0 });
     const out = nextSlot++;
-    steps.push({ kind: 'kernel', kernel, key: kernel.key, vars: [], inputs: inputs.slots, out, outAval: v.aval, fused: v.prims, frees: [] });
+    const candidates = inPlaceCandidates(body, v.aval, inputs);
+    steps.push({
+      kind: 'kernel',
+      kernel,
+      key: kernel.key,
+      vars: [],
+      inputs: inputs.slots,
+      out,
+      outAval: v.aval,
+      fused: v.prims,
+      into: candidates,
+      frees: [],
+      inputFrees: [],
+    });
     return out;
   };
   const inBuffer = (v: Value): Value => (v.slot !== null ? v : bufferValue(v.aval, materialize(v)));
@@ -259,7 +291,9 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
         out,
         outAval: outVar.aval,
         fused: [...x.prims, eqn.prim],
+        into: [],
         frees: [],
+        inputFrees: [],
       });
       values.set(outVar, bufferValue(outVar.aval, out));
       continue;
@@ -285,7 +319,17 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     const outAvals = eqn.outs.map((o) => o.aval);
     if (HOST.has(eqn.prim)) {
       const outs = eqn.outs.map(() => nextSlot++);
-      steps.push({ kind: 'host', prim: eqn.prim, params: eqn.params, inputs: bufs.map((b) => b.slot as number), inAvals, outs, outAvals, frees: [] });
+      steps.push({
+        kind: 'host',
+        prim: eqn.prim,
+        params: eqn.params,
+        inputs: bufs.map((b) => b.slot as number),
+        inAvals,
+        outs,
+        outAvals,
+        frees: [],
+        inputFrees: [],
+      });
       eqn.outs.forEach((o, i) => {
         values.set(o, bufferValue(o.aval, outs[i] as number));
       });
@@ -295,23 +339,35 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     const inSlots = bufs.map((b) => b.slot as number);
     if (plan.kind === 'alias') {
       const out = nextSlot++;
-      steps.push({ kind: 'alias', prim: eqn.prim, input: inSlots[0] as number, out, outAval: outVar.aval, frees: [] });
+      steps.push({ kind: 'alias', prim: eqn.prim, input: inSlots[0] as number, out, outAval: outVar.aval, frees: [], inputFrees: [] });
       values.set(outVar, bufferValue(outVar.aval, out));
     } else if (plan.kind === 'kernel') {
       const kernel = plan.build();
       const out = nextSlot++;
-      steps.push({ kind: 'kernel', kernel, key: plan.key, vars: plan.vars, inputs: inSlots, out, outAval: outVar.aval, fused: [eqn.prim], frees: [] });
+      steps.push({
+        kind: 'kernel',
+        kernel,
+        key: plan.key,
+        vars: plan.vars,
+        inputs: inSlots,
+        out,
+        outAval: outVar.aval,
+        fused: [eqn.prim],
+        into: [],
+        frees: [],
+        inputFrees: [],
+      });
       values.set(outVar, bufferValue(outVar.aval, out));
     } else {
       const outs = eqn.outs.map(() => nextSlot++);
-      steps.push({ kind: 'routine', name: plan.name, params: eqn.params as never, inputs: inSlots, inAvals, outs, outAvals, frees: [] });
+      steps.push({ kind: 'routine', name: plan.name, params: eqn.params as never, inputs: inSlots, inAvals, outs, outAvals, frees: [], inputFrees: [] });
       eqn.outs.forEach((o, i) => {
         values.set(o, bufferValue(o.aval, outs[i] as number));
       });
     }
   }
   const outs = jaxpr.outs.map((a) => materialize(read(a)));
-  planFrees(steps, nIn + consts.length, outs);
+  planFrees(steps, nIn, nIn + consts.length, outs);
   const program = new Program({
     inAvals: jaxpr.inVars.map((v) => v.aval),
     constCount: consts.length,
@@ -323,8 +379,12 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
   return { program, consts };
 }
 
-/** Frees each buffer a step made after its last reader (at once when nothing reads it); outputs stay. */
-function planFrees(steps: Step[], firstOwned: number, outs: readonly number[]): void {
+/**
+ * Frees each buffer a step made after its last reader (at once when nothing reads it); outputs
+ * stay. Marks the program inputs each step reads last (released there when donated), and keeps
+ * as a kernel's in-place targets only the candidates it reads last.
+ */
+function planFrees(steps: Step[], nIn: number, firstOwned: number, outs: readonly number[]): void {
   const last = new Map<number, number>();
   const reads = (s: Step): readonly number[] => (s.kind === 'alias' ? [s.input] : s.inputs);
   const writes = (s: Step): readonly number[] => (s.kind === 'routine' || s.kind === 'host' ? s.outs : [s.out]);
@@ -333,6 +393,15 @@ function planFrees(steps: Step[], firstOwned: number, outs: readonly number[]): 
     for (const r of reads(s)) last.set(r, i);
   });
   const kept = new Set(outs);
-  for (const [slot, i] of last) if (slot >= firstOwned && !kept.has(slot)) (steps[i] as Step).frees.push(slot);
-  for (const s of steps) s.frees.sort((a, b) => a - b);
+  for (const [slot, i] of last) {
+    if (kept.has(slot) || (slot >= nIn && slot < firstOwned)) continue;
+    const step = steps[i] as Step;
+    if (slot < nIn) step.inputFrees.push(slot);
+    else step.frees.push(slot);
+  }
+  steps.forEach((s, i) => {
+    s.frees.sort((a, b) => a - b);
+    s.inputFrees.sort((a, b) => a - b);
+    if (s.kind === 'kernel') s.into = s.into.filter((slot) => last.get(slot) === i && !kept.has(slot) && (slot < nIn || slot >= firstOwned));
+  });
 }

@@ -19,7 +19,15 @@ export type Step =
       readonly outAval: ShapedArray;
       /** The primitives fused into this kernel, in order, for printing. */
       readonly fused: readonly string[];
+      /**
+       * Buffers the kernel may write its result into (in place): inputs it reads only at the
+       * element it writes, of the output's dtype and size, whose last use this step is. An input
+       * of the program qualifies only when the caller gave it to the program (a donated argument).
+       */
+      into: number[];
       frees: number[];
+      /** Program inputs last read by this step: released here when the caller gave them to the program. */
+      inputFrees: number[];
     }
   | {
       readonly kind: 'routine';
@@ -30,8 +38,17 @@ export type Step =
       readonly outs: readonly number[];
       readonly outAvals: readonly ShapedArray[];
       frees: number[];
+      inputFrees: number[];
     }
-  | { readonly kind: 'alias'; readonly prim: string; readonly input: number; readonly out: number; readonly outAval: ShapedArray; frees: number[] }
+  | {
+      readonly kind: 'alias';
+      readonly prim: string;
+      readonly input: number;
+      readonly out: number;
+      readonly outAval: ShapedArray;
+      frees: number[];
+      inputFrees: number[];
+    }
   | {
       /** A primitive the host runs itself (control flow: its branches and bodies are programs of their own). */
       readonly kind: 'host';
@@ -42,6 +59,7 @@ export type Step =
       readonly outs: readonly number[];
       readonly outAvals: readonly ShapedArray[];
       frees: number[];
+      inputFrees: number[];
     };
 
 /** A compiled graph: run it with `runProgram` (run.ts). */
@@ -78,8 +96,8 @@ export class Program {
   }
 
   /**
-   * One line per step: `s5:f32[200,10] = kernel[add, max] (s3, s4)  free s3`; inputs are
-   * `in<k>`, constants `c<k>`.
+   * One line per step: `s5:f32[200,10] = kernel[add, max] (s3, s4)  into s3  free s3`; inputs
+   * are `in<k>`, constants `c<k>`; `into` names the buffers the kernel may overwrite in place.
    */
   toString(): string {
     const n = this.inAvals.length;
@@ -88,8 +106,10 @@ export class Program {
     const lines = this.steps.map((st): string => {
       const frees = st.frees.length > 0 ? `  free ${st.frees.map(slot).join(' ')}` : '';
       switch (st.kind) {
-        case 'kernel':
-          return `  ${slot(st.out)}:${ty(st.outAval)} = kernel[${st.fused.join(', ')}] (${st.inputs.map(slot).join(', ')})${frees}`;
+        case 'kernel': {
+          const into = st.into.length > 0 ? `  into ${st.into.map(slot).join('|')}` : '';
+          return `  ${slot(st.out)}:${ty(st.outAval)} = kernel[${st.fused.join(', ')}] (${st.inputs.map(slot).join(', ')})${into}${frees}`;
+        }
         case 'routine':
         case 'host':
           return `  ${st.outs.map((o, i) => `${slot(o)}:${ty(st.outAvals[i] as ShapedArray)}`).join(' ')} = ${st.kind === 'host' ? st.prim : st.name} (${st.inputs.map(slot).join(', ')})${frees}`;

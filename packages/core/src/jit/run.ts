@@ -32,8 +32,10 @@ function noHost(prim: PrimitiveName): never {
 }
 
 /**
- * Runs `program` on `backend` with `inputs` and `consts` (handles it does not consume), returning
- * one new reference per output. `host` runs its control-flow steps.
+ * Runs `program` on `backend` with `inputs` and `consts`, returning one new reference per output.
+ * The program does not consume its inputs, except those flagged in `given` (donated arguments):
+ * it takes over their reference, may write a result into their buffer, and releases them by the
+ * time it returns, also when it fails. `host` runs its control-flow steps.
  */
 export function runProgram(
   backend: Backend,
@@ -41,10 +43,13 @@ export function runProgram(
   inputs: readonly DataHandle[],
   consts: readonly DataHandle[],
   host: HostStep = noHost,
+  given?: readonly boolean[],
 ): DataHandle[] {
   const exes = executables(program, backend);
   const slots: (DataHandle | undefined)[] = new Array(program.slotCount);
   const nIn = inputs.length;
+  const owned = nIn + consts.length;
+  const isOwned = (k: number) => k >= owned || (k < nIn && given?.[k] === true);
   for (let i = 0; i < nIn; i++) slots[i] = inputs[i];
   for (let i = 0; i < consts.length; i++) slots[nIn + i] = consts[i];
   const steps = program.steps;
@@ -53,7 +58,18 @@ export function runProgram(
       const s = steps[i] as (typeof steps)[number];
       if (s.kind === 'kernel') {
         const ins = s.inputs.map((k) => slots[k] as DataHandle);
-        slots[s.out] = backend.run(exes[i] as Executable, ins, s.vars, s.outAval);
+        // a buffer read for the last time, only at the element written: the result may go there
+        let target = -1;
+        for (const k of s.into) {
+          if (isOwned(k)) {
+            target = k;
+            break;
+          }
+        }
+        const into = target >= 0 ? slots[target] : undefined;
+        const out = backend.run(exes[i] as Executable, ins, s.vars, s.outAval, into);
+        slots[s.out] = out;
+        if (out === into) slots[target] = undefined; // its reference is the result's now
       } else if (s.kind === 'routine') {
         const outs = backend.routine(
           s.name,
@@ -80,23 +96,31 @@ export function runProgram(
         backend.retain(h);
         slots[s.out] = h;
       }
-      for (const f of s.frees) {
-        backend.release(slots[f] as DataHandle);
-        slots[f] = undefined;
-      }
+      for (const f of s.frees) release(backend, slots, f);
+      if (given !== undefined) for (const f of s.inputFrees) if (given[f]) release(backend, slots, f);
     }
   } catch (e) {
     // a failing step leaves no buffer of the program behind
-    for (let k = nIn + consts.length; k < slots.length; k++) if (slots[k] !== undefined) backend.release(slots[k] as DataHandle);
+    for (let k = 0; k < slots.length; k++) if (isOwned(k)) release(backend, slots, k);
     throw e;
   }
   // outputs that are inputs, constants or another output's buffer get a reference of their own
-  const owned = nIn + consts.length;
+  // (a given input's reference passes to its first output)
   const seen = new Set<number>();
-  return program.outs.map((k) => {
+  const outs = program.outs.map((k) => {
     const h = slots[k] as DataHandle;
-    if (k < owned || seen.has(k)) backend.retain(h);
+    if ((k < owned && !isOwned(k)) || seen.has(k)) backend.retain(h);
     seen.add(k);
     return h;
   });
+  // given inputs the program never read
+  for (let k = 0; k < nIn; k++) if (given?.[k] === true && !seen.has(k)) release(backend, slots, k);
+  return outs;
+}
+
+function release(backend: Backend, slots: (DataHandle | undefined)[], k: number): void {
+  const h = slots[k];
+  if (h === undefined) return;
+  backend.release(h);
+  slots[k] = undefined;
 }

@@ -1,5 +1,5 @@
 import type { ShapedArray } from '../../aval.js';
-import { bytesPerElement, type DType, formatBytes, isAllocationError, type TypedArray } from '../../dtype.js';
+import { bytesPerElement, type DType, dtypeOfTyped, formatBytes, isAllocationError, type TypedArray } from '../../dtype.js';
 import { fail, TenfoldError } from '../../errors.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import type { RoutineName } from '../../kernel/routines.js';
@@ -57,7 +57,8 @@ class CpuFinalizer {
 /**
  * The reference backend: kernels rendered to generated JavaScript loops (float64 arithmetic),
  * matmul and conv as threaded routines, synchronous reads, and float64 support for precise checks.
- * Nothing it runs writes to its inputs.
+ * Nothing it runs writes to its inputs, except a kernel into a buffer offered to `run` that no
+ * other array holds.
  */
 export class CpuBackend implements Backend {
   readonly name = 'cpu';
@@ -124,9 +125,17 @@ export class CpuBackend implements Backend {
   compile(kernel: Kernel): Executable {
     return compileJs(kernel) as unknown as Executable;
   }
-  run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray): DataHandle {
+  run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray, into?: DataHandle): DataHandle {
     const fn = exe as unknown as JsKernel;
     const views = inputs.map((h) => this.#buf(h).data);
+    if (into !== undefined) {
+      // in place, when the caller's reference is the only one (no other array views the buffer)
+      const b = this.#buf(into);
+      if (b.count.refs === 1 && b.data.length === out.size && dtypeOfTyped(b.data) === out.dtype) {
+        fn(b.data, views, vars);
+        return into;
+      }
+    }
     const dst = this.#allocating(fn.name, [out], () => takeTyped(out.dtype, out.size, true));
     fn(dst, views, vars);
     return this.#wrap(dst);
