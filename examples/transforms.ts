@@ -3,10 +3,10 @@ import { grad, hessian, jit, jvp, valueAndGrad, vmap } from '@tenfold/grad';
 
 const x = np.array([0.5, -1, 2], { dtype: 'float32' });
 const f = (v: Array) => np.sum(np.tanh(v));
-console.log(grad(f)(x).toString()); // 1 - tanh², same shape and type as x
-console.log(grad(grad((v: Array) => np.sum(np.power(v, 3))))(np.array(2, { dtype: 'float32' })).toString()); // 6·2
+console.log(await grad(f)(x).toStringAsync()); // 1 - tanh², same shape and type as x (async reads: every backend)
+console.log(await grad(grad((v: Array) => np.sum(np.power(v, 3))))(np.array(2, { dtype: 'float32' })).toStringAsync()); // 6·2
 const [y, dy] = jvp(f, [x], [np.onesLike(x)]); // f(x) and its derivative along [1, 1, 1]
-console.log(y.toString(), dy.toString());
+console.log(await y.toStringAsync(), await dy.toStringAsync());
 console.log(hessian(f)(x).shape); // jacfwd(jacrev(f)): [3, 3]
 
 // Pytrees: the gradient has the params' structure (and TypeScript type).
@@ -28,6 +28,6 @@ const step = jit((p: typeof params, xb: Array) => {
   return { w: np.subtract(p.w, np.multiply(g.w, 0.1)), b: np.subtract(p.b, np.multiply(g.b, 0.1)) };
 });
 const trained = lax.foriLoop(0, 100, (_i, p: typeof params) => step(p, batch), params);
-console.log(loss(trained, batch).item() < value.item(), step.stats.traces);
+console.log((await loss(trained, batch).itemAsync()) < (await value.itemAsync()), step.stats.traces);
 const [total, running] = lax.scan((c: Array, v: Array): [Array, Array] => [np.add(c, v), np.add(c, v)], np.array(0), np.arange(5));
-console.log(total.item(), running.tolist());
+console.log(await total.itemAsync(), await running.tolistAsync());

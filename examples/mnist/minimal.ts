@@ -35,6 +35,6 @@ for (let epoch = 1; epoch <= 10; epoch++) {
   const batches = shuffledBatches(epochKey(shuffleKey, epoch), 60000, 200).map((idx) => takeBatch(train, idx));
   state = fitEpoch(step, state, batches).state; // a fold of the step over the epoch's batches
   const logProbs = model.apply(state.params, test.images);
-  const accuracy = logProbs.argmax(-1).eq(test.labels).astype('float32').mean().item() as number;
+  const accuracy = (await logProbs.argmax(-1).eq(test.labels).astype('float32').mean().itemAsync()) as number; // async: every backend
   console.log(`epoch ${epoch}: test accuracy ${(100 * accuracy).toFixed(2)}%`);
 }

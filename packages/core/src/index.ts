@@ -62,3 +62,4 @@ export * as random from './random.js';
 export type { Shape } from './shape.js';
 export { bind, bind1, isTraced, MainTrace, Trace, type Traced, Tracer, type TraceType, traceDepth, withDynamicTrace, withMainTrace } from './trace.js';
 export * as tree from './tree.js';
+export { version } from './version.js';

@@ -7,6 +7,7 @@
  * keys), so `{ b, a }` and `{ a, b }` have the same structure and the same leaf order.
  */
 import { Array } from './array.js';
+import { foreignCopyOf, twoCopiesMessage } from './copies.js';
 import { TenfoldError } from './errors.js';
 
 const isJsArray = globalThis.Array.isArray;
@@ -250,6 +251,8 @@ function build(x: unknown, path: string, leaves: Leaf[], paths: string[] | null,
   if (x === null || x === undefined) return { kind: 'none', value: x };
   const list = isJsArray(x);
   if (!list && !isPlainObject(x)) {
+    const other = foreignCopyOf(x);
+    if (other !== undefined) throw new TenfoldError(op, twoCopiesMessage(other, at(path)));
     throw new TenfoldError(
       op,
       `unsupported value ${at(path)}: ${describe(x)}. A tree holds arrays, numbers and booleans (the leaves) ` +

@@ -1,6 +1,8 @@
 /**
  * Classification metrics. {@link correct} stays an Array (no device sync: sum it over an epoch
- * and read it once); {@link correctCount} and {@link accuracy} read the value and return JS numbers.
+ * and read it once); {@link correctCount} and {@link accuracy} read the value and return JS numbers
+ * (synchronously: on the CPU backend; their twins {@link correctCountAsync} and {@link accuracyAsync}
+ * work on every backend).
  *
  * @example
  * import { accuracy } from '@tenfold/nn';
@@ -36,9 +38,18 @@ export function correct(scores: Array, labels: Array): Array {
   return np.sum(np.astype(np.equal(pred, labels), 'int32'));
 }
 
-function read(op: string, x: Array): number {
+function checkReadable(op: string, x: Array): void {
   if (!isConcrete(x)) throw new TenfoldError(op, `cannot read a traced value inside a transform; use correct(), which returns an Array`);
+}
+
+function read(op: string, x: Array): number {
+  checkReadable(op, x);
   return x.item() as number;
+}
+
+async function readAsync(op: string, x: Array): Promise<number> {
+  checkReadable(op, x);
+  return (await x.itemAsync()) as number;
 }
 
 /**
@@ -52,6 +63,16 @@ export function correctCount(scores: Array, labels: Array): number {
 }
 
 /**
+ * As {@link correctCount}, read asynchronously: works on every backend (WebGPU included).
+ *
+ * @example
+ * await correctCountAsync(logits, labels); // 1
+ */
+export function correctCountAsync(scores: Array, labels: Array): Promise<number> {
+  return readAsync('correctCountAsync', correct(scores, labels));
+}
+
+/**
  * The fraction of correctly classified samples, as a JS number in [0, 1] (reads the value: one
  * device sync). `scores` may be logits, log-probabilities or probabilities: only the argmax counts.
  * An empty batch gives NaN.
@@ -62,4 +83,15 @@ export function correctCount(scores: Array, labels: Array): number {
 export function accuracy(scores: Array, labels: Array): number {
   const n = labels.size;
   return correctCount(scores, labels) / n;
+}
+
+/**
+ * As {@link accuracy}, read asynchronously: works on every backend (WebGPU included).
+ *
+ * @example
+ * await accuracyAsync(model.apply(params, xTest), yTest); // 0.98
+ */
+export async function accuracyAsync(scores: Array, labels: Array): Promise<number> {
+  const n = labels.size;
+  return (await correctCountAsync(scores, labels)) / n;
 }

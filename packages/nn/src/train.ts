@@ -11,7 +11,7 @@
  *
  * @example
  * import { type Array, random } from '@tenfold/core';
- * import { accuracy, cosineDecay, dense, fitEpochAsync, initTrainState, logSoftmax, meanLoss, nllLoss, type ParamsOf, relu, sequential, sgd, trainStep } from '@tenfold/nn';
+ * import { accuracyAsync, cosineDecay, dense, fitEpochAsync, initTrainState, logSoftmax, meanLossAsync, nllLoss, type ParamsOf, relu, sequential, sgd, trainStep } from '@tenfold/nn';
  * const model = sequential(dense(784, 200), relu(), dense(200, 200), relu(), dense(200, 10), logSoftmax());
  * type Params = ParamsOf<typeof model>;
  * const optimizer = sgd({ lr: cosineDecay(0.1, 3000), momentum: 0.9 });
@@ -20,7 +20,7 @@
  * for (let epoch = 0; epoch < 10; epoch++) {
  *   const { state: next, losses } = await fitEpochAsync(step, state, batches(epoch)); // batches: Iterable<[x, y]>
  *   state = next;
- *   console.log(epoch, meanLoss(losses), accuracy(model.apply(state.params, xTest), yTest));
+ *   console.log(epoch, await meanLossAsync(losses), await accuracyAsync(model.apply(state.params, xTest), yTest)); // every backend
  * }
  */
 import { type Array, Array as ArrayClass, isConcrete, np, random, TenfoldError, tree } from '@tenfold/core';
@@ -422,8 +422,26 @@ export async function fitEpochAsync<P, S, B>(
  * console.log(`loss ${meanLoss(losses).toFixed(4)}`);
  */
 export function meanLoss(losses: readonly Array[]): number {
-  if (losses.length === 0) return Number.NaN;
+  const m = meanOf('meanLoss', losses);
+  return m === undefined ? Number.NaN : (m.item() as number);
+}
+
+/**
+ * As {@link meanLoss}, read asynchronously: works on every backend (WebGPU included).
+ *
+ * @example
+ * const { losses } = await fitEpochAsync(step, state, batches);
+ * console.log(`loss ${(await meanLossAsync(losses)).toFixed(4)}`);
+ */
+export async function meanLossAsync(losses: readonly Array[]): Promise<number> {
+  const m = meanOf('meanLossAsync', losses);
+  return m === undefined ? Number.NaN : ((await m.itemAsync()) as number);
+}
+
+/** The mean of the losses as a concrete scalar Array; undefined for an empty list. */
+function meanOf(op: string, losses: readonly Array[]): Array | undefined {
+  if (losses.length === 0) return undefined;
   const m = np.mean(np.stack(losses.map((l) => np.reshape(l, []))));
-  if (!isConcrete(m)) throw new TenfoldError('meanLoss', 'cannot read traced losses inside a transform');
-  return m.item() as number;
+  if (!isConcrete(m)) throw new TenfoldError(op, 'cannot read traced losses inside a transform');
+  return m;
 }

@@ -10,9 +10,21 @@ import { expandDims, ravel, reshape, squeeze, transpose } from './shape.js';
 
 /** Array's NumPy-style methods; every Array has them once {@link installArrayMethods} ran (core's entry does). */
 export class ArrayMethods {
-  /** The values as nested JS arrays (numbers, or booleans for bool). */
+  /**
+   * The values as nested JS arrays (numbers, or booleans for bool). Reads synchronously, so it
+   * throws on WebGPU: {@link ArrayMethods.tolistAsync} works on every backend.
+   */
   tolist(this: Array): unknown {
     return toNested(this.dataSync(), this.shape, this.dtype);
+  }
+  /**
+   * As {@link ArrayMethods.tolist}, read asynchronously: works on every backend.
+   *
+   * @example
+   * await np.arange(3).tolistAsync(); // [0, 1, 2]
+   */
+  async tolistAsync(this: Array): Promise<unknown> {
+    return toNested(await this.data(), this.shape, this.dtype);
   }
   // Arithmetic (NumPy broadcasting and type promotion)
   add(this: Array, other: ArrayLike): Array {

@@ -3,6 +3,7 @@
 import type { Array, ArrayLike } from '../array.js';
 import { type Backend, getBackend, withBackend } from '../backend/backend.js';
 import { ConcreteArray, fresh } from '../concrete.js';
+import { foreignCopyOf, twoCopiesMessage } from '../copies.js';
 import { type DType, defaultDTypeOf, isDType, promoteTypes, weakScalarDType } from '../dtype.js';
 import { fail } from '../errors.js';
 import { broadcastShapes, shapesEqual } from '../shape.js';
@@ -31,7 +32,10 @@ export function resultDType(args: readonly ArrayLike[], op = 'np'): DType {
   let dtype: DType | null = strong;
   for (const a of args) {
     if (isArray(a)) continue;
-    if (typeof a !== 'number' && typeof a !== 'boolean') fail(op, `expected an Array, number or boolean, got ${a === null ? 'null' : typeof a}`);
+    if (typeof a !== 'number' && typeof a !== 'boolean') {
+      const other = foreignCopyOf(a);
+      fail(op, other === undefined ? `expected an Array, number or boolean, got ${a === null ? 'null' : typeof a}` : twoCopiesMessage(other));
+    }
     dtype = dtype === null ? defaultDTypeOf(a) : strong === null ? promoteTypes(dtype, defaultDTypeOf(a)) : promoteTypes(dtype, weakScalarDType(a, dtype, op));
   }
   return dtype ?? 'float32';

@@ -3,6 +3,7 @@ import type { Array, ArrayLike } from '../array.js';
 import { ShapedArray } from '../aval.js';
 import { type Backend, getBackend } from '../backend/backend.js';
 import { ConcreteArray } from '../concrete.js';
+import { foreignCopyOf, twoCopiesMessage } from '../copies.js';
 import { allocTyped, castNumber, type DType, defaultDTypeOf } from '../dtype.js';
 import { fail } from '../errors.js';
 import { isArray } from './is-array.js';
@@ -33,7 +34,13 @@ export function scalar(value: number | boolean, dtype: DType, backend: Backend =
 export function asArray(x: ArrayLike, dtype?: DType): Array {
   if (isArray(x)) return x;
   if (typeof x !== 'number' && typeof x !== 'boolean') {
-    fail('asArray', `expected an Array, number or boolean, got ${x === null ? 'null' : typeof x}; build arrays with np.array(...)`);
+    const other = foreignCopyOf(x);
+    fail(
+      'asArray',
+      other === undefined
+        ? `expected an Array, number or boolean, got ${x === null ? 'null' : typeof x}; build arrays with np.array(...)`
+        : twoCopiesMessage(other),
+    );
   }
   return scalar(x, dtype ?? defaultDTypeOf(x));
 }
