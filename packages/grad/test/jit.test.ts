@@ -1,6 +1,6 @@
 // jit: the compiled program equals eager evaluation over the whole op table, traces once per
 // signature, fuses elementwise chains, frees its intermediates, and composes with grad and vmap.
-import { type Array, ConcreteArray, getBackend, np, random, TenfoldError } from '@tenfold/core';
+import { type Array, ConcreteArray, getBackend, lax, np, random, TenfoldError } from '@tenfold/core';
 import { grad, hessian, jit, jvp, makeJaxpr, valueAndGrad, vmap } from '@tenfold/grad';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -189,43 +189,34 @@ describe('the compiled program', () => {
     const program = step.lower(p, np.ones([4, 6]), np.array([0, 1, 2, 0])).program;
     expect(program.toString()).toMatchInlineSnapshot(`
       "program (in0:f32[5] in1:f32[3] in2:f32[6,5] in3:f32[5,3] in4:f32[4,6] in5:i32[4]) {
-        s6:f32[4,5] = dot_general (in4, in2)
-        s7:f32[4,5] = kernel[broadcast_in_dim, add] (s6, in0)  into s6  free s6
-        s8:bool[4,5] = kernel[broadcast_in_dim, le] (s7)
-        s9:f32[4,5] = kernel[broadcast_in_dim, select] (s8, s7)  into s7  free s7
-        s10:f32[4,3] = dot_general (s9, in3)
-        s11:f32[4,3] = kernel[broadcast_in_dim, add] (s10, in1)  into s10  free s10
-        s12:f32[4] = kernel[reduce_max] (s11)
-        s13:bool[4,1] = kernel[reshape, is_finite] (s12)
-        s14:f32[4,1] = kernel[reshape, broadcast_in_dim, select] (s13, s12)
-        s15:f32[4,3] = kernel[broadcast_in_dim, sub, exp] (s11, s14)
-        s16:f32[4] = kernel[reduce_sum] (s15)
-        s17:f32[12] = kernel[reshape, log, add, broadcast_in_dim, sub] (s11, s16, s14)  free s14
-        s18:i32[4,1] = kernel[reshape, broadcast_in_dim, lt, add, select, iota, mul] (in5)  into in5
-        s19:f32[4,1] = gather (s17, s18)  free s17
-        s20:f32[] = kernel[reduce_sum] (s19)  free s19
-        s21:f32[] = kernel[div, neg] (s20)  into s20  free s20
-        s22:f32[12] = kernel[broadcast_in_dim] ()
-        s23:i32[4,1] = kernel[broadcast_in_dim, max, min] (s18)  into s18  free s18
-        s24:f32[4,1] = kernel[broadcast_in_dim] ()
-        s25:f32[12] = scatter_add (s22, s23, s24)  free s22 s23 s24
-        s26:f32[4] = kernel[reshape, neg, reduce_sum] (s25)
-        s27:f32[4,3] = kernel[reshape, broadcast_in_dim, div, mul] (s26, s16, s15)  into s15  free s15 s16
-        s28:f32[4] = kernel[neg, reduce_sum] (s27)
-        s29:f32[4,3] = kernel[broadcast_in_dim, eq, convert_element_type] (s11, s12)  into s11  free s11 s12
-        s30:f32[4] = kernel[reduce_sum] (s29)
-        s31:f32[4,3] = kernel[reshape, add, broadcast_in_dim, select, div, mul] (s25, s27, s13, s26, s28, s30, s29)  into s27|s29  free s13 s25 s26 s27 s28 s29 s30
-        s32:f32[4,5] = dot_general (s31, in3)
-        s33:f32[4,5] = kernel[broadcast_in_dim, select] (s8, s32)  into s32  free s8 s32
-        s34:f32[5] = kernel[reduce_sum] (s33)
-        s35:f32[5] = kernel[broadcast_in_dim, mul, sub] (in0, s34)  into in0|s34  free s34
-        s36:f32[3] = kernel[reduce_sum] (s31)
-        s37:f32[3] = kernel[broadcast_in_dim, mul, sub] (in1, s36)  into in1|s36  free s36
-        s38:f32[6,5] = dot_general (in4, s33)  free s33
-        s39:f32[6,5] = kernel[broadcast_in_dim, mul, sub] (in2, s38)  into in2|s38  free s38
-        s40:f32[5,3] = dot_general (s9, s31)  free s9 s31
-        s41:f32[5,3] = kernel[broadcast_in_dim, mul, sub] (in3, s40)  into in3|s40  free s40
-        -> (s21, s35, s37, s39, s41)
+        s7:f32[4,5] = dot_general (in4, in2) -> kernel[broadcast_in_dim, add] (·, in0)
+        s8:f32[4,5] = kernel[broadcast_in_dim, le, select] (s7)
+        s10:f32[4,3] = dot_general (s8, in3) -> kernel[broadcast_in_dim, add] (·, in1)
+        s11:f32[4] = kernel[reduce_max] (s10)
+        s12:f32[4,3] = kernel[reshape, is_finite, broadcast_in_dim, select, sub, exp] (s10, s11)
+        s13:f32[4] = kernel[reduce_sum] (s12)
+        s14:f32[12] = kernel[reshape, log, is_finite, broadcast_in_dim, select, add, sub] (s10, s13, s11)
+        s15:i32[4,1] = kernel[reshape, broadcast_in_dim, lt, add, select, iota, mul] (in5)  into in5
+        s16:f32[4,1] = gather (s14, s15)  free s14
+        s17:f32[] = kernel[reduce_sum] (s16)  free s16
+        s18:f32[] = kernel[div, neg] (s17)  into s17  free s17
+        s19:f32[12] = kernel[broadcast_in_dim] ()
+        s20:i32[4,1] = kernel[broadcast_in_dim, max, min] (s15)  into s15  free s15
+        s21:f32[4,1] = kernel[broadcast_in_dim] ()
+        s22:f32[12] = scatter_add (s19, s20, s21)  free s19 s20 s21
+        s23:f32[4] = kernel[reshape, neg, reduce_sum] (s22)
+        s24:f32[4,3] = kernel[reshape, broadcast_in_dim, div, mul] (s23, s13, s12)  into s12  free s12 s13
+        s25:f32[4] = kernel[neg, reduce_sum] (s24)
+        s26:f32[4] = kernel[broadcast_in_dim, eq, convert_element_type, reduce_sum] (s10, s11)
+        s27:f32[4,3] = kernel[reshape, add, is_finite, broadcast_in_dim, select, div, eq, convert_element_type, mul] (s22, s24, s11, s23, s25, s26, s10)  into s24|s10  free s10 s11 s22 s23 s24 s25 s26
+        s29:f32[4,5] = dot_general (s27, in3) -> kernel[broadcast_in_dim, le, select] (s7, ·)  free s7
+        s30:f32[5] = kernel[reduce_sum] (s29)
+        s31:f32[5] = kernel[broadcast_in_dim, mul, sub] (in0, s30)  into in0|s30  free s30
+        s32:f32[3] = kernel[reduce_sum] (s27)
+        s33:f32[3] = kernel[broadcast_in_dim, mul, sub] (in1, s32)  into in1|s32  free s32
+        s35:f32[6,5] = dot_general (in4, s29) -> kernel[broadcast_in_dim, mul, sub] (in2, ·)  free s29
+        s37:f32[5,3] = dot_general (s8, s27) -> kernel[broadcast_in_dim, mul, sub] (in3, ·)  free s8 s27
+        -> (s18, s31, s33, s35, s37)
       }"
     `);
   });
@@ -317,7 +308,7 @@ describe('donation', () => {
     ]);
   });
 
-  it('reuses intermediates in place: a chain through a routine writes into the routine result', () => {
+  it("fuses a matmul's elementwise consumer as its epilogue, run in place on the product", () => {
     const f = jit((x: Array, w: Array) => np.tanh(np.matmul(x, w)));
     const x = np.array(
       [
@@ -333,7 +324,7 @@ describe('donation', () => {
       ],
       { dtype: 'float32' },
     );
-    expect(f.lower(x, w).program.toString()).toMatch(/s\d+:f32\[2,2\] = kernel\[tanh\] \((s\d+)\)\s+into \1/);
+    expect(f.lower(x, w).program.toString()).toMatch(/s\d+:f32\[2,2\] = dot_general \(in0, in1\) -> kernel\[tanh\] \(·\)\n/);
     const before = getBackend().stats().liveBuffers;
     const out = f(x, w);
     expect(getBackend().stats().liveBuffers).toBe(before + 1);
@@ -346,6 +337,29 @@ describe('donation', () => {
         expect(v).toBeCloseTo(want[i]?.[j] as number, 6);
       });
     });
+  });
+
+  it('a conv with bias and relu is one routine step with its epilogue, equal to eager', () => {
+    const f = (x: Array, k: Array, b: Array) => np.relu(np.add(lax.conv(x, k, { padding: 'SAME' }), np.reshape(b, [1, 3, 1, 1])));
+    const ks = random.split(random.key(11), 3);
+    const x = random.normal(ks[0] as Array, [2, 2, 5, 5]);
+    const k = random.normal(ks[1] as Array, [3, 2, 3, 3]);
+    const b = random.normal(ks[2] as Array, [3]);
+    const program = jit(f).lower(x, k, b).program;
+    expect(program.steps.map((st) => st.kind)).toEqual(['routine']);
+    expect(program.toString()).toMatch(/= conv \(in0, in1\) -> kernel\[reshape, broadcast_in_dim, add, le, select\] \(·, in2\)/);
+    expect(jit(f)(x, k, b).tolist()).toEqual(f(x, k, b).tolist());
+  });
+
+  it('writes a shared intermediate in place at its last use', () => {
+    const f = jit((x: Array) => {
+      const a = np.exp(x); // read by the sum and by the add
+      return np.add(a, np.sum(a));
+    });
+    expect(f.lower(np.ones([3])).program.toString()).toMatch(/kernel\[broadcast_in_dim, add\] \((s\d+), (s\d+)\)\s+into \1/);
+    const x = np.array([0, 1, 2], { dtype: 'float32' });
+    const sum = Math.fround(Math.fround(Math.fround(1 + Math.fround(Math.E)) + Math.fround(Math.exp(2))));
+    expect(f(x).tolist()).toEqual([1, Math.E, Math.exp(2)].map((v) => Math.fround(Math.fround(v) + sum)));
   });
 
   it('an output that is the donated input itself survives', () => {

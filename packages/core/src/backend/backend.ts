@@ -29,6 +29,19 @@ export interface BackendStats {
   readonly liveBytes: number;
 }
 
+/**
+ * An elementwise kernel over a routine's single result (a bias add, an activation): its input
+ * `result` is the routine's result, read only at the element it writes; its other inputs are
+ * `inputs` (whose entry at `result` is null).
+ */
+export interface RoutineEpilogue {
+  readonly kernel: Kernel;
+  /** The kernel's cache key. */
+  readonly key: string;
+  readonly result: number;
+  readonly inputs: readonly (DataHandle | null)[];
+}
+
 /** A kernel compiled by a backend: opaque to core, which caches it per kernel key. */
 export interface Executable {
   readonly __executable: unique symbol;
@@ -79,8 +92,23 @@ export interface Backend {
    * itself, or ignore it and return a new buffer (the caller then still owns `into`).
    */
   run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray, into?: DataHandle): DataHandle;
-  /** Runs a routine: new buffers for `outAvals`, never consuming `inputs`. */
-  routine<R extends RoutineName>(name: R, params: PrimitiveParams[R], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[];
+  /**
+   * Runs a routine: new buffers for `outAvals`, never consuming `inputs`. With an `epilogue` (only
+   * when {@link Backend.fusesEpilogue} says so), the single output is the epilogue kernel applied
+   * to the routine's result.
+   */
+  routine<R extends RoutineName>(
+    name: R,
+    params: PrimitiveParams[R],
+    inputs: readonly BackendInput[],
+    outAvals: readonly ShapedArray[],
+    epilogue?: RoutineEpilogue,
+  ): DataHandle[];
+  /**
+   * Optional: whether `routine` applies an epilogue to `name`'s result itself (before storing
+   * it). Otherwise core runs the epilogue as a kernel after the routine, into its result's buffer.
+   */
+  fusesEpilogue?(name: RoutineName, epilogue: Kernel): boolean;
   stats(): BackendStats;
 }
 

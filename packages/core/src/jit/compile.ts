@@ -3,7 +3,9 @@
 // and index arithmetic; a reduction takes its elementwise producer chain as its prologue; a value
 // is materialised in a buffer only where it must be (a program output, an operand of a routine or
 // of an op that does not fuse, or a value several consumers share); everything else runs as the
-// op's eager lowering. Buffers are freed after their last use.
+// op's eager lowering. A matmul's or conv's elementwise consumer becomes its epilogue
+// (epilogue.ts). Buffers are freed after their last use; a kernel may write in place into a
+// buffer it reads for the last time, element by element.
 import type { Array } from '../array.js';
 import type { ShapedArray } from '../aval.js';
 import type { DType } from '../dtype.js';
@@ -15,7 +17,9 @@ import { lowerEager } from '../kernel/lower/index.js';
 import { elementwiseEntry } from '../primitives/elementwise-table.js';
 import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
 import { stridesOf } from '../shape.js';
-import { Program, type Step } from './program.js';
+import { EPILOGUE_ROUTINES, fuseEpilogues } from './epilogue.js';
+import { fusable, kernelUses, MOVEMENT, OP_COST, RECOMPUTE_MAX } from './fusion-rules.js';
+import { Program, type Step, stepReads, stepWrites } from './program.js';
 
 /** Numbers the buffers a kernel loads, in the order it first loads them. */
 class Inputs {
@@ -44,6 +48,8 @@ interface Value {
   readonly cost: number;
   /** The primitives fused so far, for printing. */
   readonly prims: readonly string[];
+  /** Whether it is computed from a matmul's or conv's result (so it can be that routine's epilogue). */
+  readonly onRoutine?: boolean;
 }
 
 function rowMajor(idx: readonly Exp[], shape: readonly number[]): Exp {
@@ -156,15 +162,6 @@ function reshapeIndex(idx: readonly Exp[], outShape: readonly number[], inShape:
   return inShape.map((n, k) => (n === 1 ? int(0) : rem(div(flat, int(strides[k] as number)), int(n))));
 }
 
-/** Movement ops: index arithmetic in the consumer's loads, no arithmetic of their own. */
-const MOVEMENT: ReadonlySet<PrimitiveName> = new Set(['broadcast_in_dim', 'transpose', 'slice', 'rev', 'reshape', 'stop_gradient']);
-const FUSABLE: ReadonlySet<PrimitiveName> = new Set([...MOVEMENT, 'select', 'convert_element_type', 'bitcast_convert_type', 'iota']);
-
-/** Whether `prim` can run inside another op's kernel (as an expression or a reduction's prologue). */
-function fusable(prim: PrimitiveName): boolean {
-  return elementwiseEntry(prim) !== undefined || FUSABLE.has(prim);
-}
-
 /** A compiled graph and the constants its program reads (in the slots after the inputs). */
 export interface CompiledGraph {
   readonly program: Program;
@@ -191,24 +188,13 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
   const values = new Map<Var, Value>();
   let nextSlot = -1; // assigned once the constants are known
 
-  // how many equations (and outputs) use each variable, and whether a non-fusing op does
-  const uses = new Map<Var, number>();
+  // how many kernels read each variable, and whether a non-fusing op does
+  const uses = kernelUses(jaxpr);
   const needsBuffer = new Set<Var>();
-  const count = (a: Atom) => {
-    if (a instanceof Literal) return;
-    uses.set(a, (uses.get(a) ?? 0) + 1);
-  };
   for (const e of jaxpr.eqns) {
-    // a consumer counts once however many of its operands the value is (x + x reads x once per element)
-    for (const a of new Set(e.inputs)) {
-      count(a);
-      if (!(a instanceof Literal) && !fusable(e.prim) && REDUCTIONS[e.prim] === undefined) needsBuffer.add(a);
-    }
+    for (const a of e.inputs) if (!(a instanceof Literal) && !fusable(e.prim) && REDUCTIONS[e.prim] === undefined) needsBuffer.add(a);
   }
-  for (const a of jaxpr.outs) {
-    count(a);
-    if (!(a instanceof Literal)) needsBuffer.add(a);
-  }
+  for (const a of jaxpr.outs) if (!(a instanceof Literal)) needsBuffer.add(a);
   // constants take the slots after the inputs; collect them first so slot numbers are stable
   const literalValue = new Map<Literal, Value>();
   const constLits: Literal[] = [];
@@ -300,16 +286,20 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     }
     const at = eqn.outs.length === 1 ? fuse(eqn, ins, outVar.aval) : undefined;
     if (at !== undefined) {
-      const arithmetic = MOVEMENT.has(eqn.prim) ? 0 : 1;
+      const arithmetic = MOVEMENT.has(eqn.prim) ? 0 : (OP_COST[eqn.prim] ?? 1);
       let v: Value = {
         aval: outVar.aval,
         at,
         slot: null,
         cost: ins.reduce((c, i) => c + i.cost, arithmetic),
         prims: [...new Set([...ins.flatMap((i) => i.prims), eqn.prim])],
+        onRoutine: ins.some((i) => i.onRoutine === true),
       };
-      // shared values are computed once, unless they are a mere view of a buffer
-      if (needsBuffer.has(outVar) || ((uses.get(outVar) ?? 0) > 1 && v.cost > 0)) v = bufferValue(v.aval, materialize(v));
+      // a value several kernels read is computed once, unless recomputing it costs less than a
+      // round trip through memory (a view of a buffer, an add); but one computed from a matmul's
+      // result is stored by that matmul's epilogue, which costs no more than storing the product
+      const shared = (uses.get(outVar) ?? 0) > 1 && v.cost > 0 && (v.cost > RECOMPUTE_MAX || v.onRoutine === true);
+      if (needsBuffer.has(outVar) || shared) v = bufferValue(v.aval, materialize(v));
       values.set(outVar, v);
       continue;
     }
@@ -361,12 +351,14 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     } else {
       const outs = eqn.outs.map(() => nextSlot++);
       steps.push({ kind: 'routine', name: plan.name, params: eqn.params as never, inputs: inSlots, inAvals, outs, outAvals, frees: [], inputFrees: [] });
+      const onRoutine = outs.length === 1 && EPILOGUE_ROUTINES.has(plan.name);
       eqn.outs.forEach((o, i) => {
-        values.set(o, bufferValue(o.aval, outs[i] as number));
+        values.set(o, { ...bufferValue(o.aval, outs[i] as number), onRoutine });
       });
     }
   }
   const outs = jaxpr.outs.map((a) => materialize(read(a)));
+  fuseEpilogues(steps, outs);
   planFrees(steps, nIn, nIn + consts.length, outs);
   const program = new Program({
     inAvals: jaxpr.inVars.map((v) => v.aval),
@@ -386,11 +378,9 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
  */
 function planFrees(steps: Step[], nIn: number, firstOwned: number, outs: readonly number[]): void {
   const last = new Map<number, number>();
-  const reads = (s: Step): readonly number[] => (s.kind === 'alias' ? [s.input] : s.inputs);
-  const writes = (s: Step): readonly number[] => (s.kind === 'routine' || s.kind === 'host' ? s.outs : [s.out]);
   steps.forEach((s, i) => {
-    for (const w of writes(s)) last.set(w, i);
-    for (const r of reads(s)) last.set(r, i);
+    for (const w of stepWrites(s)) last.set(w, i);
+    for (const r of stepReads(s)) last.set(r, i);
   });
   const kept = new Set(outs);
   for (const [slot, i] of last) {

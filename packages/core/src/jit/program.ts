@@ -37,6 +37,8 @@ export type Step =
       readonly inAvals: readonly ShapedArray[];
       readonly outs: readonly number[];
       readonly outAvals: readonly ShapedArray[];
+      /** An elementwise kernel applied to the routine's result before it is stored (epilogue.ts). */
+      readonly epilogue?: Epilogue;
       frees: number[];
       inputFrees: number[];
     }
@@ -61,6 +63,37 @@ export type Step =
       frees: number[];
       inputFrees: number[];
     };
+
+/**
+ * A routine's epilogue: `kernel` reads the routine's result (`raw`, its input `result`) only at the
+ * element it writes, and its other `inputs` by slot; the step's output is the kernel's.
+ */
+export interface Epilogue {
+  readonly kernel: Kernel;
+  readonly key: string;
+  /** The kernel's input slots, `raw` among them. */
+  readonly inputs: readonly number[];
+  readonly result: number;
+  /** The slot the routine's own result would have had (filled only while the step runs). */
+  readonly raw: number;
+  readonly rawAval: ShapedArray;
+  readonly fused: readonly string[];
+}
+
+/** The slots a step reads (an epilogue's routine result is internal to its step). */
+export function stepReads(s: Step): readonly number[] {
+  if (s.kind === 'alias') return [s.input];
+  if (s.kind === 'routine' && s.epilogue !== undefined) {
+    const raw = s.epilogue.raw;
+    return [...s.inputs, ...s.epilogue.inputs.filter((k) => k !== raw)];
+  }
+  return s.inputs;
+}
+
+/** The slots a step writes. */
+export function stepWrites(s: Step): readonly number[] {
+  return s.kind === 'routine' || s.kind === 'host' ? s.outs : [s.out];
+}
 
 /** A compiled graph: run it with `runProgram` (run.ts). */
 export class Program {
@@ -97,7 +130,9 @@ export class Program {
 
   /**
    * One line per step: `s5:f32[200,10] = kernel[add, max] (s3, s4)  into s3  free s3`; inputs
-   * are `in<k>`, constants `c<k>`; `into` names the buffers the kernel may overwrite in place.
+   * are `in<k>`, constants `c<k>`; `into` names the buffers the kernel may overwrite in place. A
+   * routine with an epilogue reads `s6 = dot_general (in0, in1) -> kernel[add, max] (·, c0)`,
+   * `·` standing for the routine's result.
    */
   toString(): string {
     const n = this.inAvals.length;
@@ -111,8 +146,13 @@ export class Program {
           return `  ${slot(st.out)}:${ty(st.outAval)} = kernel[${st.fused.join(', ')}] (${st.inputs.map(slot).join(', ')})${into}${frees}`;
         }
         case 'routine':
+          if (st.epilogue !== undefined) {
+            const e = st.epilogue;
+            return `  ${slot(st.outs[0] as number)}:${ty(st.outAvals[0] as ShapedArray)} = ${st.name} (${st.inputs.map(slot).join(', ')}) -> kernel[${e.fused.join(', ')}] (${e.inputs.map((k) => (k === e.raw ? '·' : slot(k))).join(', ')})${frees}`;
+          }
+          return `  ${st.outs.map((o, i) => `${slot(o)}:${ty(st.outAvals[i] as ShapedArray)}`).join(' ')} = ${st.name} (${st.inputs.map(slot).join(', ')})${frees}`;
         case 'host':
-          return `  ${st.outs.map((o, i) => `${slot(o)}:${ty(st.outAvals[i] as ShapedArray)}`).join(' ')} = ${st.kind === 'host' ? st.prim : st.name} (${st.inputs.map(slot).join(', ')})${frees}`;
+          return `  ${st.outs.map((o, i) => `${slot(o)}:${ty(st.outAvals[i] as ShapedArray)}`).join(' ')} = ${st.prim} (${st.inputs.map(slot).join(', ')})${frees}`;
         default:
           return `  ${slot(st.out)}:${ty(st.outAval)} = ${st.prim} ${slot(st.input)} (shares its buffer)${frees}`;
       }

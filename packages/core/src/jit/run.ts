@@ -4,12 +4,13 @@
 import type { ShapedArray } from '../aval.js';
 import type { Backend, DataHandle, Executable } from '../backend/backend.js';
 import { cachedKernel } from '../kernel/cache.js';
+import type { RoutineName } from '../kernel/routines.js';
 import type { PrimitiveName } from '../primitives/params.js';
 import type { Program } from './program.js';
 
 const prepared = new WeakMap<Program, WeakMap<Backend, (Executable | null)[]>>();
 
-/** The executable of each kernel step of `program` on `backend` (null for other steps). */
+/** The executable of each kernel step of `program` on `backend`, and of each epilogue it does not fuse (null for other steps). */
 function executables(program: Program, backend: Backend): (Executable | null)[] {
   let perBackend = prepared.get(program);
   if (perBackend === undefined) {
@@ -18,7 +19,13 @@ function executables(program: Program, backend: Backend): (Executable | null)[] 
   }
   let exes = perBackend.get(backend);
   if (exes === undefined) {
-    exes = program.steps.map((s) => (s.kind === 'kernel' ? cachedKernel(backend, s.key, () => s.kernel) : null));
+    exes = program.steps.map((s) => {
+      if (s.kind === 'kernel') return cachedKernel(backend, s.key, () => s.kernel);
+      // an epilogue the backend does not fuse runs as a kernel of its own
+      const e = s.kind === 'routine' ? s.epilogue : undefined;
+      if (e === undefined || backend.fusesEpilogue?.((s as { name: RoutineName }).name, e.kernel) === true) return null;
+      return cachedKernel(backend, e.key, () => e.kernel);
+    });
     perBackend.set(backend, exes);
   }
   return exes;
@@ -71,15 +78,32 @@ export function runProgram(
         slots[s.out] = out;
         if (out === into) slots[target] = undefined; // its reference is the result's now
       } else if (s.kind === 'routine') {
-        const outs = backend.routine(
-          s.name,
-          s.params,
-          s.inputs.map((k, j) => ({ handle: slots[k] as DataHandle, aval: s.inAvals[j] as (typeof s.inAvals)[number] })),
-          s.outAvals,
-        );
-        s.outs.forEach((o, j) => {
-          slots[o] = outs[j];
-        });
+        const ins = s.inputs.map((k, j) => ({ handle: slots[k] as DataHandle, aval: s.inAvals[j] as (typeof s.inAvals)[number] }));
+        const e = s.epilogue;
+        if (e === undefined) {
+          const outs = backend.routine(s.name, s.params, ins, s.outAvals);
+          s.outs.forEach((o, j) => {
+            slots[o] = outs[j];
+          });
+        } else if (exes[i] === null) {
+          // the backend applies the epilogue inside the routine
+          const epilogue = { kernel: e.kernel, key: e.key, result: e.result, inputs: e.inputs.map((k) => (k === e.raw ? null : (slots[k] as DataHandle))) };
+          slots[s.outs[0] as number] = (backend.routine(s.name, s.params, ins, s.outAvals, epilogue) as DataHandle[])[0];
+        } else {
+          // the routine, then its epilogue kernel into the routine's result
+          const raw = (backend.routine(s.name, s.params, ins, [e.rawAval]) as DataHandle[])[0] as DataHandle;
+          slots[e.raw] = raw;
+          const out = backend.run(
+            exes[i] as Executable,
+            e.inputs.map((k) => slots[k] as DataHandle),
+            [],
+            s.outAvals[0] as ShapedArray,
+            raw,
+          );
+          slots[s.outs[0] as number] = out;
+          if (out === raw) slots[e.raw] = undefined;
+          else release(backend, slots, e.raw);
+        }
       } else if (s.kind === 'host') {
         const outs = host(
           s.prim,
