@@ -57,6 +57,7 @@ export * as lax from './lax.js';
 export * as np from './np.js';
 export type { ArrayMethods } from './ops/methods.js';
 export { clearBackendConstants } from './ops/scalar.js';
+export { isWeak, markWeak } from './ops/weak.js';
 export * from './primitives/index.js';
 export * as random from './random.js';
 export type { Shape } from './shape.js';

@@ -6,7 +6,9 @@ import {
   compileJaxpr,
   defaultBackendName,
   getBackend,
+  isWeak,
   type Jaxpr,
+  markWeak,
   np,
   optimizeJaxpr,
   type Program,
@@ -112,19 +114,39 @@ function normalizeArgnums(n: number | readonly number[] | undefined, arity: numb
 }
 
 /**
- * Arrays of the dynamic leaves: JS numbers and booleans become new arrays of their default dtype on
- * `backend` (not core's shared constants: a value per step, a learning rate, would pin one buffer
- * per distinct value); `made` flags them, so the call can dispose them.
+ * Arrays of the dynamic leaves: JS numbers and booleans become new arrays on `backend` (not core's
+ * shared constants: a value per step, a learning rate, would pin one buffer per distinct value),
+ * flagged in `made` so the call can dispose them. A float number is passed in float64 where the
+ * backend has it (exact where it meets a float64 array) and traced as a weak float32.
  */
 function leafArrays(leaves: readonly unknown[], backend: string): { arrays: Array[]; made: boolean[] } {
   const made: boolean[] = [];
   const arrays = leaves.map((l) => {
     made.push(!(l instanceof ArrayClass));
     if (l instanceof ArrayClass) return l;
-    if (typeof l === 'number' || typeof l === 'boolean') return np.array(l, { backend });
+    if (typeof l === 'boolean') return np.array(l, { backend });
+    if (typeof l === 'number') {
+      if (Number.isInteger(l) && l >= -2147483648 && l <= 2147483647) return np.array(l, { dtype: 'int32', backend });
+      return np.array(l, { dtype: getBackend(backend).supportsDType('float64') ? 'float64' : 'float32', backend });
+    }
     throw new TenfoldError('jit', `arguments must be Arrays, numbers, booleans or pytrees of them (or static), got ${l === null ? 'null' : typeof l}`);
   });
   return { arrays, made };
+}
+
+/**
+ * The traced argument a dynamic leaf stands for: a JS number's becomes weakly typed (it promotes
+ * as the number would: `x * lr` keeps x's dtype), a float64-passed float a weak float32 whose
+ * float64 original serves ops computing in float64.
+ */
+function weakArgument(leaf: Array): Array {
+  if (leaf.dtype !== 'float64') {
+    markWeak(leaf);
+    return leaf;
+  }
+  const narrow = leaf.astype('float32');
+  markWeak(narrow, leaf);
+  return narrow;
 }
 
 /**
@@ -139,9 +161,11 @@ function leafArrays(leaves: readonly unknown[], backend: string): { arrays: Arra
  * Inside `f` values are abstract: `x.item()`, `Number(x)`, `x > 0` and `dataSync()` throw a clear
  * error (a JS `if (x)` cannot: every object is truthy in JS, so branch with lax.cond or np.where).
  *
- * JS numbers and booleans among the dynamic arguments become int32, float32 or bool arrays (they
- * are not weakly typed as in JAX: `f(float64Array, 0.1)` sees 0.1 rounded to float32); pass an
- * array of the dtype you mean, or make the argument static.
+ * JS numbers and booleans among the dynamic arguments are traced as weakly typed scalars, as in
+ * JAX: they take the dtype of the arrays they meet (`f(float64Array, 0.1)` computes with 0.1
+ * exactly, `f(int32Array, 2)` stays int32) and an integer and a fraction are different signatures.
+ * A new value of the same kind reuses the compiled program (a learning rate that changes every
+ * step traces once); make the argument static to bake its value in instead.
  *
  * @example
  * const step = jit((x: Array) => np.sum(np.multiply(np.add(np.multiply(x, 1.5), 0.5), x)));
@@ -177,7 +201,8 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
     const [rawLeaves, def] = tree.flatten(dynamic);
     const backend = backendOf(rawLeaves);
     const { arrays: leaves, made } = leafArrays(rawLeaves, backend);
-    const sig = leaves.map((l) => `${l.dtype}[${l.shape.join(',')}]`).join(';');
+    const weak = leaves.map((l, i) => made[i] === true || isWeak(l));
+    const sig = leaves.map((l, i) => `${l.dtype}${weak[i] ? '~' : ''}[${l.shape.join(',')}]`).join(';');
     const key = `${backend}|${def.toString()}|${sig}|${staticParts.join(',')}`;
     let entry = cache.get(key);
     if (entry !== undefined) {
@@ -187,7 +212,7 @@ export function jit<A extends unknown[], R>(f: (...args: A) => R, opts: JitOptio
       return { entry, leaves, donated, made };
     }
     traces++;
-    entry = withBackend(backend, () => trace(f, name, args, statics, def, leaves));
+    entry = withBackend(backend, () => trace(f, name, args, statics, def, leaves, weak));
     // a graph holding an enclosing transform's tracers is valid for this call only
     if (entry.consts.length === 0) cache.set(key, entry);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value as string);
@@ -266,10 +291,14 @@ function trace<A extends unknown[]>(
   statics: ReadonlySet<number>,
   def: tree.TreeDef,
   leaves: readonly Array[],
+  weak: readonly boolean[],
 ): Entry {
   const avals = leaves.map((l) => new ShapedArray(l.shape, l.dtype));
   const staged = stageFunction('jit', name, f as (...a: never[]) => unknown, avals, (ins) => {
-    const dynamic = tree.unflatten(def, ins) as unknown[];
+    const dynamic = tree.unflatten(
+      def,
+      ins.map((t, i) => (weak[i] ? weakArgument(t) : t)),
+    ) as unknown[];
     let k = 0;
     return args.map((a, i) => (statics.has(i) ? a : dynamic[k++]));
   });

@@ -241,6 +241,56 @@ describe('the compiled program', () => {
     expect(f.stats.traces).toBe(1);
   });
 
+  it('JS numbers are weakly typed: jit(f)(x, s) has the dtype and values of f(x, s) for every dtype and kind of number', () => {
+    const ops: [string, (x: Array, s: Array | number) => Array][] = [
+      ['add', (x, s) => np.add(x, s)],
+      ['subtract', (x, s) => np.subtract(s, x)],
+      ['multiply', (x, s) => np.multiply(x, s)],
+      ['maximum', (x, s) => np.maximum(x, s)],
+      ['where', (x, s) => np.where(np.greater(x, 0), x, s)],
+      ['scalar only', (_x, s) => np.multiply(s, 3)],
+    ];
+    const jitted = ops.map(([, f]) => jit(f));
+    const number = fc.oneof(
+      fc.integer({ min: -1000, max: 1000 }),
+      fc.double({ min: -1e3, max: 1e3, noNaN: true }).filter((v) => !Number.isInteger(v)),
+    );
+    const dtype = fc.constantFrom('float32' as const, 'float64' as const, 'int32' as const, 'bool' as const);
+    fc.assert(
+      fc.property(dtype, number, fc.integer({ min: 0, max: ops.length - 1 }), (d, s, k) => {
+        const [name, f] = ops[k] as [string, (x: Array, s: Array | number) => Array];
+        const x = np.array([-2, 0, 3], { dtype: d });
+        const want = f(x, s);
+        const got = (jitted[k] as (x: Array, s: number) => Array)(x, s);
+        expect([name, got.dtype]).toEqual([name, want.dtype]);
+        expect(got.tolist()).toEqual(want.tolist());
+      }),
+      { seed: 7, numRuns: 120 },
+    );
+  });
+
+  it('an integer and a fraction are different signatures; new values of one kind reuse the program', () => {
+    let bodyRuns = 0;
+    const f = jit((x: Array, s: number) => {
+      bodyRuns++;
+      return np.multiply(x, s);
+    });
+    const x = np.array([1, 2], { dtype: 'int32' });
+    expect(f(x, 2).dtype).toBe('int32');
+    expect(f(x, 3).tolist()).toEqual([3, 6]);
+    expect(bodyRuns).toBe(1);
+    expect(f(x, 0.5).dtype).toBe('float32');
+    expect(f(x, 1.5).tolist()).toEqual([1.5, 3]);
+    expect(bodyRuns).toBe(2);
+    // a float64 array meets the number exactly, also through a nested jit
+    const x64 = np.array([1, 3], { dtype: 'float64' });
+    const inner = jit((a: Array, t: Array) => np.multiply(a, t));
+    const outer = jit((a: Array, t: number) => inner(a, t as unknown as Array));
+    expect(f(x64, 0.1).tolist()).toEqual([0.1, 3 * 0.1]);
+    expect(outer(x64, 0.1).dtype).toBe('float64');
+    expect((outer(x64, 0.1).tolist() as number[])[1]).toBeCloseTo(0.3, 7);
+  });
+
   it('returns a fresh array when an output is an input (disposing it leaves the input)', () => {
     const f = jit((x: Array) => [x, x]);
     const x = np.array([1, 2], { dtype: 'float32' });

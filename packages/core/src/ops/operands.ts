@@ -10,6 +10,7 @@ import { broadcastShapes, shapesEqual } from '../shape.js';
 import { bind1 } from '../trace.js';
 import { isArray } from './is-array.js';
 import { scalar } from './scalar.js';
+import { isWeak, weakOperand, weakStandIn } from './weak.js';
 
 /** The backend new constants should live on: that of the first concrete input, else the default. */
 export function backendOf(args: readonly unknown[]): Backend {
@@ -25,13 +26,20 @@ export function onBackendOf<T>(args: readonly unknown[], fn: () => T): T {
   return withBackend(backendOf(args).name, fn);
 }
 
-/** The dtype of combining `args`: arrays are strongly typed, JS numbers weakly (JAX's rule). */
+/**
+ * The dtype of combining `args`: arrays are strongly typed, JS numbers weakly (JAX's rule), and so
+ * are the arrays a jitted function's JS-number arguments become (weak.ts).
+ */
 export function resultDType(args: readonly ArrayLike[], op = 'np'): DType {
   let strong: DType | null = null;
-  for (const a of args) if (isArray(a)) strong = strong ? promoteTypes(strong, a.dtype) : a.dtype;
+  for (const a of args) if (isArray(a) && !isWeak(a)) strong = strong ? promoteTypes(strong, a.dtype) : a.dtype;
   let dtype: DType | null = strong;
-  for (const a of args) {
-    if (isArray(a)) continue;
+  for (const arg of args) {
+    let a: ArrayLike = arg;
+    if (isArray(a)) {
+      if (!isWeak(a)) continue;
+      a = weakStandIn(a);
+    }
     if (typeof a !== 'number' && typeof a !== 'boolean') {
       const other = foreignCopyOf(a);
       fail(op, other === undefined ? `expected an Array, number or boolean, got ${a === null ? 'null' : typeof a}` : twoCopiesMessage(other));
@@ -67,9 +75,14 @@ export function prepareOperands(op: string, args: readonly ArrayLike[], dtype: D
   return arrays.map((a) => broadcastIfNeeded(a, shape));
 }
 
-/** `x` itself when it already has `dtype`, for ops that pass it on (never return it). */
+/**
+ * `x` itself when it already has `dtype`, for ops that pass it on (never return it). A weak
+ * float (a jitted function's JS-number argument) becomes float64 from its exact original.
+ */
 export function castIfNeeded(x: Array, dtype: DType): Array {
-  return x.dtype === dtype ? x : astype(x, dtype);
+  if (x.dtype === dtype) return x;
+  const exact = weakOperand(x, dtype);
+  return exact.dtype === dtype ? exact : astype(exact, dtype);
 }
 
 /** `x` itself when it already has `shape`, for ops that pass it on (never return it). */
