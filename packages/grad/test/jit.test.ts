@@ -148,6 +148,20 @@ describe('the compiled program', () => {
     expect(f.lower(np.ones([2, 3]), np.ones([2, 3])).program.kernelCount).toBe(1);
   });
 
+  it("a reduction takes its consumer of the reduced value alone as its epilogue (a mean's division, a norm's root)", () => {
+    const f = (x: Array) => [np.negative(np.mean(x, 1)), np.sqrt(np.sum(np.square(x), 0))];
+    const x = random.normal(random.key(5), [3, 7]);
+    const program = jit(f).lower(x).program;
+    expect(program.steps.map((st) => (st.kind === 'kernel' ? st.fused.join(' ') : st.kind))).toEqual([
+      'reduce_sum broadcast_in_dim div neg',
+      'mul reduce_sum sqrt',
+    ]);
+    const [a, b] = jit(f)(x) as [Array, Array];
+    const [ea, eb] = f(x) as [Array, Array];
+    expect(a.tolist()).toEqual(ea.tolist());
+    expect(b.tolist()).toEqual(eb.tolist());
+  });
+
   it('computes a value used twice once, and frees every intermediate', () => {
     const f = jit((x: Array) => {
       const y = np.exp(x);
@@ -198,8 +212,7 @@ describe('the compiled program', () => {
         s14:f32[12] = kernel[reshape, log, is_finite, broadcast_in_dim, select, add, sub] (s10, s13, s11)
         s15:i32[4,1] = kernel[reshape, broadcast_in_dim, lt, add, select, iota, mul] (in5)  into in5
         s16:f32[4,1] = gather (s14, s15)  free s14
-        s17:f32[] = kernel[reduce_sum] (s16)  free s16
-        s18:f32[] = kernel[div, neg] (s17)  into s17  free s17
+        s18:f32[] = kernel[reduce_sum, div, neg] (s16)  free s16
         s19:f32[12] = kernel[broadcast_in_dim] ()
         s20:i32[4,1] = kernel[broadcast_in_dim, max, min] (s15)  into s15  free s15
         s21:f32[4,1] = kernel[broadcast_in_dim] ()

@@ -17,7 +17,8 @@ import { lowerEager } from '../kernel/lower/index.js';
 import { elementwiseEntry } from '../primitives/elementwise-table.js';
 import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
 import { stridesOf } from '../shape.js';
-import { EPILOGUE_ROUTINES, fuseEpilogues } from './epilogue.js';
+import { readAtElement, rowMajor } from './element-reads.js';
+import { EPILOGUE_ROUTINES, fuseEpilogues, fuseReductionEpilogues } from './epilogue.js';
 import { fusable, kernelUses, MOVEMENT, OP_COST, RECOMPUTE_MAX } from './fusion-rules.js';
 import { Program, type Step, stepReads, stepWrites } from './program.js';
 
@@ -52,34 +53,8 @@ interface Value {
   readonly onRoutine?: boolean;
 }
 
-function rowMajor(idx: readonly Exp[], shape: readonly number[]): Exp {
-  const strides = stridesOf(shape);
-  let e: Exp = int(0);
-  idx.forEach((ix, k) => {
-    if ((shape[k] as number) !== 1) e = add(e, mul(ix, int(strides[k] as number)));
-  });
-  return e;
-}
-
 function bufferValue(aval: ShapedArray, slot: number): Value {
   return { aval, slot, cost: 0, prims: [], at: (idx, inputs) => load(inputs.index(slot, aval.dtype, aval.size), aval.dtype, rowMajor(idx, aval.shape)) };
-}
-
-/**
- * The input slots a kernel over `out` could overwrite in place: those of the output's dtype and
- * size that `body` reads only at the element being written (so each element is read before it
- * is overwritten, and by no other element).
- */
-function inPlaceCandidates(body: Exp, out: ShapedArray, inputs: Inputs): number[] {
-  const here = rowMajor(
-    out.shape.map((_, k) => loopIndex(k)),
-    out.shape,
-  ).key;
-  const ok = inputs.slots.map((_, j) => inputs.dtypes[j] === out.dtype && inputs.sizes[j] === out.size);
-  for (const e of postOrder(body)) {
-    if (e.op === 'load' && (e.args.length > 1 || (e.args[0] as Exp).key !== here)) ok[e.value] = false;
-  }
-  return inputs.slots.filter((_, j) => ok[j]);
 }
 
 /** Control flow: run by the host, its branches and bodies compiled as programs of their own. */
@@ -234,7 +209,10 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     );
     const kernel = new Kernel({ name: 'fused', inputs: inputs.dtypes, outDType: v.aval.dtype, loops, body, vars: 0 });
     const out = nextSlot++;
-    const candidates = inPlaceCandidates(body, v.aval, inputs);
+    // in place: into a buffer of the output's dtype and size that the kernel reads only at the element it writes
+    const candidates = readAtElement(body, v.aval.shape)
+      .filter((j) => inputs.dtypes[j] === v.aval.dtype && inputs.sizes[j] === v.aval.size)
+      .map((j) => inputs.slots[j] as number);
     steps.push({
       kind: 'kernel',
       kernel,
@@ -358,6 +336,7 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     }
   }
   const outs = jaxpr.outs.map((a) => materialize(read(a)));
+  fuseReductionEpilogues(steps, outs);
   fuseEpilogues(steps, outs);
   planFrees(steps, nIn, nIn + consts.length, outs);
   const program = new Program({

@@ -3,7 +3,10 @@
 // backend that fuses it (WebGPU applies it in the matmul shader before the store) then never
 // writes the product to memory; the others run the kernel right after the routine, into the
 // product's own buffer.
+import { accumulator, Exp } from '../kernel/exp.js';
+import { Kernel } from '../kernel/kernel.js';
 import type { RoutineName } from '../kernel/routines.js';
+import { readAtElement } from './element-reads.js';
 import { type Step, stepReads } from './program.js';
 
 /** Routines whose single float result can carry an epilogue. */
@@ -18,14 +21,7 @@ type RoutineStep = Extract<Step, { kind: 'routine' }>;
  * and the result is not an output of the program. Runs before the buffer plan.
  */
 export function fuseEpilogues(steps: Step[], outs: readonly number[]): void {
-  const readers = new Map<number, number[]>();
-  steps.forEach((s, i) => {
-    for (const r of new Set(stepReads(s))) {
-      const list = readers.get(r);
-      if (list === undefined) readers.set(r, [i]);
-      else list.push(i);
-    }
-  });
+  const readers = readersOf(steps);
   const removed = new Set<number>();
   steps.forEach((s, i) => {
     // (a step merged earlier in this loop already has its epilogue)
@@ -40,6 +36,71 @@ export function fuseEpilogues(steps: Step[], outs: readonly number[]): void {
     removed.add(i);
   });
   // the routine runs where its epilogue's other inputs are ready: at the consumer's place
+  drop(steps, removed);
+}
+
+/**
+ * Makes each reduction's only consumer its epilogue when that consumer is a kernel of the reduced
+ * value alone, read at the element it writes (a mean's division, a negation, a square root).
+ */
+export function fuseReductionEpilogues(steps: Step[], outs: readonly number[]): void {
+  const readers = readersOf(steps);
+  const removed = new Set<number>();
+  steps.forEach((s, i) => {
+    const red = s.kind === 'kernel' ? s.kernel.reduction : null;
+    if (s.kind !== 'kernel' || red === null || red.epilogue !== undefined || outs.includes(s.out)) return;
+    const rs = readers.get(s.out);
+    if (rs === undefined || rs.length !== 1) return;
+    const k = rs[0] as number;
+    const c = steps[k] as Step;
+    if (c.kind !== 'kernel' || c.kernel.reduction !== null || c.inputs.length !== 1 || c.kernel.vars !== 0) return;
+    if (c.outAval.size !== s.outAval.size || !readAtElement(c.kernel.body, c.outAval.shape).includes(0)) return;
+    const kernel = new Kernel({
+      name: s.kernel.name,
+      inputs: s.kernel.inputs,
+      outDType: c.kernel.outDType,
+      loops: s.kernel.loops,
+      body: s.kernel.body,
+      reduction: { op: red.op, epilogue: withAccumulator(c.kernel.body, accumulator(s.kernel.body.dtype)) },
+      vars: s.kernel.vars,
+    });
+    steps[i] = { ...s, kernel, key: kernel.key, out: c.out, outAval: c.outAval, fused: [...s.fused, ...c.fused], into: [] };
+    removed.add(k);
+  });
+  drop(steps, removed);
+}
+
+/** `e` with every load (of the one input) replaced by `acc`. */
+function withAccumulator(e: Exp, acc: Exp, memo = new Map<string, Exp>()): Exp {
+  if (e.op === 'load') return acc;
+  if (e.args.length === 0) return e;
+  let out = memo.get(e.key);
+  if (out === undefined) {
+    out = new Exp(
+      e.op,
+      e.dtype,
+      e.args.map((a) => withAccumulator(a, acc, memo)),
+      e.value,
+    );
+    memo.set(e.key, out);
+  }
+  return out;
+}
+
+/** The steps reading each slot, in order. */
+function readersOf(steps: readonly Step[]): Map<number, number[]> {
+  const readers = new Map<number, number[]>();
+  steps.forEach((s, i) => {
+    for (const r of new Set(stepReads(s))) {
+      const list = readers.get(r);
+      if (list === undefined) readers.set(r, [i]);
+      else list.push(i);
+    }
+  });
+  return readers;
+}
+
+function drop(steps: Step[], removed: ReadonlySet<number>): void {
   const kept = steps.filter((_, i) => !removed.has(i));
   steps.length = 0;
   steps.push(...kept);

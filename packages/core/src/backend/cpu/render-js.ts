@@ -308,7 +308,9 @@ export function renderJs(kernel: Kernel): string {
   }
   for (let i = outerDepth - 1; i >= 0; i--) L.push(`${ind(i)}}`);
   const epi = red.epilogue ? renderExp(red.epilogue, '  ', true) : { lines: [], value: 'acc' };
-  L.push(`for (let j = 0; j < ${outSize}; j++) {`, '  const acc = A[j];', ...epi.lines, `  out[j] = ${epi.value};`, '}');
+  // the epilogue sees the reduced value as the body's dtype holds it (as if stored, then loaded)
+  const acc = kernel.body.dtype === 'float32' && red.epilogue ? 'Math.fround(A[j])' : 'A[j]';
+  L.push(`for (let j = 0; j < ${outSize}; j++) {`, `  const acc = ${acc};`, ...epi.lines, `  out[j] = ${epi.value};`, '}');
   return L.join('\n');
 }
 
