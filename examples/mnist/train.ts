@@ -1,6 +1,7 @@
 // The training run: a pure loss(params, batch), an optimizer fold over shuffled batches per epoch,
-// a test pass as the tutorial prints it, and the artifacts (checkpoint, metrics, plot).
-import { accessSync, constants, mkdirSync, statSync, writeFileSync } from 'node:fs';
+// a test pass as the tutorial prints it, and the run's files after every epoch (artifacts.ts). It
+// stops cleanly when asked (an AbortSignal: main.ts aborts on SIGINT/SIGTERM) after the current
+// batch, stops at the first non-finite loss without saving, and resumes from a saved state.
 import path from 'node:path';
 import { type Array, np, random, setDefaultBackend } from '@tenfold/core';
 import { jit } from '@tenfold/grad';
@@ -17,22 +18,41 @@ import {
   type MnistSplit,
   nllLoss,
   type Optimizer,
-  saveCheckpoint,
   sgd,
   shuffledBatches,
   takeBatch,
   trainStep,
 } from '@tenfold/nn';
 import * as E from 'fp-ts/lib/Either.js';
+import { checkpointPath, prepareOutDir, type RunStatus, writeArtifacts } from './artifacts.js';
 import { cnn, mlp } from './models.js';
-import type { MnistOptions } from './options.js';
-import { type EpochRecord, renderPlot } from './plot.js';
+import { decodeSavedOptions, type MnistOptions } from './options.js';
+import type { EpochRecord } from './plot.js';
 import { epochProgress } from './progress.js';
+import { type Progress, readResumeState, readTrained, STATE_FILE, type Trained } from './resume.js';
+
+export { prepareOutDir } from './artifacts.js';
 
 export interface RunSummary {
+  readonly status: 'complete';
   readonly epochs: readonly EpochRecord[];
   readonly finalAccuracy: number;
   readonly checkpoint: string;
+}
+
+/** A run that ended early: interrupted (its state saved, resumable) or diverged (nothing saved). */
+export interface RunStopped {
+  readonly status: 'interrupted' | 'diverged';
+  /** What happened and what to do, for the user. */
+  readonly message: string;
+  readonly epochs: readonly EpochRecord[];
+}
+
+export type RunResult = RunSummary | RunStopped | { readonly error: string };
+
+export interface RunControl {
+  /** Aborted: finish the current batch, save, and stop (its reason, e.g. 'SIGINT', is named in the message). */
+  readonly signal?: AbortSignal;
 }
 
 /** Where messages go: stdout lines (tests capture them). */
@@ -71,58 +91,45 @@ function makeOptimizer(opts: MnistOptions, lr: LearningRate): Optimizer<'sgd'> |
   return opts.optimizer === 'adam' ? adam({ lr, weightDecay: opts.weightDecay }) : sgd({ lr, momentum: opts.momentum, weightDecay: opts.weightDecay });
 }
 
-const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
+const EMPTY: Progress = { epochsDone: 0, batchesDone: 0, epochs: [], batchLosses: [] };
 
-/** The files a run writes into its output directory. */
-function artifactNames(model: MnistOptions['model']): string[] {
-  return [`${model}.safetensors`, 'metrics.json', 'plot.svg'];
+/** The options and position to start from: the command line's, or with --resume the saved run's. */
+function startingPoint(opts: MnistOptions): E.Either<string, { opts: MnistOptions; progress: Progress }> {
+  if (opts.resume === undefined) return E.right({ opts, progress: EMPTY });
+  const dir = opts.resume;
+  const saved = readResumeState(dir);
+  if (E.isLeft(saved)) return saved;
+  const decoded = decodeSavedOptions({ ...saved.right.options, out: dir, resume: dir, logEvery: opts.logEvery, data: opts.data ?? saved.right.options.data });
+  if (E.isLeft(decoded)) return E.left(`cannot resume from '${dir}': ${path.join(dir, STATE_FILE)}: ${decoded.left}`);
+  return E.right({ opts: decoded.right, progress: saved.right.progress });
 }
 
-/**
- * Creates the output directory (and its parents) and checks that the artifacts can be written
- * there; returns why not. Runs before training, so a bad `--out` costs seconds, not the whole run.
- */
-export function prepareOutDir(out: string, model: MnistOptions['model']): string | undefined {
-  try {
-    const existing = statSync(out, { throwIfNoEntry: false });
-    if (existing !== undefined && !existing.isDirectory()) {
-      return `--out '${out}' exists and is not a directory; pass a directory path (it is created if missing)`;
-    }
-    mkdirSync(out, { recursive: true });
-    accessSync(out, constants.W_OK);
-    const blocked = artifactNames(model).find((name) => statSync(path.join(out, name), { throwIfNoEntry: false })?.isDirectory());
-    if (blocked !== undefined)
-      return `--out '${out}': '${path.join(out, blocked)}' is a directory where the run writes a file; remove it or choose another --out`;
-    return undefined;
-  } catch (e) {
-    return `cannot use --out '${out}' as the output directory: ${errorText(e)}`;
+/** Why a saved position does not fit the run it claims to belong to (a damaged or foreign file). */
+function positionError(p: Progress, stepsPerEpoch: number, opts: MnistOptions): string | undefined {
+  if (p.epochs.length !== p.epochsDone) return `it records ${p.epochs.length} epochs' metrics for ${p.epochsDone} epochs done`;
+  if (p.batchesDone >= stepsPerEpoch) return `${p.batchesDone} batches done of an epoch of ${stepsPerEpoch}`;
+  if (p.batchLosses.length !== p.epochsDone * stepsPerEpoch + p.batchesDone) {
+    return `${p.batchLosses.length} batch losses for ${p.epochsDone} epochs of ${stepsPerEpoch} batches and ${p.batchesDone} more`;
   }
+  if (p.epochsDone > opts.epochs || (p.epochsDone === opts.epochs && p.batchesDone > 0)) return `it is past the run's ${opts.epochs} epochs`;
+  return undefined;
+}
+
+const plural = (n: number, one: string, many: string): string => `${n} ${n === 1 ? one : many}`;
+
+function resumeCommand(out: string): string {
+  return `npm run mnist -- --resume ${/^[\w./-]+$/.test(out) ? out : `'${out.replace(/'/g, "'\\''")}'`}`;
 }
 
 /**
- * Watches the losses for NaN/±∞ (a diverged run): `check` returns a warning the first time the
- * training loss, and the first time the test loss, is not finite; `warnings` keeps them for
- * metrics.json. Training goes on (the user decides), but never silently.
+ * Trains and evaluates as the options say. A data error, an unusable `--out` or resume directory
+ * (checked before training) or a failed write comes back as `{ error }`, a one-line message.
  */
-function divergenceWatch(lr: number) {
-  const warnings: string[] = [];
-  const warned = new Set<string>();
-  const check = (what: 'training loss' | 'test loss', value: number, where: string): string | undefined => {
-    if (Number.isFinite(value) || warned.has(what)) return undefined;
-    warned.add(what);
-    const line = `warning: the ${what} is ${value} ${where}: training has diverged (try a smaller --lr than ${lr}); the run goes on, metrics.json records non-finite losses as null and plot.svg leaves them out`;
-    warnings.push(line);
-    return line;
-  };
-  return { warnings, check };
-}
-
-/**
- * Trains and evaluates as the options say. A data error or an unusable `--out` (checked before
- * training) comes back as `{ error }`, a one-line message for the caller to print.
- */
-export async function run(opts: MnistOptions, print: Print, interactive: boolean): Promise<RunSummary | { error: string }> {
-  setDefaultBackend(opts.backend);
+export async function run(cli: MnistOptions, print: Print, interactive: boolean, control: RunControl = {}): Promise<RunResult> {
+  setDefaultBackend(cli.backend);
+  const start = startingPoint(cli);
+  if (E.isLeft(start)) return { error: start.left };
+  const { opts } = start.right;
   const data = loadMnist({
     dir: opts.data,
     layout: opts.model === 'cnn' ? 'nchw' : 'flat',
@@ -135,15 +142,17 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
   const nTrain = train.labels.shape[0] as number;
   const nTest = test.labels.shape[0] as number;
   const stepsPerEpoch = Math.ceil(nTrain / opts.batchSize);
+  const saved = start.right.progress;
+  const badPosition = positionError(saved, stepsPerEpoch, opts);
+  if (badPosition !== undefined) return { error: `cannot resume from '${opts.out}': ${path.join(opts.out, STATE_FILE)}: ${badPosition}` };
+  if (opts.resume !== undefined && saved.epochsDone === opts.epochs) {
+    return { error: `the run in '${opts.out}' is complete (${opts.epochs} of ${opts.epochs} epochs): nothing to resume` };
+  }
+
   const model: Layer<unknown> = opts.model === 'cnn' ? (cnn() as Layer<unknown>) : (mlp() as Layer<unknown>);
   const [initKey, shuffleKey] = random.split(random.key(opts.seed));
   const lr: LearningRate = opts.schedule === 'cosine' ? cosineDecay(opts.lr, opts.epochs * stepsPerEpoch) : opts.lr;
   const optimizer = makeOptimizer(opts, lr);
-  print(
-    `tenfold MNIST: ${opts.model} (${model.name}), ${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${opts.lr}${opts.optimizer === 'sgd' ? ` momentum ${opts.momentum}` : ''}${opts.schedule === 'cosine' ? ' (cosine decay)' : ''}, seed ${opts.seed}, ${opts.backend} backend, ${opts.jit ? 'jit' : 'eager (--no-jit)'}`,
-  );
-  print(`data: ${nTrain} training and ${nTest} test images`);
-
   // The whole model in one pure function of (params, batch): what grad differentiates.
   const loss = (params: unknown, batch: Batch): Array => nllLoss(model.apply(params, batch.images), batch.labels);
   // jit (default): the step (forward, backward, update) and the test pass each compile once to a
@@ -151,64 +160,108 @@ export async function run(opts: MnistOptions, print: Print, interactive: boolean
   const step = trainStep(loss, optimizer as Optimizer<'sgd'>, { jit: opts.jit });
   const evalBatch = batchEvaluator(model, opts.jit);
   let state = initTrainState(model.init(initKey), optimizer as Optimizer<'sgd'>);
-  const records: EpochRecord[] = [];
-  const watch = divergenceWatch(opts.lr);
-  for (let epoch = 1; epoch <= opts.epochs; epoch++) {
+  if (opts.resume !== undefined) {
+    const loaded = readTrained(opts.out, state);
+    if (E.isLeft(loaded)) return { error: loaded.left };
+    if (loaded.right.step !== saved.batchLosses.length) {
+      return { error: `cannot resume from '${opts.out}': the saved state has taken ${loaded.right.step} steps, its metrics ${saved.batchLosses.length}` };
+    }
+    state = loaded.right;
+  }
+  print(
+    `tenfold MNIST: ${opts.model} (${model.name}), ${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${opts.lr}${opts.optimizer === 'sgd' ? ` momentum ${opts.momentum}` : ''}${opts.schedule === 'cosine' ? ' (cosine decay)' : ''}, seed ${opts.seed}, ${opts.backend} backend, ${opts.jit ? 'jit' : 'eager (--no-jit)'}`,
+  );
+  print(`data: ${nTrain} training and ${nTest} test images`);
+  if (opts.resume !== undefined) {
+    print(
+      `resuming ${opts.out}: ${plural(saved.epochsDone, 'epoch', 'epochs')} and ${plural(saved.batchesDone, 'batch', 'batches')} of epoch ${saved.epochsDone + 1} were done`,
+    );
+  }
+
+  const records: EpochRecord[] = [...saved.epochs];
+  const batchLosses: number[] = [...saved.batchLosses];
+  const progress = (epochsDone: number, batchesDone: number): Progress => ({ epochsDone, batchesDone, epochs: [...records], batchLosses: [...batchLosses] });
+  const trained = (): Trained => ({ params: state.params, optState: state.optState, step: state.step });
+  const write = (status: RunStatus, p: Progress, message?: string, keep = false): string | undefined =>
+    writeArtifacts({ opts, status, stepsPerEpoch, progress: p, ...(message === undefined ? {} : { message }), ...(keep ? {} : { trained: trained() }) });
+  // where the files on disk stand, for the message of a diverged run (which leaves them as they are)
+  const at = (epochsDone: number, batchesDone: number) =>
+    batchesDone === 0 ? `the end of epoch ${epochsDone}` : `epoch ${epochsDone + 1}, batch ${batchesDone}`;
+  let lastSaved = opts.resume === undefined ? undefined : at(saved.epochsDone, saved.batchesDone);
+  const lastGood = (): string =>
+    lastSaved === undefined
+      ? 'no checkpoint was written (the run diverged in its first epoch)'
+      : `${checkpointPath(opts)} and ${path.join(opts.out, STATE_FILE)} are left as they were, at ${lastSaved} (the last good state)`;
+
+  for (let epoch = saved.epochsDone + 1; epoch <= opts.epochs; epoch++) {
     const t0 = performance.now();
     const order = shuffledBatches(epochKey(shuffleKey, epoch), nTrain, opts.batchSize);
-    const progress = epochProgress(epoch, opts.epochs, order.length, interactive, print);
-    let running = 0;
-    let seen = 0;
+    const first = epoch === saved.epochsDone + 1 ? saved.batchesDone : 0;
+    const bar = epochProgress(epoch, opts.epochs, order.length, interactive, print);
+    const before = batchLosses.slice((epoch - 1) * stepsPerEpoch);
+    let running = before.reduce((s, v) => s + v, 0);
+    let seen = before.length;
+    let diverged: { batch: number; value: number } | undefined;
     const batches = function* (): Generator<Batch> {
-      for (const idx of order) yield takeBatch(train, idx);
+      for (let i = first; i < order.length; i++) {
+        // checked between batches: a signal lets the current batch finish
+        if (control.signal?.aborted === true || diverged !== undefined) return;
+        yield takeBatch(train, order[i] as Array);
+      }
     };
     const result = await fitEpochAsync(step, state, batches(), {
       onBatch: ({ index, loss: l }) => {
+        const b = first + index;
         const value = l.item() as number;
+        batchLosses.push(value);
+        if (!Number.isFinite(value)) {
+          diverged = { batch: b + 1, value };
+          return;
+        }
         running += value;
         seen++;
-        progress.tick(index + 1, running / seen);
-        if (index % opts.logEvery === 0) progress.log(`epoch ${epoch} batch ${index + 1}/${order.length}: Train Loss ${value.toFixed(6)}`);
-        const warning = watch.check(
-          'training loss',
-          value,
-          `at epoch ${epoch}, batch ${index + 1}/${order.length} (step ${(epoch - 1) * stepsPerEpoch + index + 1})`,
-        );
-        if (warning !== undefined) progress.warn(warning);
+        bar.tick(b + 1, running / seen);
+        if (b % opts.logEvery === 0) bar.log(`epoch ${epoch} batch ${b + 1}/${order.length}: Train Loss ${value.toFixed(6)}`);
       },
     });
+    bar.stop();
+    const done = first + result.losses.length;
+    if (diverged !== undefined) {
+      const stepNo = (epoch - 1) * stepsPerEpoch + diverged.batch;
+      const message = `the training loss became ${diverged.value} at epoch ${epoch}, batch ${diverged.batch}/${order.length} (step ${stepNo}): training diverged (try a smaller --lr than ${opts.lr}). Stopped; ${lastGood()}`;
+      const err = write('diverged', progress(epoch - 1, done), message, true);
+      return err === undefined ? { status: 'diverged', message, epochs: records } : { error: `${message}; and ${err}` };
+    }
     state = result.state;
-    progress.stop();
+    if (done < order.length) {
+      const reason = String(control.signal?.reason ?? 'a stop request');
+      const where = done === 0 ? `after epoch ${epoch - 1}` : `at epoch ${epoch}, batch ${done}/${order.length}`;
+      const message = `interrupted by ${reason} ${where}; saved the state, metrics and plot in ${opts.out}. Resume with: ${resumeCommand(opts.out)}`;
+      const err = write('interrupted', progress(epoch - 1, done), message);
+      return err === undefined ? { status: 'interrupted', message, epochs: records } : { error: `interrupted by ${reason}, but ${err}` };
+    }
     const trainSeconds = (performance.now() - t0) / 1000;
     const ev = evaluate(evalBatch, state.params, test);
     const seconds = (performance.now() - t0) / 1000;
-    records.push({ epoch, trainLoss: running / Math.max(1, seen), testLoss: ev.loss, testAccuracy: ev.correct / ev.total, seconds });
+    const trainLoss = running / Math.max(1, seen);
     print(
-      `epoch ${epoch}/${opts.epochs}: Average loss: ${ev.loss.toFixed(4)}, Correct: ${ev.correct}/${ev.total}, Accuracy: ${((100 * ev.correct) / ev.total).toFixed(2)}% (train ${trainSeconds.toFixed(1)} s, ${(seen / trainSeconds).toFixed(1)} batch/s)`,
+      `epoch ${epoch}/${opts.epochs}: Average loss: ${ev.loss.toFixed(4)}, Correct: ${ev.correct}/${ev.total}, Accuracy: ${((100 * ev.correct) / ev.total).toFixed(2)}% (train ${trainSeconds.toFixed(1)} s, ${((done - first) / trainSeconds).toFixed(1)} batch/s)`,
     );
-    const testWarning = watch.check('test loss', ev.loss, `after epoch ${epoch}`);
-    if (testWarning !== undefined) print(testWarning);
+    if (!Number.isFinite(ev.loss)) {
+      const message = `the test loss is ${ev.loss} after epoch ${epoch}: training diverged (try a smaller --lr than ${opts.lr}). Stopped; ${lastGood()}`;
+      const err = write('diverged', progress(epoch - 1, done), message, true);
+      return err === undefined ? { status: 'diverged', message, epochs: records } : { error: `${message}; and ${err}` };
+    }
+    records.push({ epoch, trainLoss, testLoss: ev.loss, testAccuracy: ev.correct / ev.total, seconds });
+    const err = write(epoch === opts.epochs ? 'complete' : 'running', progress(epoch, 0));
+    if (err !== undefined) return { error: err };
+    lastSaved = at(epoch, 0);
   }
 
-  const checkpoint = path.join(opts.out, `${opts.model}.safetensors`);
-  const saved = saveCheckpoint(checkpoint, state.params, {
-    metadata: { model: opts.model, epochs: String(opts.epochs), seed: String(opts.seed), accuracy: String(records.at(-1)?.testAccuracy ?? '') },
-  });
-  if (E.isLeft(saved)) return { error: saved.left.reason };
-  // JSON has no NaN/Infinity: JSON.stringify writes a diverged run's losses as null (see EpochRecord)
-  const metrics = { options: opts, epochs: records, warnings: watch.warnings };
-  try {
-    writeFileSync(path.join(opts.out, 'metrics.json'), `${JSON.stringify(metrics, null, 2)}\n`);
-    writeFileSync(path.join(opts.out, 'plot.svg'), renderPlot(records, `tenfold MNIST ${opts.model}: loss and test accuracy per epoch`));
-  } catch (e) {
-    return { error: `cannot write the metrics or the plot to '${opts.out}' (the checkpoint ${checkpoint} was saved): ${errorText(e)}` };
-  }
-  const meanEpoch = records.reduce((s, r) => s + r.seconds, 0) / Math.max(1, records.length);
+  const ran = records.slice(saved.epochsDone);
+  const meanEpoch = ran.reduce((s, r) => s + r.seconds, 0) / Math.max(1, ran.length);
   const finalAccuracy = records.at(-1)?.testAccuracy ?? 0;
-  const diverged = watch.warnings.length > 0 ? ' (diverged: see the warnings above)' : '';
-  print(
-    `done: test accuracy ${(100 * finalAccuracy).toFixed(2)}% after ${records.length} epochs, ${meanEpoch.toFixed(1)} s per epoch (training + test pass)${diverged}`,
-  );
-  print(`wrote ${checkpoint}, ${path.join(opts.out, 'metrics.json')} and ${path.join(opts.out, 'plot.svg')}`);
-  return { epochs: records, finalAccuracy, checkpoint };
+  print(`done: test accuracy ${(100 * finalAccuracy).toFixed(2)}% after ${records.length} epochs, ${meanEpoch.toFixed(1)} s per epoch (training + test pass)`);
+  print(`wrote ${checkpointPath(opts)}, ${path.join(opts.out, STATE_FILE)}, ${path.join(opts.out, 'metrics.json')} and ${path.join(opts.out, 'plot.svg')}`);
+  return { status: 'complete', epochs: records, finalAccuracy, checkpoint: checkpointPath(opts) };
 }
