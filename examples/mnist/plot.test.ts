@@ -32,7 +32,7 @@ describe('plot', () => {
       'test accuracy (%)',
       '>epoch<',
       'training loss, each batch',
-      'training loss, smoothed',
+      'training loss, smoothed (5-batch centred mean)',
       'test loss, each epoch (0.3800 after 1)',
     ]) {
       expect(svg).toContain(label);
@@ -73,14 +73,14 @@ describe('plot', () => {
     expectNumericAttributes(svg);
   });
 
-  it('smooth: an exponential average without the start bias, skipping non-finite values', () => {
-    expect(smooth([2, 2, 2], 10)).toEqual([2, 2, 2]);
-    const s = smooth([0, 0, 0, 0, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10, 10], 4);
-    expect(s[3]).toBe(0);
-    expect(s[4]).toBeGreaterThan(0);
-    expect(s[4]).toBeLessThan(5);
-    expect(s.at(-1)).toBeGreaterThan(9.9);
-    expect(smooth([Number.NaN, 3, Number.POSITIVE_INFINITY, 3], 2)).toEqual([Number.NaN, 3, 3, 3]);
+  it('smooth: a centred moving average, skipping non-finite values', () => {
+    expect(smooth([2, 2, 2], 11)).toEqual([2, 2, 2]);
+    // a step from 0 to 10 at index 4, window 3: only the two points beside the step mix
+    expect(smooth([0, 0, 0, 0, 10, 10, 10, 10], 3)).toEqual([0, 0, 0, 10 / 3, 20 / 3, 10, 10, 10]);
+    // shorter windows at the ends; a window of only non-finite values gives NaN
+    expect(smooth([1, 2, 3, 4], 5)).toEqual([2, 2.5, 2.5, 3]);
+    expect(smooth([Number.NaN, 3, Number.POSITIVE_INFINITY, 5], 3)).toEqual([3, 3, 4, 5]);
+    expect(smooth([Number.NaN, Number.NaN], 1)).toEqual([Number.NaN, Number.NaN]);
   });
 
   it('ticks: round numbers in range', () => {

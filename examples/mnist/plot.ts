@@ -63,19 +63,24 @@ export function logTicks(lo: number, hi: number): number[] {
 }
 
 /**
- * An exponential moving average with the start bias removed (as TensorBoard's smoothing), over a
- * window of about `window` batches; non-finite values are skipped (NaN where nothing came yet).
+ * A centred moving average over about `window` batches (fewer at the ends), skipping non-finite
+ * values (NaN where a window has none). Centred, unlike an exponential average, so the curve does
+ * not lag behind a fast-falling loss.
  */
 export function smooth(values: readonly number[], window: number): number[] {
-  const beta = 1 - 1 / Math.max(1, window);
-  let acc = 0;
-  let weight = 0;
-  return values.map((v) => {
-    if (Number.isFinite(v)) {
-      acc = beta * acc + (1 - beta) * v;
-      weight = beta * weight + (1 - beta);
-    }
-    return weight === 0 ? Number.NaN : acc / weight;
+  const half = Math.max(0, Math.floor(window / 2));
+  const sums = [0];
+  const counts = [0];
+  for (const v of values) {
+    const ok = Number.isFinite(v);
+    sums.push((sums.at(-1) as number) + (ok ? v : 0));
+    counts.push((counts.at(-1) as number) + (ok ? 1 : 0));
+  }
+  return values.map((_, i) => {
+    const lo = Math.max(0, i - half);
+    const hi = Math.min(values.length, i + half + 1);
+    const n = (counts[hi] as number) - (counts[lo] as number);
+    return n === 0 ? Number.NaN : ((sums[hi] as number) - (sums[lo] as number)) / n;
   });
 }
 
@@ -164,8 +169,8 @@ export function renderPlot(d: PlotData): string {
   const px = (x: number) => PAD.left + (x / xMax) * (W - PAD.left - PAD.right);
   const xTicks = niceTicks(0, xMax, Math.min(10, Math.max(4, Math.ceil(xMax))));
 
-  // the smoothing window: a tenth of an epoch on short runs, up to half an epoch on long ones
-  const window = Math.max(1, Math.round(Math.min(d.stepsPerEpoch / 2, Math.max(d.stepsPerEpoch / 10, n / 100))));
+  // the smoothing window: a tenth of an epoch on short runs, up to half an epoch on long ones (odd: centred)
+  const window = 2 * Math.round(Math.min(d.stepsPerEpoch / 2, Math.max(d.stepsPerEpoch / 10, n / 100)) / 2) + 1;
   const smoothed = smooth(d.batchLosses, window);
   const raw = downsample(
     d.batchLosses.map((v, i) => [xOf(i), v] as const),
@@ -233,7 +238,7 @@ export function renderPlot(d: PlotData): string {
   parts.push(
     ...legend(W - PAD.right - 350, LOSS.top + 12, [
       { label: 'training loss, each batch', color: COLORS.raw, width: 1 },
-      { label: `training loss, smoothed (EMA over ~${window} batch${window === 1 ? '' : 'es'})`, color: COLORS.smooth, width: 2 },
+      { label: `training loss, smoothed (${window}-batch centred mean)`, color: COLORS.smooth, width: 2 },
       {
         label: `test loss, each epoch${lastTest !== undefined && Number.isFinite(lastTest.testLoss) ? ` (${lastTest.testLoss.toFixed(4)} after ${lastTest.epoch})` : ''}`,
         color: COLORS.test,

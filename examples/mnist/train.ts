@@ -261,7 +261,9 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
   const ran = records.slice(saved.epochsDone);
   const meanEpoch = ran.reduce((s, r) => s + r.seconds, 0) / Math.max(1, ran.length);
   const finalAccuracy = records.at(-1)?.testAccuracy ?? 0;
-  print(`done: test accuracy ${(100 * finalAccuracy).toFixed(2)}% after ${records.length} epochs, ${meanEpoch.toFixed(1)} s per epoch (training + test pass)`);
+  print(
+    `done: test accuracy ${(100 * finalAccuracy).toFixed(2)}% after ${plural(records.length, 'epoch', 'epochs')}, ${meanEpoch.toFixed(1)} s per epoch (training + test pass)`,
+  );
   print(`wrote ${checkpointPath(opts)}, ${path.join(opts.out, STATE_FILE)}, ${path.join(opts.out, 'metrics.json')} and ${path.join(opts.out, 'plot.svg')}`);
   return { status: 'complete', epochs: records, finalAccuracy, checkpoint: checkpointPath(opts) };
 }
