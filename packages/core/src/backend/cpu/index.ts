@@ -5,6 +5,7 @@ import type { Kernel } from '../../kernel/kernel.js';
 import type { RoutineName } from '../../kernel/routines.js';
 import type { PrimitiveParams } from '../../primitives/params.js';
 import type { Backend, BackendInput, BackendStats, DataHandle, Executable } from '../backend.js';
+import { compileWasmKernel } from '../wasm/elementwise.js';
 import { argRoutines } from './arg-reductions.js';
 import { convRoutines } from './conv.js';
 import { dotRoutines } from './dot.js';
@@ -121,9 +122,16 @@ export class CpuBackend implements Backend {
     const t = token as CpuFinalizer;
     this.#drop(t.count, undefined);
   }
-  /** Renders the kernel to a generated JavaScript loop nest (render-js.ts). */
+  /**
+   * Renders the kernel to a generated JavaScript loop nest (render-js.ts), and an elementwise
+   * kernel also to WebAssembly SIMD (wasm/render-wasm.ts), which runs it where it pays.
+   */
   compile(kernel: Kernel): Executable {
-    return compileJs(kernel) as unknown as Executable;
+    const js = compileJs(kernel);
+    const wasm = compileWasmKernel(kernel, js);
+    if (wasm === null) return js as unknown as Executable;
+    Object.defineProperty(wasm, 'name', { value: js.name });
+    return wasm as unknown as Executable;
   }
   run(exe: Executable, inputs: readonly DataHandle[], vars: readonly number[], out: ShapedArray, into?: DataHandle): DataHandle {
     const fn = exe as unknown as JsKernel;

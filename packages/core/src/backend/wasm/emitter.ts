@@ -113,6 +113,44 @@ const SIMD_OPS = {
   'f32x4.max': [0xe9, ['v128', 'v128'], 'v128'],
   /** a·b + c, fused or not as the hardware does it (relaxed SIMD). */
   'f32x4.relaxed_madd': [0x105, ['v128', 'v128', 'v128'], 'v128'],
+  'f32x4.replace_lane': [0x20, ['v128', 'f32'], 'v128'],
+  'f32x4.div': [0xe7, ['v128', 'v128'], 'v128'],
+  'f32x4.abs': [0xe0, ['v128'], 'v128'],
+  'f32x4.neg': [0xe1, ['v128'], 'v128'],
+  'f32x4.sqrt': [0xe3, ['v128'], 'v128'],
+  'f32x4.ceil': [0x67, ['v128'], 'v128'],
+  'f32x4.floor': [0x68, ['v128'], 'v128'],
+  'f32x4.nearest': [0x6a, ['v128'], 'v128'],
+  'f32x4.eq': [0x41, ['v128', 'v128'], 'v128'],
+  'f32x4.ne': [0x42, ['v128', 'v128'], 'v128'],
+  'f32x4.lt': [0x43, ['v128', 'v128'], 'v128'],
+  'f32x4.gt': [0x44, ['v128', 'v128'], 'v128'],
+  'f32x4.le': [0x45, ['v128', 'v128'], 'v128'],
+  'f32x4.ge': [0x46, ['v128', 'v128'], 'v128'],
+  'f32x4.convert_i32x4_s': [0xfa, ['v128'], 'v128'],
+  'i32x4.splat': [0x11, ['i32'], 'v128'],
+  'i32x4.extract_lane': [0x1b, ['v128'], 'i32'],
+  'i32x4.eq': [0x37, ['v128', 'v128'], 'v128'],
+  'i32x4.ne': [0x38, ['v128', 'v128'], 'v128'],
+  'i32x4.lt_s': [0x39, ['v128', 'v128'], 'v128'],
+  'i32x4.gt_s': [0x3b, ['v128', 'v128'], 'v128'],
+  'i32x4.le_s': [0x3d, ['v128', 'v128'], 'v128'],
+  'i32x4.ge_s': [0x3f, ['v128', 'v128'], 'v128'],
+  'i32x4.abs': [0xa0, ['v128'], 'v128'],
+  'i32x4.neg': [0xa1, ['v128'], 'v128'],
+  'i32x4.add': [0xae, ['v128', 'v128'], 'v128'],
+  'i32x4.sub': [0xb1, ['v128', 'v128'], 'v128'],
+  'i32x4.mul': [0xb5, ['v128', 'v128'], 'v128'],
+  'i32x4.min_s': [0xb6, ['v128', 'v128'], 'v128'],
+  'i32x4.max_s': [0xb8, ['v128', 'v128'], 'v128'],
+  'i32x4.trunc_sat_f32x4_s': [0xf8, ['v128'], 'v128'],
+  'v128.not': [0x4d, ['v128'], 'v128'],
+  'v128.and': [0x4e, ['v128', 'v128'], 'v128'],
+  'v128.andnot': [0x4f, ['v128', 'v128'], 'v128'],
+  'v128.or': [0x50, ['v128', 'v128'], 'v128'],
+  'v128.xor': [0x51, ['v128', 'v128'], 'v128'],
+  /** (a & c) | (b & ~c) */
+  'v128.bitselect': [0x52, ['v128', 'v128', 'v128'], 'v128'],
 } as const satisfies Record<string, readonly [number, readonly ValType[], ValType]>;
 export type SimdOp = keyof typeof SIMD_OPS;
 
@@ -136,6 +174,9 @@ const NUMERIC_OPS = {
   'i32.or': [0x72, ['i32', 'i32'], 'i32'],
   'i32.shl': [0x74, ['i32', 'i32'], 'i32'],
   'i32.shr_u': [0x76, ['i32', 'i32'], 'i32'],
+  'i32.div_s': [0x6d, ['i32', 'i32'], 'i32'],
+  'i32.rem_s': [0x6f, ['i32', 'i32'], 'i32'],
+  'i32.xor': [0x73, ['i32', 'i32'], 'i32'],
   'f32.add': [0x92, ['f32', 'f32'], 'f32'],
   'f32.mul': [0x94, ['f32', 'f32'], 'f32'],
 } as const satisfies Record<string, readonly [number, readonly ValType[], ValType]>;
@@ -253,6 +294,18 @@ export class FunctionBuilder {
     this.#stack.push('f32');
     return this;
   }
+  /** A v128 of four i32 lanes. */
+  i32x4Const(lanes: readonly [number, number, number, number]): this {
+    this.#check();
+    const b = new Uint8Array(16);
+    const v = new DataView(b.buffer);
+    lanes.forEach((x, i) => {
+      v.setInt32(4 * i, x, true);
+    });
+    this.#code.byte(0xfd).u32(0x0c).bytes(b);
+    this.#stack.push('v128');
+    return this;
+  }
   /** A v128 of sixteen zero bytes. */
   v128Zero(): this {
     this.#check();
@@ -273,7 +326,7 @@ export class FunctionBuilder {
     const [code, args, result] = SIMD_OPS[name];
     this.#pops(args, name);
     this.#code.byte(0xfd).u32(code);
-    if (name === 'f32x4.extract_lane') {
+    if (name === 'f32x4.extract_lane' || name === 'f32x4.replace_lane' || name === 'i32x4.extract_lane') {
       if (lane === undefined || lane < 0 || lane > 3) this.#fail(`${name} needs a lane 0..3`);
       this.#code.byte(lane);
     }

@@ -67,7 +67,16 @@ export function wasmMatmul(): WasmMatmulFn | null {
     : null;
 }
 
-/** Turns the WebAssembly matmul on or off for this process (tests and benchmarks compare the two); returns the previous setting. */
+/** Whether WebAssembly kernels are on (TENFOLD_WASM=0 or setWasmMatmulEnabled(false) turn them off). */
+export function wasmEnabled(): boolean {
+  if (enabled === undefined) enabled = env('TENFOLD_WASM') !== '0';
+  return enabled;
+}
+
+/**
+ * Turns the WebAssembly kernels (the matmul and the elementwise kernels) on or off for this
+ * process (tests and benchmarks compare them with the JavaScript ones); returns the previous setting.
+ */
 export function setWasmMatmulEnabled(on: boolean): boolean {
   const previous = enabled ?? env('TENFOLD_WASM') !== '0';
   enabled = on;

@@ -1,0 +1,82 @@
+// The WebAssembly SIMD renderer of elementwise kernels (backend/wasm/render-wasm.ts): the
+// element-semantics table and random fused programs give, bit for bit, what the JavaScript
+// renderer gives; kernels it cannot express run as JavaScript.
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { jit } from '../../grad/src/index.js';
+import { compileJs } from '../src/backend/cpu/render-js.js';
+import { compileWasmKernel, wasmKernelRuns } from '../src/backend/wasm/elementwise.js';
+import { setWasmMatmulEnabled } from '../src/backend/wasm/engine.js';
+import { wasmFeatures } from '../src/backend/wasm/features.js';
+import { renderWasm } from '../src/backend/wasm/render-wasm.js';
+import { type Array, CpuBackend, type Executable, kernelIR as K, type Kernel, np, random } from '../src/index.js';
+
+/** The CPU backend with every kernel the renderer can express run in WebAssembly, at any size. */
+class WasmEverywhere extends CpuBackend {
+  rendered = 0;
+  override compile(kernel: Kernel): Executable {
+    const js = compileJs(kernel);
+    const wasm = compileWasmKernel(kernel, js, 0);
+    if (wasm === null) return js as unknown as Executable;
+    this.rendered++;
+    return wasm as unknown as Executable;
+  }
+}
+
+describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
+  it('pass the element-semantics table', async () => {
+    const backend = new WasmEverywhere();
+    expect(await K.checkElementSemantics(backend)).toEqual([]);
+    // arithmetic, comparisons, selects, casts and min/max of float32 and int32 render (exp, pow... do not)
+    expect(backend.rendered).toBeGreaterThan(30);
+  });
+
+  it('render loads that step by one or zero along the innermost loop, and refuse other strides', () => {
+    const f32 = 'float32';
+    const loops = [
+      { size: K.int(3), reduce: false },
+      { size: K.int(5), reduce: false },
+    ];
+    const row = K.add(K.mul(K.loopIndex(0), K.int(5)), K.loopIndex(1));
+    const add = new K.Kernel({
+      name: 'a',
+      inputs: [f32, f32],
+      outDType: f32,
+      loops,
+      body: K.binary('add', K.load(0, f32, row), K.load(1, f32, K.loopIndex(0))),
+      vars: 0,
+    });
+    expect(renderWasm(add)).not.toBeNull();
+    const transposed = K.add(K.mul(K.loopIndex(1), K.int(3)), K.loopIndex(0));
+    const t = new K.Kernel({ name: 't', inputs: [f32], outDType: f32, loops, body: K.load(0, f32, transposed), vars: 0 });
+    expect(renderWasm(t)).toBeNull();
+    const e = new K.Kernel({ name: 'e', inputs: [f32], outDType: f32, loops, body: K.unary('exp', K.load(0, f32, row)), vars: 0 });
+    expect(renderWasm(e)).toBeNull();
+  });
+
+  it("jitted programs give the JavaScript kernels' results bit for bit, on every row length", () => {
+    const prog = (x: Array, y: Array, b: Array) => {
+      const h = np.add(np.multiply(x, 1.5), np.reshape(b, [1, -1]));
+      const r = np.where(np.greater(h, y), np.maximum(h, 0), np.subtract(y, np.sqrt(np.abs(h))));
+      return [np.floor(np.divide(r, 0.7)), np.astype(np.astype(np.multiply(r, 3), 'int32'), 'float32'), np.negative(np.minimum(x, y))];
+    };
+    const jitted = jit(prog);
+    const before = wasmKernelRuns();
+    fc.assert(
+      // rows of any length mod 4, outputs above the size where the WebAssembly kernels take over
+      fc.property(fc.integer({ min: 9, max: 13 }), fc.integer({ min: 29, max: 61 }), fc.integer({ min: 0, max: 1000 }), (rows, cols, seed) => {
+        const ks = random.split(random.key(seed), 3);
+        const x = random.normal(ks[0] as Array, [rows, cols]);
+        const y = random.normal(ks[1] as Array, [rows, cols]);
+        const b = random.normal(ks[2] as Array, [cols]);
+        const was = setWasmMatmulEnabled(false);
+        const want = (prog(x, y, b) as Array[]).map((a) => a.tolist());
+        setWasmMatmulEnabled(was);
+        const got = (jitted(x, y, b) as Array[]).map((a) => a.tolist());
+        expect(got).toEqual(want);
+      }),
+      { seed: 3, numRuns: 40 },
+    );
+    expect(wasmKernelRuns() - before).toBeGreaterThan(40);
+  });
+});
