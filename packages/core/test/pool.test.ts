@@ -1,11 +1,20 @@
 // The CPU backend's pool of released large buffers: reuse by dtype and length, a byte cap, and
 // room made for new sizes by dropping the oldest (a workload whose sizes change is not stuck).
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pooledByteCount, recycle, setPoolCapacity, takeTyped } from '../src/backend/cpu/pool.js';
+import { setWasmHeapEnabled, WasmHeap } from '../src/backend/wasm/heap.js';
 
 const MiB = 1024 * 1024;
 
-describe('cpu buffer pool', () => {
+describe('cpu buffer pool (plain typed arrays, where the WebAssembly heap is off or full)', () => {
+  let heap = true;
+  beforeAll(() => {
+    heap = setWasmHeapEnabled(false);
+  });
+  afterAll(() => {
+    setWasmHeapEnabled(heap);
+  });
+
   it('hands back a released buffer of the same dtype and length, zeroed unless asked otherwise', () => {
     const a = takeTyped('float32', 65536);
     a.fill(3);
@@ -45,5 +54,40 @@ describe('cpu buffer pool', () => {
     } finally {
       setPoolCapacity(previous);
     }
+  });
+});
+
+describe('the WebAssembly heap', () => {
+  const shared = (maximum: number) => new WebAssembly.Memory({ initial: 1, maximum, shared: true });
+
+  it('reuses a released block for a similar size, zeroed unless asked otherwise, and keeps views valid as it grows', () => {
+    const heap = new WasmHeap(shared(16));
+    const a = heap.take('float32', 1000, false) as Float32Array;
+    a.fill(3);
+    heap.release(a);
+    const b = heap.take('float32', 990, true) as Float32Array; // same size class
+    expect(b.byteOffset).toBe(a.byteOffset);
+    expect(b[0]).toBe(3);
+    heap.release(b);
+    const c = heap.take('int32', 1000, false) as Int32Array;
+    expect(c.byteOffset).toBe(a.byteOffset);
+    expect(c.every((v) => v === 0)).toBe(true);
+    c.fill(7);
+    // growing the memory leaves earlier views readable
+    const big = heap.take('float32', 100000, true);
+    expect(big).not.toBeNull();
+    expect(heap.stats().size).toBeGreaterThan(65536);
+    expect(c[999]).toBe(7);
+    expect(heap.owns(c)).toBe(true);
+    expect(heap.owns(new Int32Array(4))).toBe(false);
+  });
+
+  it("refuses to grow past its memory's maximum (callers then use plain arrays) and rejects a double release", () => {
+    const heap = new WasmHeap(shared(8));
+    expect(heap.take('float32', 70000, true)).not.toBeNull();
+    expect(heap.take('float32', 70000, true)).toBeNull(); // 8 pages of 64 KiB hold one such block (320 KiB), not two
+    const x = heap.take('float32', 10, true) as Float32Array;
+    heap.release(x);
+    expect(() => heap.release(x)).toThrow(/released twice/);
   });
 });

@@ -8,6 +8,7 @@ import { compileJs } from '../src/backend/cpu/render-js.js';
 import { compileWasmKernel, wasmKernelRuns } from '../src/backend/wasm/elementwise.js';
 import { setWasmMatmulEnabled } from '../src/backend/wasm/engine.js';
 import { wasmFeatures } from '../src/backend/wasm/features.js';
+import { setWasmHeapEnabled } from '../src/backend/wasm/heap.js';
 import { renderWasm } from '../src/backend/wasm/render-wasm.js';
 import { type Array, CpuBackend, type Executable, kernelIR as K, type Kernel, np, random } from '../src/index.js';
 
@@ -29,6 +30,15 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
     expect(await K.checkElementSemantics(backend)).toEqual([]);
     // arithmetic, comparisons, selects, casts and min/max of float32 and int32 render (exp, pow... do not)
     expect(backend.rendered).toBeGreaterThan(30);
+  });
+
+  it('pass it on plain typed arrays too (copied through temporary heap blocks)', async () => {
+    const previous = setWasmHeapEnabled(false);
+    try {
+      expect(await K.checkElementSemantics(new WasmEverywhere())).toEqual([]);
+    } finally {
+      setWasmHeapEnabled(previous);
+    }
   });
 
   it('render loads that step by one or zero along the innermost loop, and refuse other strides', () => {

@@ -6,6 +6,7 @@ import type { RoutineName } from '../../kernel/routines.js';
 import type { PrimitiveParams } from '../../primitives/params.js';
 import type { Backend, BackendInput, BackendStats, DataHandle, Executable } from '../backend.js';
 import { compileWasmKernel } from '../wasm/elementwise.js';
+import { wasmHeap } from '../wasm/heap.js';
 import { argRoutines } from './arg-reductions.js';
 import { convRoutines } from './conv.js';
 import { dotRoutines } from './dot.js';
@@ -27,8 +28,11 @@ const routines: CpuRoutines = {
 class RefCount {
   refs = 1;
   readonly bytes: number;
-  constructor(bytes: number) {
+  /** The array's block in the WebAssembly heap (freed when the count drops to zero), or -1. */
+  readonly heapBlock: number;
+  constructor(bytes: number, heapBlock: number) {
     this.bytes = bytes;
+    this.heapBlock = heapBlock;
   }
 }
 
@@ -38,7 +42,7 @@ class CpuBuffer {
   readonly count: RefCount;
   constructor(data: TypedArray) {
     this.data = data;
-    this.count = new RefCount(data.byteLength);
+    this.count = new RefCount(data.byteLength, wasmHeap()?.owns(data) ? data.byteOffset : -1);
   }
 }
 
@@ -88,6 +92,9 @@ export class CpuBackend implements Backend {
       // nothing else holds the array (reads copy, writes copy in), so it can back a later output
       recycle(b.data);
       b.data = EMPTY;
+    } else if (count.heapBlock >= 0) {
+      // collected without a release: its heap block is still taken
+      wasmHeap()?.releaseAt(count.heapBlock);
     }
   }
   alloc(dtype: DType, size: number): DataHandle {

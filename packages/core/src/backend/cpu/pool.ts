@@ -1,4 +1,5 @@
 import { allocTyped, type DType, type TypedArray, type TypedArrayFor } from '../../dtype.js';
+import { heapForNewArrays, wasmHeap } from '../wasm/heap.js';
 
 /**
  * Recycles large typed arrays. A fresh large allocation costs page faults on first touch (about
@@ -21,8 +22,13 @@ function dtypeOf(a: TypedArray): DType {
   return 'bool';
 }
 
-/** A typed array of `size` elements: zero-filled unless `uninitialized` (for kernels that write every element). */
+/**
+ * A typed array of `size` elements: zero-filled unless `uninitialized` (for kernels that write
+ * every element). It is a view of the WebAssembly heap where there is one and it has room.
+ */
 export function takeTyped<D extends DType>(dtype: D, size: number, uninitialized = false): TypedArrayFor<D> {
+  const inHeap = size > 0 ? heapForNewArrays()?.take(dtype, size, uninitialized) : null;
+  if (inHeap) return inHeap as TypedArrayFor<D>;
   const k = key(dtype, size);
   const list = free.get(k);
   const reused = list?.pop();
@@ -47,6 +53,11 @@ function evictTo(bytes: number): void {
 
 /** Hands back an array nobody references any more (a released buffer or a kernel's scratch). */
 export function recycle(a: TypedArray): void {
+  const heap = wasmHeap();
+  if (heap?.owns(a)) {
+    heap.release(a);
+    return;
+  }
   if (a.byteLength < MIN_BYTES || a.byteLength > capacityBytes || a.byteOffset !== 0 || a.buffer.byteLength !== a.byteLength) return;
   evictTo(capacityBytes - a.byteLength);
   const k = key(dtypeOf(a), a.length);

@@ -1,18 +1,18 @@
 // Runs elementwise kernels rendered to WebAssembly SIMD (render-wasm.ts) on the CPU backend's
-// typed arrays: the operands are copied into one scratch WebAssembly memory, the kernel runs
-// there, and the result is copied out (the copies cost a fraction of what the SIMD code saves
-// over the JavaScript loop on anything but tiny arrays; arrays that live in WebAssembly memory
-// would avoid them).
+// typed arrays. Arrays in the WebAssembly heap (heap.ts) are read and written in place; any
+// other operand is copied into a temporary heap block (or, without a heap, everything goes
+// through one scratch memory).
 import type { TypedArray } from '../../dtype.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { wasmEnabled } from './engine.js';
 import { wasmFeatures } from './features.js';
+import { HEAP_MEMORY, type WasmHeap, wasmHeap } from './heap.js';
 import { renderWasm } from './render-wasm.js';
 
 /** A kernel over typed arrays, as the JavaScript renderer's (cpu/render-js.ts). */
 export type TypedKernel = (out: TypedArray, inputs: readonly TypedArray[], vars: readonly number[]) => void;
 
-/** Outputs smaller than this run the JavaScript kernel: the call and copies would cost more. */
+/** Outputs smaller than this run the JavaScript kernel: the call would cost more than it saves. */
 export const WASM_MIN_ELEMENTS = 256;
 
 const PAGE = 65536;
@@ -22,17 +22,21 @@ let runs = 0;
 export function wasmKernelRuns(): number {
   return runs;
 }
-let memory: WebAssembly.Memory | null = null;
 
+let scratchMemory: WebAssembly.Memory | null = null;
+
+/** The scratch memory of runtimes without a heap, grown to at least `bytes`. */
 function scratch(bytes: number): WebAssembly.Memory {
-  if (memory === null) memory = new WebAssembly.Memory({ initial: Math.max(16, Math.ceil(bytes / PAGE)), maximum: 32768 });
-  const missing = bytes - memory.buffer.byteLength;
-  if (missing > 0) memory.grow(Math.ceil(missing / PAGE));
-  return memory;
+  if (scratchMemory === null) scratchMemory = new WebAssembly.Memory({ initial: Math.max(16, Math.ceil(bytes / PAGE)), maximum: 32768 });
+  const missing = bytes - scratchMemory.buffer.byteLength;
+  if (missing > 0) scratchMemory.grow(Math.ceil(missing / PAGE));
+  return scratchMemory;
 }
 
 /** Room for `n` elements of 4 bytes plus the 16 bytes the kernel may read past them, 16-aligned. */
 const span = (n: number) => (n * 4 + 16 + 15) & ~15;
+
+type Entry = (...args: number[]) => void;
 
 /**
  * `kernel` compiled to WebAssembly, with `fallback` (its JavaScript rendering) for outputs smaller
@@ -41,17 +45,58 @@ const span = (n: number) => (n * 4 + 16 + 15) & ~15;
  */
 export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElements = WASM_MIN_ELEMENTS): TypedKernel | null {
   if (!wasmEnabled() || !wasmFeatures().simd) return null;
-  const bytes = renderWasm(kernel);
+  const heap = wasmHeap();
+  const bytes = heap ? renderWasm(kernel, HEAP_MEMORY) : renderWasm(kernel);
   if (bytes === null) return null;
-  const mem = scratch(PAGE);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory: mem } });
-  const run = instance.exports.kernel as (...args: number[]) => void;
+  const memory = heap ? heap.memory : scratch(PAGE);
+  const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory } });
+  const entry = instance.exports.kernel as Entry;
   const args: number[] = new Array(1 + kernel.inputs.length + kernel.vars);
+  const run = heap ? onHeap(heap, entry, args) : throughScratch(entry, args);
   return (out, inputs, vars) => {
     if (out.length < minElements || !wasmEnabled()) {
       fallback(out, inputs, vars);
       return;
     }
+    for (let k = 0; k < vars.length; k++) args[1 + inputs.length + k] = vars[k] as number;
+    if (!run(out, inputs)) fallback(out, inputs, vars);
+    else runs++;
+  };
+}
+
+/** Runs on heap arrays in place, copying any other operand into a temporary block; false when the heap is full. */
+function onHeap(heap: WasmHeap, entry: Entry, args: number[]): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
+  return (out, inputs) => {
+    const temps: TypedArray[] = [];
+    const place = (x: TypedArray, copy: boolean): TypedArray | null => {
+      if (heap.owns(x)) return x;
+      const t = heap.take(x instanceof Int32Array ? 'int32' : 'float32', x.length, true);
+      if (t === null) return null;
+      if (copy) t.set(x);
+      temps.push(t);
+      return t;
+    };
+    try {
+      const o = place(out, false);
+      if (o === null) return false;
+      args[0] = o.byteOffset;
+      for (let j = 0; j < inputs.length; j++) {
+        const x = place(inputs[j] as TypedArray, true);
+        if (x === null) return false;
+        args[1 + j] = x.byteOffset;
+      }
+      entry(...args);
+      if (o !== out) out.set(o);
+      return true;
+    } finally {
+      for (const t of temps) heap.release(t);
+    }
+  };
+}
+
+/** Copies every operand into the scratch memory and the result out. */
+function throughScratch(entry: Entry, args: number[]): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
+  return (out, inputs) => {
     let bytes = span(out.length);
     for (const x of inputs) bytes += span(x.length);
     const buffer = scratch(bytes).buffer;
@@ -63,9 +108,8 @@ export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElem
       args[1 + j] = at;
       at += span(x.length);
     });
-    for (let k = 0; k < vars.length; k++) args[1 + inputs.length + k] = vars[k] as number;
-    run(...args);
-    runs++;
+    entry(...args);
     out.set(new (out.constructor as Float32ArrayConstructor)(buffer, 0, out.length));
+    return true;
   };
 }

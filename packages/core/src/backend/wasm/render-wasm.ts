@@ -16,7 +16,7 @@
 import type { DType } from '../../dtype.js';
 import { type Exp, postOrder } from '../../kernel/exp.js';
 import type { Kernel } from '../../kernel/kernel.js';
-import { type FunctionBuilder, type Local, ModuleBuilder, type SimdOp, type ValType } from './emitter.js';
+import { type FunctionBuilder, type Local, type MemoryImport, ModuleBuilder, type SimdOp, type ValType } from './emitter.js';
 
 /** SIMD instruction per (op, operand dtype) for operations that are one instruction. */
 const SIMPLE: Partial<Record<string, SimdOp>> = {
@@ -142,7 +142,7 @@ function renderable(n: Exp, inner: number): boolean {
 }
 
 /** The kernel as a WebAssembly module exporting `kernel`, or null when this renderer cannot run it. */
-export function renderWasm(kernel: Kernel): Uint8Array | null {
+export function renderWasm(kernel: Kernel, memory: MemoryImport = { module: 'env', name: 'memory', initial: 1 }): Uint8Array | null {
   if (kernel.reduction !== null || !STORAGE.has(kernel.outDType) || !kernel.inputs.every((d) => STORAGE.has(d))) return null;
   const nLoops = kernel.loops.length;
   const inner = nLoops - 1;
@@ -154,7 +154,7 @@ export function renderWasm(kernel: Kernel): Uint8Array | null {
   if (varTypes.some((d) => d === 'float64')) return null;
 
   const m = new ModuleBuilder();
-  m.importMemory({ module: 'env', name: 'memory', initial: 1 });
+  m.importMemory(memory);
   const params: ValType[] = ['i32', ...kernel.inputs.map((): ValType => 'i32'), ...varTypes.map((d): ValType => (d === 'float32' ? 'f32' : 'i32'))];
   const f = m.func('kernel', params);
   const out = f.param(0, 'i32');
