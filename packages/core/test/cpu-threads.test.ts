@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type MatmulLayout, matmulKernel } from '../src/backend/cpu/matmul.js';
 import { cpuThreadCount, matmulBatched, plan } from '../src/backend/cpu/threads.js';
-import { type ConcreteArray, type CpuBackend, lax, np, random } from '../src/index.js';
+import { type ConcreteArray, lax, np, random } from '../src/index.js';
 
 // three threads whatever the machine, so the splits below are exercised (the pool starts lazily)
 process.env.TENFOLD_CPU_THREADS = '3';

@@ -11,7 +11,7 @@ import type { ShapedArray } from '../aval.js';
 import type { DType } from '../dtype.js';
 import { inlineCalls } from '../ir/inline.js';
 import { type Atom, type Eqn, type Jaxpr, Literal, type Var } from '../ir/jaxpr.js';
-import { add, bitcast, cast, constant, div, type Exp, int, load, loopIndex, mul, postOrder, rem, sub, where } from '../kernel/exp.js';
+import { add, bitcast, cast, constant, div, type Exp, int, load, loopIndex, mul, rem, sub, where } from '../kernel/exp.js';
 import { Kernel, type Loop, type ReduceOp } from '../kernel/kernel.js';
 import { lowerEager } from '../kernel/lower/index.js';
 import { elementwiseEntry } from '../primitives/elementwise-table.js';
