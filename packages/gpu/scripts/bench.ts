@@ -5,7 +5,8 @@
 // waiting for the queue): the shader before register blocking, then each tiling (the adapter's
 // first); step: ms per jitted MNIST-MLP train step (784-200-200-10, batch 200,
 // SGD with momentum; each sample awaits the loss), with dispatches batched into one submission and
-// with one submission per dispatch, interleaved; dispatch: 400 small eager ops then a read, the
+// the matmuls' epilogues fused, with the epilogues run as kernels of their own, and with one
+// submission per dispatch, interleaved; dispatch: 400 small eager ops then a read, the
 // same two ways; reduce: a sum over 2^20 and 2^24 elements.
 // Prints a table per group; medians of the samples after a warm-up.
 import { type Array, type ConcreteArray, np, random, setDefaultBackend } from '@tenfold/core';
@@ -114,11 +115,15 @@ if (want('step')) {
     const next = p.map((pi, i) => ({ w: np.subtract(pi.w, np.multiply((m[i] as Layer).w, 0.01)), b: np.subtract(pi.b, np.multiply((m[i] as Layer).b, 0.01)) }));
     return { loss: l, params: next, mom: m };
   };
-  const jstep = jit(step);
+  // with the matmuls' epilogues fused (the default) and run as kernels of their own: two jitted
+  // copies of the step, each program prepared under its setting
+  type Step = ReturnType<typeof jit<typeof step>>;
+  const fused: Step = jit(step);
+  const separate: Step = jit(step);
   let mom = params.map((l) => ({ w: np.zerosLike(l.w), b: np.zerosLike(l.b) }));
-  const program = jstep.lower(params, mom, x, y).program;
+  const program = fused.lower(params, mom, x, y).program;
   let recordMs = 0;
-  const one = async () => {
+  const one = (jstep: Step) => async () => {
     const t0 = performance.now();
     const r = jstep(params, mom, x, y);
     recordMs += performance.now() - t0;
@@ -131,30 +136,35 @@ if (want('step')) {
     await r.loss.data();
     r.loss.dispose();
   };
-  const modes: [string, number][] =
-    'batchLimit' in backend
-      ? [
-          ['batched', (backend as { batchLimit: number }).batchLimit],
-          ['one submission per dispatch', 1],
-        ]
-      : [['as is', 0]];
-  const samples = new Map<string, number[]>(modes.map(([m]) => [m, []]));
-  const record = new Map<string, number[]>(modes.map(([m]) => [m, []]));
-  for (const [, limit] of modes) {
-    if (limit > 0) (backend as unknown as { batchLimit: number }).batchLimit = limit;
-    await time(one, 0, 3);
+  const batched = backend.batchLimit;
+  const modes: { name: string; limit: number; j: Step }[] = [
+    { name: 'batched, epilogues fused', limit: batched, j: fused },
+    { name: 'batched, epilogues as kernels', limit: batched, j: separate },
+    { name: 'one submission per dispatch, epilogues fused', limit: 1, j: fused },
+  ];
+  const samples = new Map<string, number[]>(modes.map((m) => [m.name, []]));
+  const record = new Map<string, number[]>(modes.map((m) => [m.name, []]));
+  // each program is prepared (and asks whether epilogues fuse) at its first call
+  for (const m of modes) {
+    backend.fuseEpilogues = m.j === fused;
+    backend.batchLimit = m.limit;
+    await time(one(m.j), 0, 3);
   }
   for (let rep = 0; rep < 15; rep++) {
-    for (const [m, limit] of modes) {
-      if (limit > 0) (backend as unknown as { batchLimit: number }).batchLimit = limit;
+    for (const m of modes) {
+      backend.batchLimit = m.limit;
       recordMs = 0;
-      (samples.get(m) as number[]).push(...(await time(one, 1, 0)));
-      (record.get(m) as number[]).push(recordMs);
+      (samples.get(m.name) as number[]).push(...(await time(one(m.j), 1, 0)));
+      (record.get(m.name) as number[]).push(recordMs);
     }
   }
-  if (modes[0]![1] > 0) (backend as unknown as { batchLimit: number }).batchLimit = modes[0]![1];
+  backend.batchLimit = batched;
+  backend.fuseEpilogues = true;
   const counts: Record<string, number> = {};
-  for (const s of program.steps) counts[s.kind] = (counts[s.kind] ?? 0) + 1;
+  for (const s of program.steps) {
+    const kind = s.kind === 'routine' && s.epilogue !== undefined ? 'routine with epilogue' : s.kind;
+    counts[kind] = (counts[kind] ?? 0) + 1;
+  }
   console.log(`\njitted MNIST MLP train step (batch 200, SGD momentum): ${JSON.stringify(counts)}`);
   console.log('| mode | median ms | best ms | median ms in the call (recording) | runs |');
   console.log('| --- | ---: | ---: | ---: | ---: |');

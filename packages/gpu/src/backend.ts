@@ -28,10 +28,12 @@ import type {
 import { GpuBuffer } from './buffer.js';
 import type { Acquired, AdapterReport } from './device.js';
 import { BufferPool, sizeClass } from './pool.js';
-import type { RoutineHost } from './routines/host.js';
-import { GPU_ROUTINES, type GpuRoutine } from './routines/index.js';
+import type { RoutineEpilogue, RoutineHost } from './routines/host.js';
+import { EPILOGUE_FUSING, GPU_ROUTINES, type GpuRoutine } from './routines/index.js';
 import type { MatmulMode } from './routines/matmul.js';
-import { ELEMENTS, evalSize, GROUPS_SLOT, type RenderMode, renderKernel, unsupportedDType, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
+import { isEpilogueKernel } from './wgsl/epilogue.js';
+import { floatBits, unsupportedDType, writeHeader } from './wgsl/exp.js';
+import { ELEMENTS, evalSize, GROUPS_SLOT, type RenderMode, renderKernel, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
 
 // WebGPU's flag values (not taken from globals, which Dawn does not install in Node)
 export const BUFFER = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -128,12 +130,6 @@ export function splitGroups(outputs: number, reduced: number): number {
   return Math.max(1, Math.min(Math.floor(reduced / SPLIT_CHUNK), Math.ceil(SPLIT_TARGET / outputs)));
 }
 
-const f32bits = new DataView(new ArrayBuffer(4));
-function floatBits(v: number): number {
-  f32bits.setFloat32(0, v, true);
-  return f32bits.getInt32(0, true);
-}
-
 /**
  * Core's Backend on WebGPU: float32, int32 and bool (stored as one u32 per element, 0 or 1);
  * float64 is refused with an error naming the CPU backend. Reads are asynchronous only
@@ -151,6 +147,11 @@ export class WebGPUBackend implements Backend, RoutineHost {
    * GPUs). Set from the adapter by initWebGPU; settable to compare.
    */
   matmulMode: MatmulMode = 'shared';
+  /**
+   * Whether matmuls apply the epilogues of jit programs in their shader (fusesEpilogue); settable
+   * to compare (it applies to programs prepared after the change).
+   */
+  fuseEpilogues = true;
   #state: DeviceState | null = null;
   #generation = 0;
   #liveBuffers = 0;
@@ -605,9 +606,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const kernel = k.kernel;
     const { pipeline, constants } = this.#kernelPipeline(k, mode);
     const ints = new Int32Array(VAR_BASE + kernel.vars + constants.length);
-    ints[0] = 0x7f800000;
-    ints[1] = 0x7fc00000;
-    ints[2] = 0x3f800000;
+    writeHeader(ints);
     ints[GROUPS_SLOT] = G;
     vars.forEach((v, j) => {
       const d = k.varTypes[j];
@@ -633,11 +632,29 @@ export class WebGPUBackend implements Backend, RoutineHost {
     this.release(b as unknown as DataHandle);
   }
 
-  routine<R extends RoutineName>(name: R, params: PrimitiveParams[R], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[] {
+  routine<R extends RoutineName>(
+    name: R,
+    params: PrimitiveParams[R],
+    inputs: readonly BackendInput[],
+    outAvals: readonly ShapedArray[],
+    epilogue?: RoutineEpilogue,
+  ): DataHandle[] {
     const fn = GPU_ROUTINES[name] as GpuRoutine<R> | undefined;
     if (fn === undefined) throw new Error(`${name}: routine ${name} is not yet implemented on webgpu; compute it on the 'cpu' backend (devicePut) for now`);
+    if (epilogue !== undefined && !EPILOGUE_FUSING.has(name)) throw new Error(`internal: ${name} was given an epilogue it does not fuse on webgpu`);
     for (const i of inputs) this.#checkDType(i.aval.dtype, name);
     for (const a of outAvals) this.#checkDType(a.dtype, name);
-    return fn(this, params, inputs, outAvals).map((b) => b as unknown as DataHandle);
+    return fn(this, params, inputs, outAvals, epilogue).map((b) => b as unknown as DataHandle);
+  }
+
+  /**
+   * Whether the routine applies `kernel` (an elementwise epilogue) in its own shader: matmuls do,
+   * when the epilogue's inputs fit the storage buffers a shader stage may bind beside the product's
+   * two operands and its output.
+   */
+  fusesEpilogue(name: RoutineName, kernel: Kernel): boolean {
+    const s = this.#state;
+    if (!this.fuseEpilogues || s === null || s.dead !== null || !EPILOGUE_FUSING.has(name) || !isEpilogueKernel(kernel)) return false;
+    return 3 + kernel.inputs.length - 1 <= s.report.limits.maxStorageBuffersPerShaderStage;
   }
 }

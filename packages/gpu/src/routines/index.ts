@@ -2,19 +2,26 @@
 // be an error naming it, backend.ts).
 import type { BackendInput, PrimitiveParams, RoutineName, ShapedArray } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
-import type { RoutineHost } from './host.js';
+import type { RoutineEpilogue, RoutineHost } from './host.js';
 import { argmax, argmin, argsort, gather, scatterAdd, scatterSet } from './indexing.js';
 import { dotGeneral } from './matmul.js';
 import { threefry } from './threefry.js';
 import { conv, reduceWindowMax, reduceWindowSum } from './window.js';
 
-/** A routine on WebGPU: new buffers for `outAvals`, never writing to `inputs`. */
+/**
+ * A routine on WebGPU: new buffers for `outAvals`, never writing to `inputs`; with an `epilogue`
+ * (only for routines in EPILOGUE_FUSING), its single output is the epilogue of its result.
+ */
 export type GpuRoutine<R extends RoutineName> = (
   backend: RoutineHost,
   params: PrimitiveParams[R],
   inputs: readonly BackendInput[],
   outAvals: readonly ShapedArray[],
+  epilogue?: RoutineEpilogue,
 ) => GpuBuffer[];
+
+/** The routines that apply an epilogue in their own shader. */
+export const EPILOGUE_FUSING: ReadonlySet<RoutineName> = new Set(['dot_general']);
 
 export const GPU_ROUTINES: Partial<{ [R in RoutineName]: GpuRoutine<R> }> = {
   dot_general: dotGeneral,

@@ -1,11 +1,10 @@
 // The WebGPU renderer: a kernel of core's IR becomes one WGSL compute shader. It mirrors core's
-// JavaScript renderer (backend/cpu/render-js.ts) and the element semantics of kernel/exp.ts, with
-// WGSL's traps handled by the helpers of lib.ts.
+// JavaScript renderer (backend/cpu/render-js.ts); its element expressions are rendered by exp.ts,
+// with the element semantics of kernel/exp.ts.
 //
 // Layout of every kernel shader (bind group 0):
-//   binding 0        var<uniform> U: array<vec4<i32>, n>: slot 0 = +inf bits, slot 1 = NaN bits,
-//                    slot 2 = the bits of 1.0 (a one the compiler cannot fold), slot 3 = 0,
-//                    slot 4 = G, the workgroups per output of the 'split' and 'combine' modes,
+//   binding 0        var<uniform> U: array<vec4<i32>, n>: slots 0-3 = exp.ts's header (inf, NaN
+//                    and 1.0 bits, 0), slot 4 = G, the workgroups per output of the 'split' and 'combine' modes,
 //                    slots 5-7 = 0, slot 8 + k = the kernel's var k (floats as their bits, bool
 //                    as 0/1), then the kernel's float constants (so the compiler cannot fold them)
 //   binding 1 + j    input j, var<storage, read> (f32, i32, or u32 holding a bool as 0/1)
@@ -21,6 +20,7 @@
 // partial (in the accumulator's type), and 'combine' folds each output's G partials with one
 // workgroup, then applies the epilogue. The workgroup grid is 2-D when it is larger than 65535 in x.
 import { type DType, type Kernel, kernelIR } from '@tenfold/core';
+import { ExpRenderer, FloatConstants, slot, splitIndex, storageType, valueType } from './exp.js';
 import { helperSource } from './lib.js';
 
 type Exp = kernelIR.Exp;
@@ -36,272 +36,6 @@ export const VAR_BASE = 8;
 export const GROUPS_SLOT = 4;
 
 export type RenderMode = 'thread' | 'tree' | 'split' | 'combine';
-
-/** The WGSL type of a value of `dtype`. */
-function valueType(dtype: DType, op: string): string {
-  switch (dtype) {
-    case 'float32':
-      return 'f32';
-    case 'int32':
-      return 'i32';
-    case 'bool':
-      return 'bool';
-    default:
-      throw unsupportedDType(dtype, op);
-  }
-}
-
-/** The WGSL element type of a buffer of `dtype` (bool is stored as a u32 holding 0 or 1). */
-export function storageType(dtype: DType, op: string): string {
-  return dtype === 'bool' ? 'u32' : valueType(dtype, op);
-}
-
-/** The error for float64 (or any dtype WGSL lacks), naming the CPU backend. */
-export function unsupportedDType(dtype: DType, op: string): Error {
-  return new Error(
-    `${op}: ${dtype} is not supported on the webgpu backend (WGSL has no 64-bit floats); keep ${dtype} arrays on the 'cpu' backend, or use float32`,
-  );
-}
-
-/** The uniform slot expression of slot `s`. */
-function slot(s: number): string {
-  return `U.v[${s >> 2}].${'xyzw'[s & 3]}`;
-}
-
-function f32Literal(v: number, use: Set<string>): string {
-  const f = Math.fround(v);
-  if (Number.isNaN(f)) {
-    use.add('f_nan');
-    return 'f_nan()';
-  }
-  if (f === Number.POSITIVE_INFINITY || f === Number.NEGATIVE_INFINITY) {
-    use.add('f_inf');
-    return f > 0 ? 'f_inf()' : '(-f_inf())';
-  }
-  if (Object.is(f, -0)) return 'bitcast<f32>(0x80000000u)';
-  let s = String(f);
-  if (!/[.e]/.test(s)) s += '.0';
-  return f < 0 ? `(${s}f)` : `${s}f`;
-}
-
-function i32Literal(v: number): string {
-  const i = v | 0;
-  if (i === -2147483648) return 'bitcast<i32>(0x80000000u)';
-  return i < 0 ? `(${i}i)` : `${i}i`;
-}
-
-function constant(e: Exp, use: Set<string>, floats: FloatConstants | null): string {
-  switch (e.dtype) {
-    case 'float32':
-      return floats === null ? f32Literal(e.value, use) : floats.slot(e.value);
-    case 'int32':
-      return i32Literal(e.value);
-    case 'bool':
-      return e.value !== 0 ? 'true' : 'false';
-    default:
-      throw unsupportedDType(e.dtype, 'constant');
-  }
-}
-
-/** `a` (of `from`) converted to `to`, as exp.ts's cast defines. */
-function castWgsl(a: string, from: DType, to: DType, use: Set<string>): string {
-  if (from === to) return a;
-  valueType(from, 'cast');
-  valueType(to, 'cast');
-  if (to === 'bool') return from === 'float32' ? `((bitcast<u32>(${a}) & 0x7fffffffu) != 0u)` : `(${a} != 0i)`;
-  if (from === 'bool') return to === 'float32' ? `select(0.0f, 1.0f, ${a})` : `select(0i, 1i, ${a})`;
-  if (to === 'int32') {
-    use.add('f_to_i');
-    return `f_to_i(${a})`;
-  }
-  return `f32(${a})`;
-}
-
-const F_UNARY: Partial<Record<string, string>> = {
-  exp: 'f_exp',
-  log: 'f_log',
-  log1p: 'f_log1p',
-  expm1: 'f_expm1',
-  tanh: 'f_tanh',
-  sqrt: 'f_sqrt',
-  sin: 'f_sin',
-  cos: 'f_cos',
-  abs: 'f_abs',
-};
-
-/**
- * The kernel's float constants, passed in the uniform after the vars: the compiler cannot see their
- * values, so it cannot apply the folds that break IEEE semantics (x * 0 → 0, x + 0 → x,
- * (x + 1) - 1 → x, x * 3e38 * 10 → x * inf), which lavapipe's compiler was measured to apply.
- */
-class FloatConstants {
-  readonly values: number[] = [];
-  readonly #slots = new Map<string, number>();
-  constructor(readonly base: number) {}
-  slot(v: number): string {
-    const f = Math.fround(v);
-    const key = Object.is(f, -0) ? '-0' : String(f);
-    let j = this.#slots.get(key);
-    if (j === undefined) {
-      j = this.values.length;
-      this.values.push(f);
-      this.#slots.set(key, j);
-    }
-    return `bitcast<f32>(${slot(this.base + j)})`;
-  }
-}
-
-const unNeg = (e: Exp): Exp => (e.op === 'neg' ? (e.args[0] as Exp) : e);
-
-/** Whether `x` is a float sum or difference with an operand that `other` (or its negation) is. */
-function sharesOperand(x: Exp, other: Exp): boolean {
-  if (x.op !== 'add' && x.op !== 'sub') return false;
-  const k = unNeg(other).key;
-  return x.args.some((a) => unNeg(a).key === k);
-}
-
-/** One operation of `e` on already-rendered operands. */
-function renderOp(e: Exp, args: readonly string[], inputs: readonly DType[], use: Set<string>, floats: FloatConstants | null): string {
-  const [a, b, c] = args as [string, string, string];
-  const argType = e.args[0]?.dtype;
-  const f = argType === 'float32';
-  const bool = argType === 'bool';
-  const call = (fn: string, ...xs: string[]) => {
-    use.add(fn);
-    return `${fn}(${xs.join(', ')})`;
-  };
-  switch (e.op) {
-    case 'const':
-      return constant(e, use, floats);
-    case 'var':
-      return `v${e.value}`;
-    case 'idx':
-      return `i${e.value}`;
-    case 'acc':
-      return 'acc';
-    case 'load': {
-      const d = inputs[e.value] as DType;
-      const at = b === undefined ? `in${e.value}[${a}]` : `in${e.value}[select(0i, ${a}, ${b})]`;
-      const v = d === 'bool' ? `(${at} != 0u)` : at;
-      if (b === undefined) return v;
-      const zero = d === 'float32' ? '0.0f' : d === 'int32' ? '0i' : 'false';
-      return `select(${zero}, ${v}, ${b})`;
-    }
-    case 'where':
-      return `select(${c}, ${b}, ${a})`;
-    case 'cast':
-      return castWgsl(a, argType as DType, e.dtype, use);
-    case 'bitcast':
-      return `bitcast<${valueType(e.dtype, 'bitcast')}>(${a})`;
-    case 'neg':
-      return `(-${a})`;
-    case 'not':
-      return bool ? `(!${a})` : `(~${a})`;
-    case 'abs':
-      return f ? call('f_abs', a) : `abs(${a})`;
-    case 'floor':
-    case 'ceil':
-    case 'round':
-      // round() is half-to-even in WGSL; on int32 all three are the identity
-      return f ? `${e.op}(${a})` : a;
-    case 'add':
-    case 'sub': {
-      const sign = e.op === 'add' ? '+' : '-';
-      if (!f) return `(${a} ${sign} ${b})`;
-      // x - x must stay NaN for inf and NaN, (a + b) - a must round a + b first: hide from the
-      // compiler that operands are one value (it folds both, as fast-math would)
-      if (e.op === 'sub' && a === b) return `(${a} - ${call('f_id', b)})`;
-      const [x, y] = e.args as [Exp, Exp];
-      const hx = sharesOperand(x, y) ? call('f_id', a) : a;
-      const hy = sharesOperand(y, x) ? call('f_id', b) : b;
-      return `(${hx} ${sign} ${hy})`;
-    }
-    case 'mul':
-      return `(${a} * ${b})`;
-    case 'div':
-      return f ? call('f_div', a, a === b ? call('f_id', b) : b) : call('i_div', a, b);
-    case 'rem':
-      return f ? call('f_rem', a, b) : call('i_rem', a, b);
-    case 'pow':
-      return f ? call('f_pow', a, b) : call('i_pow', a, b);
-    case 'max':
-      return f ? call('f_max', a, b) : bool ? `(${a} | ${b})` : `max(${a}, ${b})`;
-    case 'min':
-      return f ? call('f_min', a, b) : bool ? `(${a} & ${b})` : `min(${a}, ${b})`;
-    case 'atan2':
-      return call('f_atan2', a, b);
-    case 'and':
-      return `(${a} & ${b})`;
-    case 'or':
-      return `(${a} | ${b})`;
-    case 'xor':
-      return bool ? `(${a} != ${b})` : `(${a} ^ ${b})`;
-    case 'shl':
-      return call('i_shl', a, b);
-    case 'shr':
-      return call('i_shr', a, b);
-    case 'sar':
-      return call('i_sar', a, b);
-    case 'eq':
-      return f ? call('f_eq', a, b) : `(${a} == ${b})`;
-    case 'ne':
-      return f ? `(!${call('f_eq', a, b)})` : `(${a} != ${b})`;
-    case 'lt':
-    case 'le':
-    case 'gt':
-    case 'ge': {
-      // gt/ge swap their operands; bool compares as 0/1
-      const [x, y] = e.op === 'gt' || e.op === 'ge' ? [b, a] : [a, b];
-      const strict = e.op === 'lt' || e.op === 'gt';
-      if (f) return call(strict ? 'f_lt' : 'f_le', x, y);
-      if (bool) return `(select(0i, 1i, ${x}) ${strict ? '<' : '<='} select(0i, 1i, ${y}))`;
-      return `(${x} ${strict ? '<' : '<='} ${y})`;
-    }
-    default: {
-      const fn = F_UNARY[e.op];
-      if (fn !== undefined && f) return call(fn, a);
-      throw new Error(`internal: the WGSL renderer has no rule for ${e.op} on ${argType}`);
-    }
-  }
-}
-
-/** Renders `root` as `let` statements and a final value; constants become lets too, so no expression is a WGSL constant expression (which must not overflow). */
-class ExpRenderer {
-  readonly use = new Set<string>();
-  #n = 0;
-  constructor(
-    readonly inputs: readonly DType[],
-    readonly floats: FloatConstants | null,
-  ) {}
-
-  render(root: Exp, indent: string, names = new Map<string, string>()): { lines: string[]; value: string } {
-    const lines: string[] = [];
-    let value = '';
-    for (const n of kernelIR.postOrder(root)) {
-      const known = names.get(n.key);
-      if (known !== undefined) {
-        value = known;
-        continue;
-      }
-      const text = renderOp(
-        n,
-        n.args.map((a) => names.get(a.key) as string),
-        this.inputs,
-        this.use,
-        this.floats,
-      );
-      const leaf = n.op === 'var' || n.op === 'idx' || n.op === 'acc';
-      if (leaf) names.set(n.key, text);
-      else {
-        const name = `t${this.#n++}`;
-        lines.push(`${indent}let ${name} = ${text};`);
-        names.set(n.key, name);
-      }
-      value = names.get(n.key) as string;
-    }
-    return { lines, value };
-  }
-}
 
 /** The type an accumulator of `dtype` is kept in (bool as i32 0/1, combined with max/min). */
 function accType(dtype: DType): string {
@@ -385,19 +119,6 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
   const total = kept.length === 0 ? '1' : kept.map((k) => `n${k}`).join(' * ');
   L.push(`  let total = u32(${total});`);
   const store = (v: string) => (kernel.outDType === 'bool' ? `select(0u, 1u, ${v})` : v);
-  /** Splits the flat index `flat` (i32) into the loop indices `loops` (row-major). */
-  const split = (flat: string, loops: readonly number[], indent: string, tmp: string) => {
-    if (loops.length === 0) return [];
-    if (loops.length === 1) return [`${indent}let i${loops[0]} = ${flat};`];
-    const out = [`${indent}var ${tmp} = ${flat};`];
-    for (let j = loops.length - 1; j > 0; j--) {
-      const k = loops[j] as number;
-      out.push(`${indent}let i${k} = ${tmp} % n${k};`, `${indent}${tmp} = ${tmp} / n${k};`);
-    }
-    out.push(`${indent}let i${loops[0]} = ${tmp};`);
-    return out;
-  };
-
   const entry: string[] = [];
   if (mode === 'thread') {
     // ELEMENTS outputs per invocation, grid-stride: invocation t computes t, t + T, t + 2T, ...
@@ -411,7 +132,7 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
       `  for (var e = 0u; e < ${ELEMENTS}u; e++) {`,
       '    let o = t + e * stride;',
       '    if (o >= total) { return; }',
-      ...split('i32(o)', kept, '    ', 'q'),
+      ...splitIndex('i32(o)', kept, '    ', 'q'),
     );
     if (!red) {
       const { lines, value } = r.render(kernel.body, '    ');
@@ -447,14 +168,14 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
     // which output this workgroup computes, and (split) which chunk of its reduced elements
     if (mode === 'split') entry.push('  let o = w / G;', '  let g = w % G;');
     else entry.push('  let o = w;');
-    entry.push('  if (o >= total) { return; }', ...split('i32(o)', kept, '  ', 'q'), `  var acc_: ${t} = ${identity(red!.op, bodyType, r.use)};`);
+    entry.push('  if (o >= total) { return; }', ...splitIndex('i32(o)', kept, '  ', 'q'), `  var acc_: ${t} = ${identity(red!.op, bodyType, r.use)};`);
     if (mode === 'combine') {
       entry.push(`  for (var j = lid; j < G; j += ${WORKGROUP}u) {`, '    acc_ = comb(acc_, parts[o * G + j]);', '  }');
     } else {
       entry.push(`  let rn = u32(${rsize});`);
       if (mode === 'split') entry.push('  let chunk = (rn + G - 1u) / G;', '  let lo = g * chunk;', '  let hi = min(lo + chunk, rn);');
       else entry.push('  let lo = 0u;', '  let hi = rn;');
-      entry.push(`  for (var rr_ = lo + lid; rr_ < hi; rr_ += ${WORKGROUP}u) {`, ...split('i32(rr_)', reduced, '    ', 'p'));
+      entry.push(`  for (var rr_ = lo + lid; rr_ < hi; rr_ += ${WORKGROUP}u) {`, ...splitIndex('i32(rr_)', reduced, '    ', 'p'));
       const { lines, value } = r.render(kernel.body, '    ');
       entry.push(...lines, `    acc_ = comb(acc_, ${bodyType === 'bool' ? `select(0i, 1i, ${value})` : value});`, '  }');
     }

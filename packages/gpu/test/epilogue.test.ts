@@ -1,0 +1,236 @@
+// Matmul epilogues on webgpu: the elementwise consumer that core's jit attaches to a dot_general step
+// (a bias add, an activation, an optimizer update) runs inside the matmul's shader, one dispatch for
+// both, and the results equal the CPU backend's (which runs the epilogue as a kernel of its own)
+// within the float32 error bound of a K-term dot product; NaN and Inf propagate as on the CPU.
+import { type Array, np, withBackend } from '@tenfold/core';
+import { webgpuBackend } from '@tenfold/gpu';
+import { jit, valueAndGrad } from '@tenfold/grad';
+import { describe, expect, it } from 'vitest';
+import { adapter } from './gpu-env.js';
+
+type Backend = 'cpu' | 'webgpu';
+type Layer = { w: Array; b: Array };
+
+/** float32's unit roundoff. */
+const U = 2 ** -24;
+
+/** Deterministic values in [-scale, scale), as an array of `shape`. */
+function param(shape: number[], seed: number, b: Backend, scale = 1): Array {
+  const n = shape.reduce((p, x) => p * x, 1);
+  return np.array(
+    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + seed) * scale),
+    { shape, backend: b },
+  );
+}
+
+function ints(shape: number[], seed: number, b: Backend): Array {
+  const n = shape.reduce((p, x) => p * x, 1);
+  return np.array(
+    Int32Array.from({ length: n }, (_, i) => Math.round(Math.sin(i * 1.3 + seed) * 1e4)),
+    { shape, backend: b },
+  );
+}
+
+/**
+ * Compares webgpu's `got` with the CPU's `want` where `bound[i]` bounds their difference: NaN
+ * where `want` is NaN, infinities exactly.
+ */
+async function within(got: Array, want: Array, bound: (i: number, w: number) => number): Promise<void> {
+  expect(got.shape).toEqual(want.shape);
+  expect(got.dtype).toBe(want.dtype);
+  const g = await got.data();
+  const w = await want.data();
+  const bad: string[] = [];
+  w.forEach((v, i) => {
+    const x = g[i] as number;
+    const ok = Number.isNaN(v) ? Number.isNaN(x) : !Number.isFinite(v) ? x === v : Math.abs(x - v) <= bound(i, v);
+    if (!ok) bad.push(`[${i}] webgpu ${x} cpu ${v}`);
+  });
+  expect(bad.slice(0, 5)).toEqual([]);
+}
+
+/**
+ * The difference two float32 evaluations of a K-term dot product may have, in any summation order,
+ * with or without fused multiply-adds: each is within γ_K·Σ|a_k·b_k| of the exact value (γ_K =
+ * K·u/(1 - K·u)), so the two within 2γ_K of it; `|x|·|w|` (computed in float64 here) is that sum per
+ * output. An epilogue adds `ops` roundings relative to the result.
+ */
+function dotBound(x: Float32Array, w: Float32Array, nb: number, M: number, K: number, N: number, ops: number): (i: number, v: number) => number {
+  const gamma = (K * U) / (1 - K * U);
+  const s = new Float64Array(nb * M * N);
+  for (let b = 0; b < nb; b++)
+    for (let m = 0; m < M; m++)
+      for (let n = 0; n < N; n++) {
+        let acc = 0;
+        for (let k = 0; k < K; k++) acc += Math.abs(x[(b * M + m) * K + k] as number) * Math.abs(w[(b * K + k) * N + n] as number);
+        s[(b * M + m) * N + n] = acc;
+      }
+  return (i, v) => 2 * gamma * (s[i] as number) + ops * U * Math.abs(v) + Number.MIN_VALUE;
+}
+
+/** Runs `f` jitted on webgpu: its result, the program, and the dispatches of one call after the first. */
+function onGpu<A extends Array[]>(f: (...a: A) => Array, args: A): { out: Array; steps: number; epilogues: number; dispatches: number } {
+  const backend = webgpuBackend();
+  const g = jit(f);
+  g(...args).dispose(); // compiles
+  const q0 = backend.queueStats().dispatches;
+  const out = g(...args);
+  const dispatches = backend.queueStats().dispatches - q0;
+  const program = g.lower(...args).program;
+  const epilogues = program.steps.filter((s) => s.kind === 'routine' && s.epilogue !== undefined).length;
+  return { out, steps: program.steps.length, epilogues, dispatches };
+}
+
+const biasRelu = (x: Array, w: Array, b: Array) => np.relu(np.add(np.matmul(x, w), b));
+
+describe.skipIf(!adapter)('matmul epilogues on webgpu', () => {
+  it('relu(x·w + b): one dispatch, equal to the CPU within the dot-product bound, in both tilings and the direct shader', async () => {
+    const backend = webgpuBackend();
+    const initial = backend.matmulMode;
+    // [batch, M, K, N] and the bias shape: vec4 C, scalar C (N % 4 != 0), the direct shader (M < 16),
+    // a batched product with a bias per row (its index is the output's middle loop)
+    const cases: [number, number, number, number, number[]][] = [
+      [1, 40, 24, 36, [36]],
+      [1, 20, 17, 19, [19]],
+      [1, 5, 30, 7, [7]],
+      [3, 20, 12, 20, [20, 1]],
+    ];
+    try {
+      for (const mode of ['registers', 'shared'] as const) {
+        backend.matmulMode = mode;
+        for (const [nb, M, K, N, bs] of cases) {
+          const xs = nb === 1 ? [M, K] : [nb, M, K];
+          const ws = nb === 1 ? [K, N] : [nb, K, N];
+          const args = (b: Backend) => [param(xs, 1, b), param(ws, 2, b), param(bs, 3, b)] as [Array, Array, Array];
+          const want = withBackend('cpu', () => jit(biasRelu)(...args('cpu')));
+          const ga = args('webgpu');
+          const got = withBackend('webgpu', () => onGpu(biasRelu, ga));
+          const what = `${mode} ${xs}·${ws} + [${bs}]`;
+          expect([got.steps, got.epilogues, got.dispatches], what).toEqual([1, 1, 1]);
+          const x = (await ga[0].data()) as Float32Array;
+          const w = (await ga[1].data()) as Float32Array;
+          await within(got.out, want, dotBound(x, w, nb, M, K, N, 1));
+          // a wrong bias index (or none) is off by far more than the bound
+          expect(Math.max(...(await want.data()))).toBeGreaterThan(0.5);
+        }
+      }
+    } finally {
+      backend.matmulMode = initial;
+    }
+  });
+
+  it('an epilogue with float constants (sigmoid) and an int32 one (exact)', async () => {
+    const sig = (x: Array, w: Array) => np.sigmoid(np.matmul(x, w));
+    const want = withBackend('cpu', () => jit(sig)(param([24, 10], 4, 'cpu', 3), param([10, 20], 5, 'cpu', 3)));
+    const got = withBackend('webgpu', () => onGpu(sig, [param([24, 10], 4, 'webgpu', 3), param([10, 20], 5, 'webgpu', 3)]));
+    expect(got.dispatches).toBe(1);
+    // sigmoid's derivative is at most 1/4; exp, the add and the division round a few times
+    const gamma = (10 * U) / (1 - 10 * U);
+    await within(got.out, want, () => 2 * gamma * 10 * 9 * 0.25 + 8 * U);
+    const affine = (x: Array, w: Array, b: Array) => np.subtract(np.multiply(np.matmul(x, w), 3), b);
+    const iargs = (b: Backend) => [ints([20, 9], 1, b), ints([9, 17], 2, b), ints([17], 3, b)] as [Array, Array, Array];
+    const iwant = withBackend('cpu', () => jit(affine)(...iargs('cpu')));
+    const igot = withBackend('webgpu', () => onGpu(affine, iargs('webgpu')));
+    expect([igot.epilogues, igot.dispatches]).toEqual([1, 1]);
+    expect(globalThis.Array.from(await igot.out.data())).toEqual(globalThis.Array.from(await iwant.data()));
+  });
+
+  it('NaN and ±Inf in the bias propagate as on the CPU (relu(-inf) = 0, relu(NaN) = NaN)', async () => {
+    const bias = (b: Backend) =>
+      np.array(
+        Float32Array.from({ length: 20 }, (_, i) => [Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 3e38][i % 4] as number),
+        { backend: b },
+      );
+    // |x·w| < 8e37: no product or partial sum overflows, but 3e38 + x·w may
+    const args = (b: Backend) => [param([18, 8], 6, b, 1e37), param([8, 20], 7, b), bias(b)] as [Array, Array, Array];
+    for (const f of [biasRelu, (x: Array, w: Array, b: Array) => np.add(np.matmul(x, w), b)]) {
+      const want = withBackend('cpu', () => jit(f)(...args('cpu')));
+      const got = withBackend('webgpu', () => onGpu(f, args('webgpu')));
+      expect(got.dispatches).toBe(1);
+      const w = await want.data();
+      // every class occurs: NaN, ±Inf, overflow of 3e38 + a large product to Inf, and finite values
+      expect(w.some(Number.isNaN) && w.includes(Number.POSITIVE_INFINITY) && w.some((v) => Number.isFinite(v) && v !== 0)).toBe(true);
+      const x = (await args('cpu')[0].data()) as Float32Array;
+      const wv = (await args('cpu')[1].data()) as Float32Array;
+      await within(got.out, want, dotBound(x, wv, 1, 18, 8, 20, 1));
+    }
+  });
+
+  it('a 2-layer MLP train step with SGD: its epilogues (bias adds, relu masks, W - lr·dW) fused, equal to the CPU', async () => {
+    const loss = (p: Layer[], x: Array, labels: Array): Array => {
+      const h = np.relu(np.add(np.matmul(x, (p[0] as Layer).w), (p[0] as Layer).b));
+      const z = np.add(np.matmul(h, (p[1] as Layer).w), (p[1] as Layer).b);
+      return np.negative(np.mean(np.takeAlongAxis(np.logSoftmax(z, -1), np.expandDims(labels, 1), 1)));
+    };
+    const step = (p: Layer[], x: Array, labels: Array): [Array, Layer[]] => {
+      const [l, g] = valueAndGrad(loss)(p, x, labels) as [Array, Layer[]];
+      return [l, p.map((pi, i) => ({ w: np.subtract(pi.w, np.multiply((g[i] as Layer).w, 0.1)), b: np.subtract(pi.b, np.multiply((g[i] as Layer).b, 0.1)) }))];
+    };
+    const dims = [24, 40, 10];
+    const batch = 32;
+    const inputs = (b: Backend) =>
+      withBackend(b, () => ({
+        p: dims.slice(1).map((d, i) => ({ w: param([dims[i] as number, d], 2 * i + 1, b, 0.5), b: param([d], 2 * i + 2, b, 0.5) })),
+        x: param([batch, dims[0] as number], 9, b),
+        labels: np.array(Int32Array.from({ length: batch }, (_, i) => (i * 7) % 10)),
+      }));
+    const flat = ([l, p]: [Array, Layer[]]) => [l, ...p.flatMap((q) => [q.w, q.b])];
+    const c = inputs('cpu');
+    const want = flat(withBackend('cpu', () => jit(step)(c.p, c.x, c.labels)));
+    const backend = webgpuBackend();
+    const g = inputs('webgpu');
+    const run = (fuse: boolean) =>
+      withBackend('webgpu', () => {
+        backend.fuseEpilogues = fuse;
+        try {
+          const f = jit(step);
+          f(g.p, g.x, g.labels);
+          const q0 = backend.queueStats().dispatches;
+          const out = flat(f(g.p, g.x, g.labels));
+          const program = f.lower(g.p, g.x, g.labels).program;
+          const epilogues = program.steps.filter((s) => s.kind === 'routine' && s.epilogue !== undefined).length;
+          return { out, dispatches: backend.queueStats().dispatches - q0, epilogues };
+        } finally {
+          backend.fuseEpilogues = true;
+        }
+      });
+    const fused = run(true);
+    const separate = run(false);
+    // the forward products' bias adds, a backward product's relu mask and the weight updates
+    expect(fused.epilogues).toBeGreaterThanOrEqual(4);
+    // each epilogue run separately is one more dispatch
+    expect(separate.dispatches - fused.dispatches).toBe(fused.epilogues);
+    // every value passes through a few products of at most max(K) = 40 terms (batch 32, widths
+    // 24, 40, 10), each within 2γ_K of Σ|a·b|, which for these magnitudes stays within the
+    // values' own scale; a wrong epilogue (a missed bias, mask or update) is off by ~0.01-1
+    const K = Math.max(batch, ...dims);
+    for (let i = 0; i < want.length; i++) {
+      const wv = want[i] as Array;
+      const scale = Math.max(...globalThis.Array.from(await wv.data(), Math.abs));
+      const tol = 8 * ((K * U) / (1 - K * U)) * scale;
+      await within(fused.out[i] as Array, wv, () => tol);
+      await within(separate.out[i] as Array, wv, () => tol);
+    }
+  });
+
+  it("an epilogue with more inputs than the matmul shader can bind runs as its own kernel (the adapter's storage-buffer limit)", async () => {
+    const limit = webgpuBackend().report?.limits.maxStorageBuffersPerShaderStage ?? 8;
+    // A, B and C leave limit - 3 bindings: the epilogue's inputs other than the product
+    for (const [extra, dispatches] of [
+      [limit - 3, 1],
+      [limit - 2, 2],
+    ] as const) {
+      const f = (x: Array, w: Array, ...bs: Array[]) => bs.reduce((acc, b) => np.add(acc, b), np.matmul(x, w));
+      const args = (b: Backend): [Array, Array, ...Array[]] => [
+        param([20, 6], 1, b),
+        param([6, 16], 2, b),
+        ...globalThis.Array.from({ length: extra }, (_, j) => param([16], 10 + j, b)),
+      ];
+      const want = withBackend('cpu', () => jit(f)(...args('cpu')));
+      const got = withBackend('webgpu', () => onGpu(f, args('webgpu')));
+      expect([got.epilogues, got.dispatches]).toEqual([1, dispatches]);
+      // |x|, |w| < 1 (K = 6), |b| < 1: each bias add rounds a partial sum below 6 + extra
+      await within(got.out, want, () => 2 * ((6 * U) / (1 - 6 * U)) * 6 + 2 * extra * U * (6 + extra));
+    }
+  });
+});
