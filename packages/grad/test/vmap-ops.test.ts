@@ -32,8 +32,11 @@ function rng(seed: number): () => number {
   };
 }
 
-/** Asserts `actual` equals `expected`: same shape and dtype; exact for int and bool, close for floats; NaN matches NaN. */
-function assertSame(actual: Array, expected: Array, what: string): void {
+/**
+ * Asserts `actual` equals `expected`: same shape and dtype; exact for int and bool, close for
+ * floats; NaN matches NaN. `bound`, for sums of products, is each element's error allowance.
+ */
+function assertSame(actual: Array, expected: Array, what: string, bound?: Array): void {
   expect(actual.shape, `${what}: shape`).toEqual(expected.shape);
   expect(actual.dtype, `${what}: dtype`).toBe(expected.dtype);
   const a = actual.dataSync();
@@ -41,10 +44,12 @@ function assertSame(actual: Array, expected: Array, what: string): void {
   const rtol = expected.dtype === 'float32' ? 2e-5 : expected.dtype === 'float64' ? 1e-12 : 0;
   let scale = 0;
   for (const v of e) if (Number.isFinite(v)) scale = Math.max(scale, Math.abs(v));
+  const allowance = bound?.dataSync();
   for (let i = 0; i < e.length; i++) {
     const x = a[i] as number;
     const y = e[i] as number;
     if (x === y || (Number.isNaN(x) && Number.isNaN(y))) continue;
+    if (allowance !== undefined && Math.abs(x - y) <= (allowance[i] as number)) continue;
     // floats: relative to the element, with a floor relative to the array (cancellation in sums)
     if (rtol > 0 && Number.isFinite(x) && Number.isFinite(y) && Math.abs(x - y) <= rtol * (Math.abs(y) + 1e-3 * scale)) continue;
     throw new Error(`${what}: element ${i} is ${x}, expected ${y} (shape [${expected.shape.join(',')}], ${expected.dtype})`);
@@ -70,14 +75,37 @@ function batchedArgs(examples: readonly (readonly Array[])[], inAxes: readonly A
   });
 }
 
-/** vmap(f) on the stacked examples equals stacking f on each slice. */
-function checkVmap(f: Fn, examples: readonly (readonly Array[])[], inAxes: readonly Axis[], outAxes: number, size: number, what: string): void {
+/**
+ * vmap(f) on the stacked examples equals stacking f on each slice. For a float32 sum of
+ * `contraction` products (a conv), either side may accumulate in float32 or float64 (a batched
+ * product can take the WebAssembly matmul where the per-example one does not): each element may
+ * differ by twice the accumulation bound (K + 2)·2⁻²⁴·Σ|a·b|, with Σ|a·b| computed in float64.
+ */
+function checkVmap(
+  f: Fn,
+  examples: readonly (readonly Array[])[],
+  inAxes: readonly Axis[],
+  outAxes: number,
+  size: number,
+  what: string,
+  contraction?: number,
+): void {
   const mapped = inAxes.some((a) => a !== null);
   const got = tree.leaves(vmap(f, { inAxes: [...inAxes], outAxes, ...(mapped ? {} : { axisSize: size }) })(...batchedArgs(examples, inAxes))) as Array[];
   const want = stackedReference(f, examples, inAxes, outAxes, size);
+  const magnitude =
+    contraction === undefined
+      ? undefined
+      : stackedReference(
+          f,
+          examples.map((xs) => xs.map((x) => np.abs(x.astype('float64')))),
+          inAxes,
+          outAxes,
+          size,
+        ).map((m) => np.multiply(m, 2 * (contraction + 2) * 2 ** -24));
   expect(got.length, what).toBe(want.length);
   got.forEach((g, k) => {
-    assertSame(g, want[k] as Array, `${what}, output ${k}`);
+    assertSame(g, want[k] as Array, `${what}, output ${k}`, magnitude?.[k]);
   });
 }
 
@@ -133,6 +161,8 @@ interface PrimCase {
   readonly ops: readonly Operand[];
   /** The primitive is folded away when staged (iota, a constant): skip the graph check for it. */
   readonly folded?: boolean;
+  /** For float sums of products: how many products each output sums (see checkVmap). */
+  readonly contraction?: number;
 }
 
 const c = (name: string, ops: readonly Operand[], f: Fn, extra: Partial<PrimCase> = {}): PrimCase => ({ name, ops, f, ...extra });
@@ -306,22 +336,32 @@ const CASES: Record<Exclude<PrimitiveName, 'custom_lin'>, readonly PrimCase[]> =
     c('only iota: an unbatched output', [f32([2])], () => lax.iota('int32', [2, 3], 0), { folded: true }),
   ],
   conv: [
-    c('2-d VALID', [f32([2, 3, 5, 5]), f32([4, 3, 3, 3])], (x, w) => lax.conv(x!, w!)),
-    c('strides, padding, dilations', [f32([1, 2, 6, 6]), f32([2, 2, 3, 3])], (x, w) =>
-      lax.conv(x!, w!, {
-        windowStrides: [2, 1],
-        padding: [
-          [1, 0],
-          [2, 1],
-        ],
-        lhsDilation: [1, 2],
-        rhsDilation: [2, 1],
-      }),
+    c('2-d VALID', [f32([2, 3, 5, 5]), f32([4, 3, 3, 3])], (x, w) => lax.conv(x!, w!), { contraction: 27 }),
+    c(
+      'strides, padding, dilations',
+      [f32([1, 2, 6, 6]), f32([2, 2, 3, 3])],
+      (x, w) =>
+        lax.conv(x!, w!, {
+          windowStrides: [2, 1],
+          padding: [
+            [1, 0],
+            [2, 1],
+          ],
+          lhsDilation: [1, 2],
+          rhsDilation: [2, 1],
+        }),
+      { contraction: 18 },
     ),
-    c('featureGroupCount 2', [f32([2, 4, 5, 5]), f32([6, 2, 3, 3])], (x, w) => lax.conv(x!, w!, { featureGroupCount: 2, padding: 'SAME' })),
-    c('featureGroupCount 3, 1-d, strided', [f32([1, 6, 7]), f32([3, 2, 3])], (x, w) => lax.conv(x!, w!, { featureGroupCount: 3, windowStrides: [2] })),
-    c('batchGroupCount 2', [f32([4, 3, 5, 5]), f32([4, 3, 3, 3])], (x, w) => lax.conv(x!, w!, { batchGroupCount: 2 })),
-    c('batchGroupCount 3, 1-d, SAME', [f32([3, 2, 6]), f32([6, 2, 3])], (x, w) => lax.conv(x!, w!, { batchGroupCount: 3, padding: 'SAME' })),
+    c('featureGroupCount 2', [f32([2, 4, 5, 5]), f32([6, 2, 3, 3])], (x, w) => lax.conv(x!, w!, { featureGroupCount: 2, padding: 'SAME' }), {
+      contraction: 18,
+    }),
+    c('featureGroupCount 3, 1-d, strided', [f32([1, 6, 7]), f32([3, 2, 3])], (x, w) => lax.conv(x!, w!, { featureGroupCount: 3, windowStrides: [2] }), {
+      contraction: 6,
+    }),
+    c('batchGroupCount 2', [f32([4, 3, 5, 5]), f32([4, 3, 3, 3])], (x, w) => lax.conv(x!, w!, { batchGroupCount: 2 }), { contraction: 27 }),
+    c('batchGroupCount 3, 1-d, SAME', [f32([3, 2, 6]), f32([6, 2, 3])], (x, w) => lax.conv(x!, w!, { batchGroupCount: 3, padding: 'SAME' }), {
+      contraction: 6,
+    }),
   ],
   reduce_window_sum: [
     c('SAME, strided', [f32([2, 6, 6])], (x) => lax.reduceWindow(x!, 'sum', [1, 3, 3], { windowStrides: [1, 2, 2], padding: 'SAME' })),
@@ -423,6 +463,7 @@ describe('every primitive has a batching rule equal to stacking per-example resu
             outAxes,
             size,
             `${prim} ${cs.name} inAxes [${inAxes.join(',')}] outAxes ${outAxes}`,
+            cs.contraction,
           );
         });
         if (cs.ops.length > 2) {
@@ -436,6 +477,7 @@ describe('every primitive has a batching rule equal to stacking per-example resu
                 outAxes,
                 size,
                 `${prim} ${cs.name} inAxes [${inAxes.join(',')}] outAxes ${outAxes}`,
+                cs.contraction,
               );
             }),
             { ...FC, numRuns: 8 },

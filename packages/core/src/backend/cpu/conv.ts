@@ -3,6 +3,8 @@ import type { DType, TypedArray } from '../../dtype.js';
 import { convGeometry } from '../../primitives/conv.js';
 import type { ConvParams, PadPair, ReduceWindowParams } from '../../primitives/params.js';
 import { stridesOf } from '../../shape.js';
+import { WASM_MIN_WORK } from '../wasm/dot.js';
+import { wasmMatmul } from '../wasm/engine.js';
 import { recycle, takeTyped } from './pool.js';
 import type { CpuRoutines } from './routine.js';
 import { matmulBatched } from './threads.js';
@@ -18,7 +20,18 @@ function windowInit(isMax: boolean, dtype: DType): number {
 const PATCH_ELEMENTS = 1 << 22;
 
 /**
- * Convolution by im2col + the matmul kernel. For each group, the receptive fields of a chunk of
+ * product[Og, cols] = W[Og, Kd] · patchᵀ on the WebAssembly SIMD matmul when both are float32 and
+ * the product is large enough (as dot_general routes them); false when the JavaScript kernel must.
+ */
+function wasmProduct(w: TypedArray, wOffset: number, patch: TypedArray, product: TypedArray, Og: number, cols: number, Kd: number): boolean {
+  if (!(w instanceof Float32Array) || !(patch instanceof Float32Array) || !(product instanceof Float32Array)) return false;
+  if (Og * cols * Kd < WASM_MIN_WORK) return false;
+  const run = wasmMatmul();
+  return run !== null && run(w.subarray(wOffset, wOffset + Og * Kd), patch.subarray(0, cols * Kd), product, 1, Og, cols, Kd, { a: 'mk', b: 'nk' });
+}
+
+/**
+ * Convolution by im2col + the matmul kernel (the WebAssembly one for float32). For each group, the receptive fields of a chunk of
  * images are gathered into one [images·positions, Cg·KH·KW] patch matrix (contraction-contiguous,
  * the layout the kernel streams) and multiplied by the group's OIHW weights ([Og, Cg·KH·KW]
  * already) in one large matmul, whose [Og, images·positions] result is then laid out as NCHW.
@@ -65,7 +78,7 @@ function conv(x: TypedArray, w: TypedArray, a: ShapedArray, k: ShapedArray, out:
         }
       }
       const cols = count * P;
-      matmulBatched(out.dtype, w, g * Og * Kd, patch, 0, product, 0, 1, Og, cols, Kd);
+      if (!wasmProduct(w, g * Og * Kd, patch, product, Og, cols, Kd)) matmulBatched(out.dtype, w, g * Og * Kd, patch, 0, product, 0, 1, Og, cols, Kd);
       // [Og, images·positions] → each image's [Og, positions] block of the NCHW output
       for (let i = 0; i < count; i++) {
         for (let o = 0; o < Og; o++) {
