@@ -4,7 +4,7 @@
 // the checkpoint and the resume state stay those of the last good epoch.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { saveCheckpoint } from '@tenfold/nn';
+import { saveCheckpoint } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { writeFileAtomic } from './atomic.js';
 import type { MnistOptions } from './options.js';

@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Array, np, tree } from '@tenfold/core';
-import { loadCheckpoint, saveCheckpoint } from '@tenfold/nn';
+import { loadCheckpoint, saveCheckpoint } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { expectNumericAttributes } from './testing/svg.js';

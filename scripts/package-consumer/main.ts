@@ -5,7 +5,8 @@ import { type Array, np, random, tree, version } from '@tenfold/core';
 import { initWebGPU } from '@tenfold/gpu';
 import { grad, jit, valueAndGrad, vmap } from '@tenfold/grad';
 import { checkGrads } from '@tenfold/grad/testing';
-import { dense, initTrainState, loadCheckpoint, logSoftmax, meanLossAsync, nllLoss, relu, saveCheckpoint, sequential, sgd, trainStep } from '@tenfold/nn';
+import { dense, initTrainState, logSoftmax, meanLossAsync, nllLoss, relu, sequential, sgd, trainStep } from '@tenfold/nn';
+import { loadCheckpoint, saveCheckpoint } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 
 function check(ok: boolean, what: string): void {

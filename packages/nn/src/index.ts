@@ -4,7 +4,10 @@
  * - layers are `{ init(key) -> params, apply(params, x, opts) -> y }` values;
  * - losses, metrics and initializers are plain functions;
  * - optimizers are optax-style folds: `init(params) -> state`, `update(grads, state, params) -> { params, state }`;
- * - data: the MNIST IDX reader and shuffled batches; checkpoints: safetensors files.
+ * - data: the IDX parser, MNIST from IDX bytes and shuffled batches; checkpoints: safetensors bytes.
+ *
+ * This entry imports nothing from Node (it bundles for browsers); reading and writing files (MNIST
+ * from a directory, checkpoints at a path) is `@tenfold/nn/node`.
  *
  * @example
  * import { random } from '@tenfold/core';

@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { np, type Array as TfArray, tree } from '@tenfold/core';
 import {
   CheckpointError,
+  decodeCheckpoint,
+  decodeParams,
   decodeSafetensors,
+  encodeCheckpoint,
+  encodeCheckpointAsync,
   encodeSafetensors,
-  loadCheckpoint,
-  loadParams,
-  saveCheckpoint,
-  saveCheckpointAsync,
   TREE_METADATA_KEY,
   tensorNameOfPath,
   tensorNames,
 } from '@tenfold/nn';
+import { loadCheckpoint, loadParams, saveCheckpoint, saveCheckpointAsync } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, afterEach, describe, expect, it, vi } from 'vitest';
 
@@ -126,6 +127,25 @@ describe('saveCheckpoint / loadCheckpoint', () => {
     expect(loaded.tensors.count?.dtype).toBe('int32');
     expect(loaded.tensors.lr?.dtype).toBe('float64');
     expect(tempFiles()).toEqual([]);
+  });
+
+  it('the byte-level codec (browser-safe entry) gives the same bytes as the file and reads them back', async () => {
+    const path = fresh();
+    const p = { w: np.array([[1.5, -2]], { dtype: 'float32' }), b: np.array([3], { dtype: 'int32' }), n: 4 };
+    const bytes = right(encodeCheckpoint(p, { metadata: { k: 'v' } })).bytes;
+    right(saveCheckpoint(path, p, { metadata: { k: 'v' } }));
+    expect(new Uint8Array(fs.readFileSync(path))).toEqual(bytes);
+    expect(right(await encodeCheckpointAsync(p, { metadata: { k: 'v' } })).bytes).toEqual(bytes);
+    const loaded = right(decodeCheckpoint(bytes));
+    expectSameTree(loaded.params, p);
+    expect(loaded.metadata).toEqual({ k: 'v' });
+    const q = right(decodeParams(bytes, { w: np.zeros([1, 2], { dtype: 'float32' }), b: np.zeros([1], { dtype: 'int32' }), n: 0 }));
+    expect(Array.from(q.w.dataSync())).toEqual([1.5, -2]);
+    expect(q.n).toBe(4);
+    expect(reason(decodeParams(bytes, { w: np.zeros([2]) }, { name: 'x.safetensors' }))).toBe(
+      "x.safetensors: does not match the template: the leaf w (tensor 'w'): the template has shape [2], the file [1, 2]",
+    );
+    expect(reason(decodeCheckpoint(bytes.subarray(0, 5)))).toBe('<bytes>: file is 5 bytes, too short for the 8-byte header length of a safetensors file');
   });
 
   it('round-trips a root leaf, lists and tuples', () => {

@@ -1,8 +1,9 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { gzipSync } from 'node:zlib';
-import { type IdxArray, IdxError, type IdxType, idxToArray, idxTypeCode, parseIdx, readIdxFile } from '@tenfold/nn';
+import { gunzipSync, gzipSync } from 'node:zlib';
+import { type IdxArray, IdxError, type IdxType, idxToArray, idxTypeCode, parseIdx } from '@tenfold/nn';
+import { readIdxFile } from '@tenfold/nn/node';
 import fc from 'fast-check';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -96,7 +97,7 @@ describe('parseIdx / readIdxFile', () => {
           type === 'u8' ? i % 256 : type === 'i8' ? (i % 256) - 128 : type === 'f32' || type === 'f64' ? i / 4 - 3 : i * 7 - 20,
         );
         const bytes = idx(type, dims, values);
-        const a = right(parseIdx(gz ? gzipSync(bytes) : bytes));
+        const a = right(gz ? parseIdx(gzipSync(bytes), { gunzip: gunzipSync }) : parseIdx(bytes));
         expect(a.shape).toEqual(dims);
         expect(Array.from(a.data)).toEqual(values);
       }),
@@ -112,6 +113,14 @@ describe('parseIdx / readIdxFile', () => {
     expect(Array.from(right(readIdxFile(p, { limit: 5 })).data)).toEqual(values.slice(0, 5));
     const bad = file('bad.gz', new Uint8Array([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6]));
     expect(reason(readIdxFile(bad))).toMatch(/bad\.gz: starts with the gzip magic bytes 1f 8b but is not a valid gzip stream/);
+  });
+
+  it('parseIdx (the browser-safe entry) carries no inflater: gzip bytes need a gunzip function', () => {
+    const gz = gzipSync(idx('u8', [3], [4, 5, 6]));
+    expect(reason(parseIdx(gz, { name: 'l.gz' }))).toBe(
+      'l.gz: starts with the gzip magic bytes 1f 8b: decompress it first (readIdxFile of @tenfold/nn/node does), or pass { gunzip }',
+    );
+    expect(Array.from(right(parseIdx(gz, { gunzip: gunzipSync })).data)).toEqual([4, 5, 6]);
   });
 
   it('reads only the first `limit` items, still validating the whole file', () => {

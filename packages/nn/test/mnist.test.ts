@@ -1,8 +1,9 @@
-import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readSync, rmSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readFileSync, readSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
-import { IdxError, loadMnist, MNIST_FILES, MNIST_MEAN, MNIST_STD, type Mnist, mnistDataDir } from '@tenfold/nn';
+import { IdxError, MNIST_FILES, MNIST_MEAN, MNIST_STD, type Mnist, parseMnistSplit } from '@tenfold/nn';
+import { loadMnist, mnistDataDir } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -72,6 +73,16 @@ describe('loadMnist', () => {
     }
     expect(min).toBeCloseTo(lo, 5);
     expect(max).toBeCloseTo(hi, 5);
+  });
+
+  it('parseMnistSplit (bytes, browser-safe) gives what loadMnist gives from the files', () => {
+    const ref = right(loadMnist({ limit: { test: 30 } })).test;
+    const bytes = (f: string) => new Uint8Array(readFileSync(join(pkgDir, f)));
+    const test = right(parseMnistSplit(bytes(MNIST_FILES.testImages), bytes(MNIST_FILES.testLabels), { limit: 30 }));
+    expect(test.images.dataSync()).toEqual(ref.images.dataSync());
+    expect(test.labels.dataSync()).toEqual(ref.labels.dataSync());
+    const swapped = parseMnistSplit(bytes(MNIST_FILES.testLabels), bytes(MNIST_FILES.testImages), { limit: 3 });
+    expect(reason(swapped)).toContain('labels: expected an IDX file of unsigned bytes (u8) with 1 dimension');
   });
 
   it("layout 'nchw' gives [N, 1, 28, 28] with the same values", () => {

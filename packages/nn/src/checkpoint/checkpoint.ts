@@ -1,10 +1,8 @@
 /**
- * Checkpoints: any params pytree saved as a safetensors file (atomically) and loaded back, either
- * as the exact tree that was saved or checked against a template tree.
+ * Checkpoints as bytes (browser-safe): any params pytree encoded as a safetensors file and decoded
+ * back, either as the exact tree that was encoded or checked against a template tree. Saving to and
+ * loading from a path (atomic writes) is in `@tenfold/nn/node`.
  */
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { type Array, ConcreteArray, type DType, np, type TypedArray, tree } from '@tenfold/core';
 import * as E from 'fp-ts/lib/Either.js';
 import { describeDecodeError } from '../data/errors.js';
@@ -19,25 +17,34 @@ import {
   SAFETENSORS_DTYPE_OF,
   TREE_METADATA_KEY,
 } from './pytree.js';
-import { CheckpointError, decodeSafetensors, encodeSafetensors, MetadataC, type SafetensorsFile, type SafetensorsTensor } from './safetensors.js';
+import { CheckpointError, decodeSafetensors, encodeSafetensors, MetadataC, type SafetensorsTensor } from './safetensors.js';
 
 export interface SaveCheckpointOptions {
   /** Extra `__metadata__` entries (string values; keys starting with 'tenfold.' are reserved). */
   readonly metadata?: Readonly<Record<string, string>>;
 }
 
-/** What {@link saveCheckpoint} wrote. */
-export interface SavedCheckpoint {
-  readonly path: string;
-  /** The file's size in bytes. */
-  readonly bytes: number;
+/** Options of {@link encodeCheckpoint}: the metadata, and the name error reasons start with (default '<bytes>'). */
+export interface EncodeCheckpointOptions extends SaveCheckpointOptions {
+  readonly name?: string;
+}
+
+/** What {@link encodeCheckpoint} made. */
+export interface EncodedCheckpoint {
+  /** The safetensors file. */
+  readonly bytes: Uint8Array;
   /** The tensor names, in `tree.flatten` order of the params. */
   readonly names: readonly string[];
 }
 
 export interface LoadCheckpointOptions {
-  /** Backend for the loaded arrays (default: the current default backend; {@link loadParams} uses each template leaf's). */
+  /** Backend for the loaded arrays (default: the current default backend; {@link decodeParams} uses each template leaf's). */
   readonly backend?: string;
+}
+
+/** Options of {@link decodeCheckpoint} and {@link decodeParams}: the backend, and the name error reasons start with (default '<bytes>'). */
+export interface DecodeCheckpointOptions extends LoadCheckpointOptions {
+  readonly name?: string;
 }
 
 /** A loaded checkpoint. */
@@ -48,7 +55,7 @@ export interface LoadedCheckpoint {
   readonly metadata: Readonly<Record<string, string>>;
   /**
    * The saved pytree, rebuilt exactly (same containers, keys, null/undefined, JS number and boolean
-   * leaves); undefined when the file was not written by {@link saveCheckpoint} (no tree metadata).
+   * leaves); undefined when the file was not written by tenfold (no tree metadata).
    */
   readonly params: tree.Tree | undefined;
 }
@@ -56,12 +63,7 @@ export interface LoadedCheckpoint {
 const errorText = (e: unknown): string => (e instanceof Error ? e.message : String(e));
 
 /** A pytree as safetensors tensors plus the metadata, reading leaves with `read`. */
-function encodeTree(
-  path: string,
-  params: unknown,
-  opts: SaveCheckpointOptions,
-  read: (x: Array) => TypedArray,
-): E.Either<CheckpointError, { bytes: Uint8Array; names: string[] }> {
+function encodeTree(path: string, params: unknown, opts: SaveCheckpointOptions, read: (x: Array) => TypedArray): E.Either<CheckpointError, EncodedCheckpoint> {
   const err = (reason: string) => E.left(new CheckpointError(path, `${path}: cannot save the checkpoint: ${reason}`));
   const meta = MetadataC.decode(opts.metadata ?? {});
   if (E.isLeft(meta)) return err(`metadata: ${describeDecodeError(meta.left)}`);
@@ -94,102 +96,33 @@ function encodeTree(
   }
 }
 
-/** Writes `bytes` to a temporary file next to `path`, fsyncs it and renames it over `path`. */
-function writeAtomically(path: string, bytes: Uint8Array): E.Either<CheckpointError, void> {
-  const tmp = `${path}.tmp-${process.pid}-${randomBytes(6).toString('hex')}`;
-  let fd: number | undefined;
-  try {
-    fd = openSync(tmp, 'wx', 0o644);
-    let done = 0;
-    while (done < bytes.length) done += writeSync(fd, bytes, done, bytes.length - done);
-    fsyncSync(fd);
-    const f = fd;
-    fd = undefined;
-    closeSync(f);
-    renameSync(tmp, path);
-  } catch (e) {
-    if (fd !== undefined) {
-      try {
-        closeSync(fd);
-      } catch {
-        // already failing: the first error is the one to report
-      }
-    }
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // the temporary file may not exist (open failed)
-    }
-    return E.left(new CheckpointError(path, `${path}: cannot save the checkpoint: ${errorText(e)} (any previous file at this path is unchanged)`));
-  }
-  // Persist the rename itself; best effort (not every platform can fsync a directory).
-  try {
-    const dfd = openSync(dirname(path), 'r');
-    try {
-      fsyncSync(dfd);
-    } finally {
-      closeSync(dfd);
-    }
-  } catch {
-    // ignored
-  }
-  return E.right(undefined);
-}
-
 /**
- * Saves a params pytree (arrays of any dtype, JS numbers and booleans in plain objects, lists,
- * null and undefined) as a safetensors file. Tensor names are the leaves' tree paths with dots
- * (`layers[0].w` → `layers.0.w`, see {@link tensorNameOfPath}); the tree structure goes in
- * `__metadata__['tenfold.tree']`. The file is written to `path.tmp-<pid>-<random>`, fsynced and
- * renamed over `path`: a failed save never leaves a partial file and keeps any previous one. Reads
- * the arrays with `dataSync()` (CPU backend); use {@link saveCheckpointAsync} on other backends.
+ * Encodes a params pytree (arrays of any dtype, JS numbers and booleans in plain objects, lists,
+ * null and undefined) as the bytes of a safetensors file. Tensor names are the leaves' tree paths
+ * with dots (`layers[0].w` → `layers.0.w`, see {@link tensorNameOfPath}); the tree structure goes in
+ * `__metadata__['tenfold.tree']`. Reads the arrays with `dataSync()` (CPU backend); use
+ * {@link encodeCheckpointAsync} on other backends.
  *
  * @example
- * const r = saveCheckpoint('mlp.safetensors', params, { metadata: { epoch: '3' } });
- * if (E.isLeft(r)) console.error(r.left.reason);
+ * const r = encodeCheckpoint(params, { metadata: { epoch: '3' } });
+ * if (E.isRight(r)) download(new Blob([r.right.bytes]));
  */
-export function saveCheckpoint(path: string, params: unknown, opts: SaveCheckpointOptions = {}): E.Either<CheckpointError, SavedCheckpoint> {
-  const enc = encodeTree(path, params, opts, (x) => x.dataSync());
-  if (E.isLeft(enc)) return enc;
-  const w = writeAtomically(path, enc.right.bytes);
-  if (E.isLeft(w)) return w;
-  return E.right({ path, bytes: enc.right.bytes.length, names: enc.right.names });
+export function encodeCheckpoint(params: unknown, opts: EncodeCheckpointOptions = {}): E.Either<CheckpointError, EncodedCheckpoint> {
+  return encodeTree(opts.name ?? '<bytes>', params, opts, (x) => x.dataSync());
 }
 
-/**
- * As {@link saveCheckpoint}, reading the arrays with `await x.data()` (every backend).
- *
- * @example
- * const r = await saveCheckpointAsync('mlp.safetensors', params);
- */
-export async function saveCheckpointAsync(
-  path: string,
-  params: unknown,
-  opts: SaveCheckpointOptions = {},
-): Promise<E.Either<CheckpointError, SavedCheckpoint>> {
+/** As {@link encodeCheckpoint}, reading the arrays with `await x.data()` (every backend). */
+export async function encodeCheckpointAsync(params: unknown, opts: EncodeCheckpointOptions = {}): Promise<E.Either<CheckpointError, EncodedCheckpoint>> {
+  const name = opts.name ?? '<bytes>';
   let data: Map<Array, TypedArray>;
   try {
     const arrays = tree.leaves(params).filter((l): l is Array => typeof l === 'object');
     const read = await Promise.all(arrays.map((a) => a.data()));
     data = new Map(arrays.map((a, i) => [a, read[i] as TypedArray]));
   } catch (e) {
-    return E.left(new CheckpointError(path, `${path}: cannot save the checkpoint: ${errorText(e)}`));
+    return E.left(new CheckpointError(name, `${name}: cannot save the checkpoint: ${errorText(e)}`));
   }
-  const enc = encodeTree(path, params, opts, (x) => data.get(x) as TypedArray);
-  if (E.isLeft(enc)) return enc;
-  const w = writeAtomically(path, enc.right.bytes);
-  if (E.isLeft(w)) return w;
-  return E.right({ path, bytes: enc.right.bytes.length, names: enc.right.names });
-}
-
-function readCheckpointFile(path: string): E.Either<CheckpointError, SafetensorsFile> {
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(path);
-  } catch (e) {
-    return E.left(new CheckpointError(path, `${path}: cannot read the checkpoint: ${errorText(e)}`));
-  }
-  return decodeSafetensors(bytes, path);
+  return encodeTree(name, params, opts, (x) => data.get(x) as TypedArray);
 }
 
 function toArray(x: SafetensorsTensor, backend: string | undefined): Array {
@@ -202,17 +135,18 @@ function scalarOf(x: SafetensorsTensor, kind: 'number' | 'boolean'): number | bo
 }
 
 /**
- * Loads a safetensors file: every tensor as an Array, the user metadata and, when the file was
- * written by {@link saveCheckpoint}, the exact pytree that was saved (`params`). A truncated or
+ * Decodes the bytes of a safetensors file: every tensor as an Array, the user metadata and, when
+ * the file was written by tenfold, the exact pytree that was saved (`params`). A truncated or
  * corrupt file, or one of another tenfold format version (`__metadata__['tenfold.format']`),
  * gives a {@link CheckpointError} whose `reason` says what is wrong.
  *
  * @example
- * const r = loadCheckpoint('mlp.safetensors');
+ * const r = decodeCheckpoint(new Uint8Array(await (await fetch('mlp.safetensors')).arrayBuffer()));
  * if (E.isRight(r)) r.right.tensors['0.weight']; // Array (a sequential model's first layer)
  */
-export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): E.Either<CheckpointError, LoadedCheckpoint> {
-  const file = readCheckpointFile(path);
+export function decodeCheckpoint(bytes: Uint8Array, opts: DecodeCheckpointOptions = {}): E.Either<CheckpointError, LoadedCheckpoint> {
+  const path = opts.name ?? '<bytes>';
+  const file = decodeSafetensors(bytes, path);
   if (E.isLeft(file)) return file;
   const err = (reason: string) => E.left(new CheckpointError(path, `${path}: ${reason}`));
   const badVersion = formatVersionError(file.right.metadata);
@@ -254,25 +188,26 @@ export function loadCheckpoint(path: string, opts: LoadCheckpointOptions = {}): 
 const describeLeaf = (x: SafetensorsTensor): string => `${x.dtype} [${x.shape.join(', ')}]`;
 
 /**
- * Loads a checkpoint into the structure of `template`: every template leaf must have a tensor of
+ * Decodes a checkpoint into the structure of `template`: every template leaf must have a tensor of
  * the same name (see {@link tensorNameOfPath}), dtype and shape (a JS number leaf: a 0-d numeric
  * tensor; a boolean leaf: a 0-d BOOL tensor), and the file may hold no other tensors. The first
  * mismatch, in `tree.flatten` order, is named. Arrays go to the backend of the template leaf. A
  * file of another tenfold format version (`__metadata__['tenfold.format']`) is rejected, as by
- * {@link loadCheckpoint}.
+ * {@link decodeCheckpoint}.
  *
  * @example
- * const params = loadParams('mlp.safetensors', model.init(random.key(0)));
+ * const params = decodeParams(bytes, model.init(random.key(0)));
  * if (E.isLeft(params)) throw params.left;
  */
-export function loadParams<T>(path: string, template: T, opts: LoadCheckpointOptions = {}): E.Either<CheckpointError, T> {
+export function decodeParams<T>(bytes: Uint8Array, template: T, opts: DecodeCheckpointOptions = {}): E.Either<CheckpointError, T> {
+  const path = opts.name ?? '<bytes>';
   let described: ReturnType<typeof describeTree>;
   try {
     described = describeTree(template);
   } catch (e) {
     return E.left(new CheckpointError(path, `${path}: the template is not a pytree: ${errorText(e)}`));
   }
-  const file = readCheckpointFile(path);
+  const file = decodeSafetensors(bytes, path);
   if (E.isLeft(file)) return file;
   // before matching names: a newer format may name or lay out the tensors differently
   const badVersion = formatVersionError(file.right.metadata);

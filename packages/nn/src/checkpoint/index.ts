@@ -1,15 +1,17 @@
 /**
- * Checkpoints: params pytrees as safetensors files.
+ * Checkpoints: params pytrees as safetensors bytes (files on disk: `@tenfold/nn/node`).
  */
 export {
+  type DecodeCheckpointOptions,
+  decodeCheckpoint,
+  decodeParams,
+  type EncodeCheckpointOptions,
+  type EncodedCheckpoint,
+  encodeCheckpoint,
+  encodeCheckpointAsync,
   type LoadCheckpointOptions,
   type LoadedCheckpoint,
-  loadCheckpoint,
-  loadParams,
   type SaveCheckpointOptions,
-  type SavedCheckpoint,
-  saveCheckpoint,
-  saveCheckpointAsync,
 } from './checkpoint.js';
 export { FORMAT_METADATA_KEY, pathSegments, TREE_METADATA_KEY, type TreeSkeleton, tensorNameOfPath, tensorNames } from './pytree.js';
 export {

@@ -5,9 +5,10 @@
  *
  * Every reader returns an fp-ts `Either`: `Right` with the parsed array, or `Left` with an
  * {@link IdxError} whose `reason` names the file, what was expected and what was found.
+ *
+ * This module works on bytes only (browser-safe); reading files from a path is `readIdxFile` in
+ * `@tenfold/nn/node`, which also decompresses gzip with Node's zlib.
  */
-import { closeSync, fstatSync, openSync, readFileSync, readSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
 import { type Array, type DType, np } from '@tenfold/core';
 import * as E from 'fp-ts/lib/Either.js';
 import * as t from 'io-ts';
@@ -45,7 +46,7 @@ export interface IdxExpectation {
 }
 
 export interface ParseIdxOptions {
-  /** The file name used in error reasons (default '<bytes>'; {@link readIdxFile} passes the path). */
+  /** The file name used in error reasons (default '<bytes>'; `readIdxFile` passes the path). */
   readonly name?: string;
   /** Element type and rank the file must have. */
   readonly expect?: IdxExpectation;
@@ -53,12 +54,15 @@ export interface ParseIdxOptions {
   readonly limit?: number;
   /** How to call the items in error reasons, e.g. 'images' ("declares 60000×28×28 images"); default "<type> values". */
   readonly what?: string;
+  /**
+   * Decompresses gzip bytes (e.g. Node's `zlib.gunzipSync`; `readIdxFile` of `@tenfold/nn/node`
+   * passes it). Without it, gzip-compressed bytes are an error: this module carries no inflater.
+   */
+  readonly gunzip?: (bytes: Uint8Array) => Uint8Array;
 }
 
-/** Options of {@link readIdxFile}: as {@link ParseIdxOptions}, the name being the path. */
-export type ReadIdxOptions = Omit<ParseIdxOptions, 'name'>;
-
-interface TypeInfo {
+/** @internal An element type's name, width and description. */
+export interface TypeInfo {
   readonly type: IdxType;
   readonly bytes: number;
   readonly description: string;
@@ -120,7 +124,8 @@ const IdxDimsC = t.array(PositiveIntC);
 
 // --- parsing -----------------------------------------------------------------------------------
 
-interface Header {
+/** @internal A decoded header (shared with `@tenfold/nn/node`'s file reader). */
+export interface Header {
   readonly info: TypeInfo;
   readonly typeCode: IdxTypeCode;
   readonly dims: readonly number[];
@@ -144,10 +149,10 @@ function describeExpectation(expect: IdxExpectation): string {
 }
 
 /**
- * Decodes and validates the header in `head` (the first bytes of the file; at least the header),
+ * @internal Decodes and validates the header in `head` (the first bytes of the file; at least the header),
  * given the length of the whole (uncompressed) file.
  */
-function decodeHeader(head: Uint8Array, fileLength: number, name: string, opts: ParseIdxOptions): E.Either<IdxError, Header> {
+export function decodeHeader(head: Uint8Array, fileLength: number, name: string, opts: ParseIdxOptions): E.Either<IdxError, Header> {
   const err = (reason: string) => E.left(new IdxError(name, `${name}: ${reason}`));
   if (fileLength < 4) return err(`file is ${plural(fileLength, 'byte')}, too short for the 4-byte IDX magic number`);
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
@@ -180,16 +185,16 @@ function decodeHeader(head: Uint8Array, fileLength: number, name: string, opts: 
   return E.right({ info, typeCode, dims: dims.right, headerBytes, itemBytes });
 }
 
-/** How many items to read, from the `limit` option. */
-function countOf(header: Header, name: string, limit: number | undefined): E.Either<IdxError, number> {
+/** @internal How many items to read, from the `limit` option. */
+export function countOf(header: Header, name: string, limit: number | undefined): E.Either<IdxError, number> {
   const n = header.dims[0] as number;
   if (limit === undefined) return E.right(n);
   if (!Number.isSafeInteger(limit) || limit < 0) return E.left(new IdxError(name, `${name}: limit must be a non-negative integer, got ${show(limit)}`));
   return E.right(Math.min(n, limit));
 }
 
-/** Decodes big-endian elements from `bytes` (exactly the elements to keep) into a fresh typed array. */
-function decodeData(info: TypeInfo, bytes: Uint8Array): IdxData {
+/** @internal Decodes big-endian elements from `bytes` (exactly the elements to keep) into a fresh typed array. */
+export function decodeData(info: TypeInfo, bytes: Uint8Array): IdxData {
   const n = bytes.byteLength / info.bytes;
   switch (info.type) {
     case 'u8': {
@@ -226,20 +231,26 @@ function decodeData(info: TypeInfo, bytes: Uint8Array): IdxData {
   }
 }
 
-function isGzip(bytes: Uint8Array): boolean {
+/** @internal Whether `bytes` start with gzip's magic bytes 1f 8b. */
+export function isGzip(bytes: Uint8Array): boolean {
   return bytes.length >= 2 && bytes[0] === 0x1f && bytes[1] === 0x8b;
 }
 
-function gunzip(bytes: Uint8Array, name: string): E.Either<IdxError, Uint8Array> {
+function gunzip(bytes: Uint8Array, name: string, inflate: ParseIdxOptions['gunzip']): E.Either<IdxError, Uint8Array> {
+  if (inflate === undefined) {
+    return E.left(
+      new IdxError(name, `${name}: starts with the gzip magic bytes 1f 8b: decompress it first (readIdxFile of @tenfold/nn/node does), or pass { gunzip }`),
+    );
+  }
   try {
-    return E.right(gunzipSync(bytes));
+    return E.right(inflate(bytes));
   } catch (e) {
     return E.left(new IdxError(name, `${name}: starts with the gzip magic bytes 1f 8b but is not a valid gzip stream: ${(e as Error).message}`));
   }
 }
 
 /**
- * Parses the bytes of an IDX file (gzip-compressed or not) and validates its magic number, type
+ * Parses the bytes of an IDX file (gzip-compressed ones with the `gunzip` option) and validates its magic number, type
  * code, rank (1 to 4), dimensions (positive) and length (exactly the header plus the elements).
  *
  * @example
@@ -250,7 +261,7 @@ export function parseIdx(bytes: Uint8Array, opts: ParseIdxOptions = {}): E.Eithe
   const name = opts.name ?? '<bytes>';
   let raw = bytes;
   if (isGzip(bytes)) {
-    const r = gunzip(bytes, name);
+    const r = gunzip(bytes, name, opts.gunzip);
     if (E.isLeft(r)) return r;
     raw = r.right;
   }
@@ -261,51 +272,6 @@ export function parseIdx(bytes: Uint8Array, opts: ParseIdxOptions = {}): E.Eithe
   if (E.isLeft(count)) return count;
   const data = decodeData(h.info, raw.subarray(h.headerBytes, h.headerBytes + count.right * h.itemBytes));
   return E.right({ type: h.info.type, typeCode: h.typeCode, shape: [count.right, ...h.dims.slice(1)], headerShape: h.dims, data });
-}
-
-/**
- * Reads and parses an IDX file (plain or gzip-compressed, see {@link parseIdx}). With `limit`, a
- * plain file is validated from its size and only the first `limit` items are read from disk.
- *
- * @example
- * const labels = readIdxFile('data/train-labels-idx1-ubyte', { expect: { type: 'u8', rank: 1 }, limit: 100 });
- */
-export function readIdxFile(path: string, opts: ReadIdxOptions = {}): E.Either<IdxError, IdxArray> {
-  const popts: ParseIdxOptions = { ...opts, name: path };
-  let fd: number;
-  try {
-    fd = openSync(path, 'r');
-  } catch (e) {
-    return E.left(new IdxError(path, `${path}: cannot open the file: ${(e as Error).message}`));
-  }
-  try {
-    const size = fstatSync(fd).size;
-    const head = new Uint8Array(Math.min(size, 4 + 4 * 255));
-    readFully(fd, head, 0);
-    if (isGzip(head) || opts.limit === undefined) return parseIdx(readFileSync(fd), popts);
-    const header = decodeHeader(head, size, path, popts);
-    if (E.isLeft(header)) return header;
-    const h = header.right;
-    const count = countOf(h, path, opts.limit);
-    if (E.isLeft(count)) return count;
-    const body = new Uint8Array(count.right * h.itemBytes);
-    readFully(fd, body, h.headerBytes);
-    return E.right({ type: h.info.type, typeCode: h.typeCode, shape: [count.right, ...h.dims.slice(1)], headerShape: h.dims, data: decodeData(h.info, body) });
-  } catch (e) {
-    return E.left(new IdxError(path, `${path}: cannot read the file: ${(e as Error).message}`));
-  } finally {
-    closeSync(fd);
-  }
-}
-
-/** Fills `buf` from `fd` starting at `position`; throws if the file ends first. */
-function readFully(fd: number, buf: Uint8Array, position: number): void {
-  let done = 0;
-  while (done < buf.length) {
-    const n = readSync(fd, buf, done, buf.length - done, position + done);
-    if (n === 0) throw new Error(`the file ended after ${position + done} bytes`);
-    done += n;
-  }
 }
 
 /**

