@@ -4,7 +4,7 @@
 // through one scratch memory).
 import type { TypedArray } from '../../dtype.js';
 import type { Kernel } from '../../kernel/kernel.js';
-import { wasmEnabled } from './engine.js';
+import { wasmEnabled } from './enabled.js';
 import { wasmFeatures } from './features.js';
 import { HEAP_MEMORY, type WasmHeap, wasmHeap } from './heap.js';
 import { renderWasm } from './render-wasm.js';

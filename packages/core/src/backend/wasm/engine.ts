@@ -1,4 +1,6 @@
+import { env, setWasmMatmulEnabled, wasmEnabled } from './enabled.js';
 import { enableRelaxedSimdFlag, wasmFeatures } from './features.js';
+import { HEAP_MAX_PAGES, wasmHeap } from './heap.js';
 import { DEFAULT_BLOCKING, defaultGemmConfig, WasmGemm, type WasmMatmulLayout } from './matmul.js';
 import { wasmThreadCount } from './threads.js';
 
@@ -22,13 +24,6 @@ export type WasmMatmulFn = (
   layout: WasmMatmulLayout,
 ) => boolean;
 
-function env(name: string): string | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.[name];
-}
-
-const MAX_PAGES = 32768;
-
-let enabled: boolean | undefined;
 let products = 0;
 
 /** How many dot_general calls the WebAssembly matmul has run (tests check the routing with it). */
@@ -42,10 +37,11 @@ function make(): WasmGemm | null {
   if (env('TENFOLD_WASM_RELAXED_SIMD') === '1') enableRelaxedSimdFlag();
   if (!wasmFeatures().simd) return null;
   try {
-    const threads = wasmFeatures().sharedMemory ? wasmThreadCount() : 1;
-    // a shared memory for the workers, at most 2 GiB (the kernels' address arithmetic is signed i32)
-    const config = { ...defaultGemmConfig(wasmFeatures().relaxedSimd), ...(threads > 1 ? { sharedMaxPages: MAX_PAGES } : {}) };
-    return new WasmGemm(config, DEFAULT_BLOCKING, threads);
+    // on the process heap (shared: the workers run on it too) where there is one
+    const heap = wasmHeap();
+    const threads = heap !== null ? wasmThreadCount() : 1;
+    const config = { ...defaultGemmConfig(wasmFeatures().relaxedSimd), ...(heap !== null ? { sharedMaxPages: HEAP_MAX_PAGES } : {}) };
+    return new WasmGemm(config, DEFAULT_BLOCKING, threads, heap ?? undefined);
   } catch {
     // e.g. a page whose content security policy forbids compiling WebAssembly
     return null;
@@ -54,8 +50,7 @@ function make(): WasmGemm | null {
 
 /** The WebAssembly matmul, or null where it is off or unavailable. */
 export function wasmMatmul(): WasmMatmulFn | null {
-  if (enabled === undefined) enabled = env('TENFOLD_WASM') !== '0';
-  if (!enabled) return null;
+  if (!wasmEnabled()) return null;
   if (gemm === undefined) gemm = make();
   const g = gemm;
   return g
@@ -67,24 +62,11 @@ export function wasmMatmul(): WasmMatmulFn | null {
     : null;
 }
 
-/** Whether WebAssembly kernels are on (TENFOLD_WASM=0 or setWasmMatmulEnabled(false) turn them off). */
-export function wasmEnabled(): boolean {
-  if (enabled === undefined) enabled = env('TENFOLD_WASM') !== '0';
-  return enabled;
-}
-
-/**
- * Turns the WebAssembly kernels (the matmul and the elementwise kernels) on or off for this
- * process (tests and benchmarks compare them with the JavaScript ones); returns the previous setting.
- */
-export function setWasmMatmulEnabled(on: boolean): boolean {
-  const previous = enabled ?? env('TENFOLD_WASM') !== '0';
-  enabled = on;
-  return previous;
-}
-
 /** What the matmul runs with, for benchmark notes: null when it is off or unavailable. */
 export function wasmMatmulInfo(): { fma: boolean; tile: string; threads: number } | null {
   if (!wasmMatmul() || !gemm) return null;
   return { fma: gemm.config.fma, tile: `${gemm.config.mr}x${gemm.config.nr}`, threads: gemm.threadCount() };
 }
+
+// (kept importable from here, where it always was)
+export { setWasmMatmulEnabled, wasmEnabled };

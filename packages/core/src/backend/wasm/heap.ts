@@ -5,17 +5,20 @@
 // (a browser page without cross-origin isolation) or the heap is full, arrays are plain typed
 // arrays, and WebAssembly kernels copy them through a scratch memory instead.
 import type { DType, TypedArray } from '../../dtype.js';
-import { wasmEnabled } from './engine.js';
+import { wasmEnabled } from './enabled.js';
 import { wasmFeatures } from './features.js';
 
 const PAGE = 65536;
+/** The process heap's memory may grow to just under 2 GiB (kernels compute addresses in signed i32). */
+export const HEAP_MAX_PAGES = 32767;
 /**
- * The most the heap may grow to (256 MiB): beyond it arrays are plain typed arrays. It bounds what
+ * Arrays take at most 256 MiB of it; beyond that they are plain typed arrays. This bounds what
  * arrays nobody disposed can hold: V8 counts plain typed arrays towards its collection pressure,
  * not views of a WebAssembly memory, so garbage accumulates in the heap until new arrays spill
- * into plain ones and the collector runs (its callbacks then free the blocks).
+ * into plain ones and the collector runs (its callbacks then free the blocks). Kernels' scratch
+ * blocks (the matmul's panels) do not count: they are released by the call that takes them.
  */
-const MAX_PAGES = 4096;
+const ARRAY_BYTES = 256 * 1024 * 1024;
 /** Blocks are 16-aligned and followed by 16 readable bytes (SIMD loads may read past a row's end). */
 const SLACK = 16;
 
@@ -39,11 +42,17 @@ export class WasmHeap {
   readonly #free = new Map<number, number[]>();
   /** Block size of each allocated block, by offset. */
   readonly #sizes = new Map<number, number>();
+  /** Offsets of the blocks that hold arrays (the rest are scratch). */
+  readonly #isArray = new Set<number>();
+  readonly #arrayCap: number;
   #top = SLACK;
   #inUse = 0;
+  #arrays = 0;
 
-  constructor(memory: WebAssembly.Memory) {
+  /** A heap over `memory`, whose arrays take at most `arrayBytes` of it. */
+  constructor(memory: WebAssembly.Memory, arrayBytes = ARRAY_BYTES) {
     this.memory = memory;
+    this.#arrayCap = arrayBytes;
     this.#buffers.add(memory.buffer);
   }
 
@@ -51,6 +60,26 @@ export class WasmHeap {
   take(dtype: DType, size: number, uninitialized: boolean): TypedArray | null {
     const C = CONSTRUCTORS[dtype];
     const bytes = blockSize(size * C.BYTES_PER_ELEMENT);
+    if (this.#arrays + bytes > this.#arrayCap) return null;
+    const block = this.#block(bytes);
+    if (block === null) return null;
+    this.#arrays += bytes;
+    this.#isArray.add(block.offset);
+    const view = new C(this.memory.buffer, block.offset, size);
+    if (block.reused && !uninitialized) view.fill(0);
+    return view;
+  }
+
+  /**
+   * The offset of a scratch block of at least `bytes` (for a kernel's working memory, released by
+   * the same call), or null when the memory cannot grow. Taking a block may grow the memory: make
+   * views after taking every block a call needs (an unshared memory's old views detach).
+   */
+  takeBlock(bytes: number): number | null {
+    return this.#block(blockSize(bytes))?.offset ?? null;
+  }
+
+  #block(bytes: number): { offset: number; reused: boolean } | null {
     const list = this.#free.get(bytes);
     let offset = list?.pop();
     const reused = offset !== undefined;
@@ -59,12 +88,10 @@ export class WasmHeap {
       const end = offset + bytes;
       const have = this.memory.buffer.byteLength;
       if (end > have) {
-        const pages = Math.ceil((end - have) / PAGE);
-        if (have / PAGE + pages > MAX_PAGES) return null;
         try {
-          this.memory.grow(pages);
+          this.memory.grow(Math.ceil((end - have) / PAGE));
         } catch {
-          return null; // the runtime refused the memory
+          return null; // past the memory's maximum, or the runtime refused the memory
         }
         this.#buffers.add(this.memory.buffer);
       }
@@ -72,9 +99,7 @@ export class WasmHeap {
     }
     this.#sizes.set(offset, bytes);
     this.#inUse += bytes;
-    const view = new C(this.memory.buffer, offset, size);
-    if (reused && !uninitialized) view.fill(0);
-    return view;
+    return { offset, reused };
   }
 
   /** Whether `a` is a view of this heap. */
@@ -93,6 +118,7 @@ export class WasmHeap {
     if (bytes === undefined) throw new Error(`internal: heap block ${offset} released twice or never taken`);
     this.#sizes.delete(offset);
     this.#inUse -= bytes;
+    if (this.#isArray.delete(offset)) this.#arrays -= bytes;
     let list = this.#free.get(bytes);
     if (list === undefined) {
       list = [];
@@ -101,9 +127,9 @@ export class WasmHeap {
     list.push(offset);
   }
 
-  /** Bytes in blocks now in use, and the memory's size. */
-  stats(): { inUse: number; size: number } {
-    return { inUse: this.#inUse, size: this.memory.buffer.byteLength };
+  /** Bytes in blocks now in use (and of those, in arrays), and the memory's size. */
+  stats(): { inUse: number; arrays: number; size: number } {
+    return { inUse: this.#inUse, arrays: this.#arrays, size: this.memory.buffer.byteLength };
   }
 }
 
@@ -131,7 +157,7 @@ export function wasmHeap(): WasmHeap | null {
   heap = null;
   if (wasmEnabled() && wasmFeatures().simd && wasmFeatures().sharedMemory) {
     try {
-      heap = new WasmHeap(new WebAssembly.Memory({ initial: 16, maximum: MAX_PAGES, shared: true }));
+      heap = new WasmHeap(new WebAssembly.Memory({ initial: 16, maximum: HEAP_MAX_PAGES, shared: true }));
     } catch {
       heap = null;
     }
@@ -140,4 +166,4 @@ export function wasmHeap(): WasmHeap | null {
 }
 
 /** The memory import that kernels running on the heap declare. */
-export const HEAP_MEMORY = { module: 'env', name: 'memory', initial: 16, maximum: MAX_PAGES, shared: true } as const;
+export const HEAP_MEMORY = { module: 'env', name: 'memory', initial: 16, maximum: HEAP_MAX_PAGES, shared: true } as const;

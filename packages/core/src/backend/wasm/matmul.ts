@@ -1,19 +1,15 @@
 import { wasmFeatures } from './features.js';
 import { type GemmConfig, type GemmExports, gemmModuleBytes } from './gemm.js';
+import { WasmHeap } from './heap.js';
 import { gemmSplit, WasmThreadPool } from './threads.js';
 
 /**
- * The float32 matmul in WebAssembly SIMD (gemm.ts), driven from JavaScript: operands are copied
- * into the module's memory, packed into panels there, multiplied by the tiled loop nest, and the
- * product copied out. One instance per configuration, its memory grown as products need.
+ * The float32 matmul in WebAssembly SIMD (gemm.ts), driven from JavaScript: operands are packed
+ * into panels, multiplied by the tiled loop nest, and the product copied out. It runs on the
+ * process's WebAssembly heap (heap.ts), so operands that are heap arrays are packed from where
+ * they are; others are first copied into scratch blocks. Without a shared heap it keeps a memory
+ * of its own (and one thread).
  */
-
-const PAGE = 65536;
-/** At most 2 GiB of memory: the kernels' address arithmetic is signed i32. */
-const MAX_BYTES = 2 ** 31 - PAGE;
-const ALIGN = 64;
-const align = (n: number) => Math.ceil(n / ALIGN) * ALIGN;
-
 /** Layouts as in the CPU backend's matmul: A stored [M,K] ('mk') or [K,M] ('km'); B [N,K] ('nk') or [K,N] ('kn'). */
 export interface WasmMatmulLayout {
   a: 'mk' | 'km';
@@ -41,29 +37,28 @@ export class WasmGemm {
   /** Threads a large product is shared among, the calling one included (workers start on first use). */
   readonly threads: number;
   readonly #module: WebAssembly.Module;
+  /** Where operands, panels and products go: the process heap, or one over a memory of our own. */
+  readonly #heap: WasmHeap;
   #pool: WasmThreadPool | null | undefined;
-  #f32: Float32Array;
 
-  /** `threads` > 1 needs `config.sharedMaxPages` (a shared memory the workers instantiate on). */
-  constructor(config: GemmConfig, blocking: GemmBlocking = DEFAULT_BLOCKING, threads = 1) {
+  /**
+   * On `heap` (whose memory must be shared with `config.sharedMaxPages` pages at most, as the
+   * module imports it) or, without one, on a private memory; `threads` > 1 needs a shared memory.
+   */
+  constructor(config: GemmConfig, blocking: GemmBlocking = DEFAULT_BLOCKING, threads = 1, heap?: WasmHeap) {
     this.config = config;
     this.blocking = blocking;
     this.threads = config.sharedMaxPages !== undefined ? Math.max(1, threads) : 1;
     const module = new WebAssembly.Module(gemmModuleBytes(config) as BufferSource);
     this.#module = module;
     this.memory =
-      config.sharedMaxPages !== undefined
+      heap?.memory ??
+      (config.sharedMaxPages !== undefined
         ? new WebAssembly.Memory({ initial: 1, maximum: config.sharedMaxPages, shared: true })
-        : new WebAssembly.Memory({ initial: 1 });
+        : new WebAssembly.Memory({ initial: 1, maximum: MAX_PRIVATE_PAGES }));
+    this.#heap = heap ?? new WasmHeap(this.memory, 0);
     const instance = new WebAssembly.Instance(module, { env: { memory: this.memory } });
     this.exports = instance.exports as unknown as GemmExports;
-    this.#f32 = new Float32Array(this.memory.buffer);
-  }
-
-  /** A view of the whole memory (renewed after the memory grows). */
-  get f32(): Float32Array {
-    if (this.#f32.buffer !== this.memory.buffer || this.#f32.byteLength !== this.memory.buffer.byteLength) this.#f32 = new Float32Array(this.memory.buffer);
-    return this.#f32;
   }
 
   /** The worker pool, started on first use; null when this instance is single-threaded or workers are unavailable. */
@@ -81,19 +76,6 @@ export class WasmGemm {
     return (this.#workers()?.workers.length ?? 0) + 1;
   }
 
-  /** Grows the memory to at least `bytes`; false when it cannot (over 2 GiB, or the memory's maximum, or out of memory). */
-  reserve(bytes: number): boolean {
-    const have = this.memory.buffer.byteLength;
-    if (bytes <= have) return true;
-    if (bytes > MAX_BYTES) return false;
-    try {
-      this.memory.grow(Math.ceil((bytes - have) / PAGE));
-      return true;
-    } catch {
-      return false;
-    }
-  }
-
   /**
    * For each n < batch: C_n[M,N] = A_n·B_n, A_n at n·M·K and B_n at n·N·K in their layouts, C_n
    * at n·M·N (dense, row-major). Requires M, N, K ≥ 1. False (and C untouched) when one product's
@@ -104,38 +86,60 @@ export class WasmGemm {
     const mp = Math.ceil(M / mr);
     const np = Math.ceil(N / nr);
     const ldc = np * nr;
-    // regions: A and B as given, their panels, the padded C
-    const aRaw = ALIGN;
-    const bRaw = aRaw + align(4 * M * K);
-    const ap = bRaw + align(4 * N * K);
-    const bp = ap + align(4 * mp * mr * K);
-    const c = bp + align(4 * np * nr * K);
-    const end = c + align(4 * mp * mr * ldc);
-    if (!this.reserve(end)) return false;
-    const mem = this.f32;
-    const [rs, aks] = layout.a === 'mk' ? [K, 1] : [1, M];
-    const [cs, bks] = layout.b === 'nk' ? [K, 1] : [1, N];
-    const blocks = Math.ceil(K / this.blocking.kc);
-    const kc = Math.ceil(K / blocks);
-    const mc = Math.max(1, Math.floor(this.blocking.mc / mr));
-    const x = this.exports;
-    const pool = M * N * K >= THREAD_MIN_WORK ? this.#workers() : null;
-    const split = pool ? gemmSplit(mp, np, pool.workers.length + 1) : null;
-    const fixed = [ap, bp, c, K, ldc * 4, kc, mc];
-    for (let n = 0; n < batch; n++) {
-      mem.set(A.subarray(n * M * K, (n + 1) * M * K), aRaw / 4);
-      mem.set(B.subarray(n * N * K, (n + 1) * N * K), bRaw / 4);
-      x.pack_a(aRaw, rs * 4, aks * 4, M, K, ap);
-      x.pack_b(bRaw, cs * 4, bks * 4, N, K, bp);
-      if (pool && split) pool.run(x.gemm as (...a: number[]) => void, fixed, split);
-      else x.gemm(ap, bp, c, K, ldc * 4, kc, mc, 0, mp, 0, np);
-      const out = n * M * N;
-      if (ldc === N) C.set(mem.subarray(c / 4, c / 4 + M * N), out);
-      else for (let i = 0; i < M; i++) C.set(mem.subarray(c / 4 + i * ldc, c / 4 + i * ldc + N), out + i * N);
+    const heap = this.#heap;
+    const blocks: number[] = [];
+    const take = (bytes: number): number | null => {
+      const at = heap.takeBlock(bytes);
+      if (at !== null) blocks.push(at);
+      return at;
+    };
+    try {
+      // operands in the heap are read where they are; others are copied in, one batch at a time
+      const aIn = heap.owns(A) ? -1 : take(4 * M * K);
+      const bIn = heap.owns(B) ? -1 : take(4 * N * K);
+      const ap = take(4 * mp * mr * K);
+      const bp = take(4 * np * nr * K);
+      const c = take(4 * mp * mr * ldc);
+      if (aIn === null || bIn === null || ap === null || bp === null || c === null) return false;
+      // (views made after every block is taken: growing an unshared memory detaches older ones)
+      const mem = new Float32Array(this.memory.buffer);
+      const [rs, aks] = layout.a === 'mk' ? [K, 1] : [1, M];
+      const [cs, bks] = layout.b === 'nk' ? [K, 1] : [1, N];
+      const blocksK = Math.ceil(K / this.blocking.kc);
+      const kc = Math.ceil(K / blocksK);
+      const mc = Math.max(1, Math.floor(this.blocking.mc / mr));
+      const x = this.exports;
+      const pool = M * N * K >= THREAD_MIN_WORK ? this.#workers() : null;
+      const split = pool ? gemmSplit(mp, np, pool.workers.length + 1) : null;
+      const fixed = [ap, bp, c, K, ldc * 4, kc, mc];
+      for (let n = 0; n < batch; n++) {
+        let aRaw = A.byteOffset + 4 * n * M * K;
+        if (aIn >= 0) {
+          mem.set(A.subarray(n * M * K, (n + 1) * M * K), aIn / 4);
+          aRaw = aIn;
+        }
+        let bRaw = B.byteOffset + 4 * n * N * K;
+        if (bIn >= 0) {
+          mem.set(B.subarray(n * N * K, (n + 1) * N * K), bIn / 4);
+          bRaw = bIn;
+        }
+        x.pack_a(aRaw, rs * 4, aks * 4, M, K, ap);
+        x.pack_b(bRaw, cs * 4, bks * 4, N, K, bp);
+        if (pool && split) pool.run(x.gemm as (...a: number[]) => void, fixed, split);
+        else x.gemm(ap, bp, c, K, ldc * 4, kc, mc, 0, mp, 0, np);
+        const out = n * M * N;
+        if (ldc === N) C.set(mem.subarray(c / 4, c / 4 + M * N), out);
+        else for (let i = 0; i < M; i++) C.set(mem.subarray(c / 4 + i * ldc, c / 4 + i * ldc + N), out + i * N);
+      }
+      return true;
+    } finally {
+      for (const at of blocks) heap.releaseAt(at);
     }
-    return true;
   }
 }
+
+/** A private memory stays under 2 GiB: the kernels' address arithmetic is signed i32. */
+const MAX_PRIVATE_PAGES = 2 ** 15 - 1;
 
 export const DEFAULT_BLOCKING: GemmBlocking = { kc: 256, mc: 120 };
 
