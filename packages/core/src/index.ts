@@ -37,6 +37,7 @@ export {
   withBackend,
 } from './backend/backend.js';
 export { CpuBackend } from './backend/cpu/index.js';
+export { type CpuThreadsInfo, cpuThreadsInfo, type WorkerHost } from './backend/cpu/workers.js';
 export { ConcreteArray, fromTyped, isConcrete } from './concrete.js';
 export { type Staged, stageFunction } from './control/stage.js';
 export { devicePut, devicePutAsync } from './device.js';

@@ -1,23 +1,25 @@
-import type { Worker } from 'node:worker_threads';
 import type { DType, TypedArray } from '../../dtype.js';
 import { KERNEL_PARAMS, layoutKey, type MatmulLayout, matmulKernel, matmulSourceFor, ROW_MAJOR_BT } from './matmul.js';
+import { canBlock, countWorkerShares, defaultThreadCount, inNodeWorker, type ScriptWorker, spawnWorker, waitWhile, workerHost } from './workers.js';
 
 /**
- * Large matmuls are split across worker threads (Node only): by batch when a batched product has
+ * Large matmuls are split across worker threads (Node's worker_threads, or Web Workers in a
+ * cross-origin-isolated page; see ./workers.ts): by batch when a batched product has
  * at least one batch per thread (per-example gradients under vmap are hundreds of outer
  * products), otherwise by rows. The calling thread takes the first share, written straight into
  * the result, and blocks in Atomics.wait for the rest, so the backend stays synchronous. The
  * workers read and write through one shared scratch buffer (see `stage`). Each output element is
  * computed by the same code as on one thread, so results are bit-identical whatever the thread
- * count. TENFOLD_CPU_THREADS sets the total thread count (1 disables workers).
+ * count. TENFOLD_CPU_THREADS sets the total thread count (1 disables workers). On a page's main
+ * thread, which may not block, the wait spins, and the pool is used only once every worker has
+ * said it is running (a Web Worker may start only after that thread returns to its event loop:
+ * until then products run on the calling thread).
  */
 
 /** Below this much work (multiply-adds plus output writes), a thread hand-off costs more than it saves. */
 const MIN_WORK = 1 << 21;
 const WAIT_LIMIT_MS = 120_000;
 
-type WorkerThreads = typeof import('node:worker_threads');
-type Os = typeof import('node:os');
 type MatmulDType = 'float32' | 'float64' | 'int32';
 
 const VIEW = { float32: Float32Array, float64: Float64Array, int32: Int32Array } as const;
@@ -50,34 +52,39 @@ interface Job {
   slot: number;
 }
 
+/** The worker's script: `start` (see {@link spawnWorker}) marks the worker running, then runs the jobs it is sent. */
 function workerSource(): string {
   return `
-const { parentPort } = require('node:worker_threads');
-const kernels = new Map();
-const views = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
-parentPort.on('message', (j) => {
-  let status = 1;
-  try {
-    let k = kernels.get(j.key);
-    if (!k) kernels.set(j.key, (k = new Function(${KERNEL_PARAMS.map((p) => `'${p}'`).join(', ')}, j.src)));
-    const V = views[j.dtype];
-    const A = new V(j.a), B = new V(j.b), C = new V(j.c);
-    const rows = j.r1 - j.r0;
-    for (let n = j.b0; n < j.b1; n++) {
-      k(A, j.aOff + n * j.M * j.K + j.r0 * j.aRowStep, j.lda, B, j.bOff + n * j.N * j.K, C, j.cOff + (n * j.M + j.r0) * j.N, rows, j.N, j.K);
-      Atomics.store(j.progress, j.slot, n + 1 - j.b0);
-      Atomics.notify(j.progress, j.slot);
+function start(init, onMessage) {
+  const kernels = new Map();
+  const views = { float32: Float32Array, float64: Float64Array, int32: Int32Array };
+  Atomics.store(init.running, init.slot, 1);
+  onMessage((j) => {
+    let status = 1;
+    try {
+      let k = kernels.get(j.key);
+      if (!k) kernels.set(j.key, (k = new Function(${KERNEL_PARAMS.map((p) => `'${p}'`).join(', ')}, j.src)));
+      const V = views[j.dtype];
+      const A = new V(j.a), B = new V(j.b), C = new V(j.c);
+      const rows = j.r1 - j.r0;
+      for (let n = j.b0; n < j.b1; n++) {
+        k(A, j.aOff + n * j.M * j.K + j.r0 * j.aRowStep, j.lda, B, j.bOff + n * j.N * j.K, C, j.cOff + (n * j.M + j.r0) * j.N, rows, j.N, j.K);
+        Atomics.store(j.progress, j.slot, n + 1 - j.b0);
+        Atomics.notify(j.progress, j.slot);
+      }
+    } catch (e) {
+      status = 2;
     }
-  } catch (e) {
-    status = 2;
-  }
-  Atomics.store(j.flags, j.slot, status);
-  Atomics.notify(j.flags, j.slot);
-});`;
+    Atomics.store(j.flags, j.slot, status);
+    Atomics.notify(j.flags, j.slot);
+  });
+}`;
 }
 
 interface Pool {
-  workers: Worker[];
+  workers: ScriptWorker[];
+  /** Per worker: 1 once its script runs. */
+  running: Int32Array;
   /** Per worker: 0 while a job runs, 1 when it finished, 2 when it threw. */
   flags: Int32Array;
   /** Per worker: how many of the current job's batches are written. */
@@ -87,38 +94,36 @@ interface Pool {
 
 let pool: Pool | null | undefined;
 
-function builtin<T>(name: string): T | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.(name) as T | undefined;
-}
-
-function threadCount(os: Os | undefined): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENFOLD_CPU_THREADS;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    return Number.isInteger(n) && n >= 1 ? n : 1;
-  }
-  return Math.min(4, os?.availableParallelism?.() ?? 1);
-}
-
 function getPool(): Pool | null {
   if (pool !== undefined) return pool;
   pool = null;
-  const wt = builtin<WorkerThreads>('node:worker_threads');
-  const os = builtin<Os>('node:os');
-  const n = threadCount(os) - 1;
-  if (!wt || n < 1 || typeof SharedArrayBuffer === 'undefined' || !wt.isMainThread) return pool;
+  const n = defaultThreadCount() - 1;
+  if (n < 1 || workerHost() === null || inNodeWorker()) return pool;
   const src = workerSource();
-  const workers: Worker[] = [];
-  for (let i = 0; i < n; i++) {
-    // no execArgv: a parent run with --input-type=module would make the CommonJS worker script fail
-    const w = new wt.Worker(src, { eval: true, execArgv: [] });
-    w.unref();
+  const cells = () => new Int32Array(new SharedArrayBuffer(4 * n));
+  const running = cells();
+  const workers: ScriptWorker[] = [];
+  for (let slot = 0; slot < n; slot++) {
+    const w = spawnWorker(src, { running, slot });
+    if (w === null) break;
     workers.push(w);
   }
-  const cells = () => new Int32Array(new SharedArrayBuffer(4 * n));
-  pool = { workers, flags: cells(), progress: cells(), scratch: new SharedArrayBuffer(0) };
+  if (workers.length < n) {
+    for (const w of workers) w.terminate();
+    return pool;
+  }
+  pool = { workers, running, flags: cells(), progress: cells(), scratch: new SharedArrayBuffer(0) };
   return pool;
+}
+
+/**
+ * Whether the pool can take a product now: always where this thread may block (Node: a worker not
+ * yet started will start), else once every worker runs (a page's main thread must not wait for that).
+ */
+function poolReady(p: Pool): boolean {
+  if (canBlock()) return true;
+  for (let w = 0; w < p.workers.length; w++) if (Atomics.load(p.running, w) !== 1) return false;
+  return true;
 }
 
 /** Threads that run large matmuls, the calling one included (starts the worker pool). */
@@ -161,7 +166,8 @@ export function matmulBatched(
   const lda = layout.a === 'mk' ? K : M;
   const aRowStep = layout.a === 'mk' ? K : 1;
   const work = batch * M * N * (K + 1);
-  const p = work >= MIN_WORK && dtype !== 'bool' && (batch > 1 || M >= 8) ? getPool() : null;
+  const candidate = work >= MIN_WORK && dtype !== 'bool' && (batch > 1 || M >= 8) ? getPool() : null;
+  const p = candidate && poolReady(candidate) ? candidate : null;
   const dispatches = p ? plan(batch, M, N, p.workers.length) : [];
   if (!p || dispatches.every((d) => d.slots.length === 0)) {
     // small, or too few rows to share (e.g. two row-vector products on three threads)
@@ -176,7 +182,7 @@ export function matmulBatched(
     slots.forEach(([b0, b1, r0, r1], w) => {
       Atomics.store(p.flags, w, 0);
       Atomics.store(p.progress, w, 0);
-      (p.workers[w] as Worker).postMessage({
+      (p.workers[w] as ScriptWorker).post({
         ...staged.job,
         // a worker writes element i of C at cOff + i: C itself, or the scratch range that mirrors [lo, hi)
         cOff: staged.cInPlace ? staged.job.cOff : staged.job.cOff - lo,
@@ -207,6 +213,7 @@ export function matmulBatched(
       }
     });
     awaitWorkers(p, slots.length);
+    countWorkerShares(slots.length);
   }
 }
 
@@ -297,7 +304,7 @@ function awaitProgress(p: Pool, w: number, done: number): number {
     const now = Atomics.load(p.progress, w);
     if (now > done) return now;
     if (Atomics.load(p.flags, w) === 2) throw new Error('internal: cpu matmul worker failed');
-    Atomics.wait(p.progress, w, done, 1000);
+    waitWhile(p.progress, w, done, 1000);
     if (Date.now() - start > WAIT_LIMIT_MS) throw new Error('internal: cpu matmul worker did not answer');
   }
 }
@@ -306,7 +313,7 @@ function awaitWorkers(p: Pool, count: number): void {
   for (let w = 0; w < count; w++) {
     const start = Date.now();
     while (Atomics.load(p.flags, w) === 0) {
-      Atomics.wait(p.flags, w, 0, 1000);
+      waitWhile(p.flags, w, 0, 1000);
       if (Date.now() - start > WAIT_LIMIT_MS) throw new Error('internal: cpu matmul worker did not answer');
     }
     if (Atomics.load(p.flags, w) !== 1) throw new Error('internal: cpu matmul worker failed');

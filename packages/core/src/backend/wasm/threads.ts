@@ -1,7 +1,8 @@
-import type { Worker } from 'node:worker_threads';
+import { canBlock, countWorkerShares, defaultThreadCount, type ScriptWorker, spawnWorker, waitWhile } from '../cpu/workers.js';
 
 /**
- * Worker threads for the WebAssembly matmul (Node only): each worker instantiates the same
+ * Worker threads for the WebAssembly matmul (Node's worker_threads, or Web Workers in a
+ * cross-origin-isolated page; see ../cpu/workers.ts): each worker instantiates the same
  * compiled module on the same shared WebAssembly.Memory, then sleeps in `Atomics.wait`. A product
  * is cut into chunks (ranges of row panels or of column panels); the calling thread publishes the
  * job in shared cells, wakes the workers, and every thread, the caller included, claims chunks one
@@ -19,7 +20,10 @@ import type { Worker } from 'node:worker_threads';
  * does not hold the process open. Each worker reports in a shared cell once it has instantiated the
  * module; the caller waits for that (bounded) before the first product, because a worker that fails
  * to start can only say so by an event, which a caller blocked in `Atomics.wait` never receives. If
- * one does not start, the pool is given up and products run on the calling thread.
+ * one does not start, the pool is given up and products run on the calling thread. On a page's
+ * main thread, which may neither block nor wait for a Web Worker to start (it may start only once
+ * that thread returns to its event loop), `start` does not wait and waiting spins: workers that are
+ * not running yet simply claim no chunks, and join the products that come after they start.
  */
 
 const WAIT_LIMIT_MS = 120_000;
@@ -47,13 +51,6 @@ const OTHER = BY_ROWS + 3;
 const CHUNKS = BY_ROWS + 4;
 const LINE = 16;
 const readyCell = (slot: number) => (slot + 2) * LINE;
-
-type WorkerThreads = typeof import('node:worker_threads');
-
-function builtin<T>(name: string): T | undefined {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (n: string) => unknown } }).process;
-  return proc?.getBuiltinModule?.(name) as T | undefined;
-}
 
 /**
  * Claims chunks of the current job `job` (the caller's and the workers' loop, as source text so the
@@ -86,26 +83,27 @@ const CLAIM_LOOP = `function claimChunks(cells, job, run) {
 // compiled from the same text the workers run
 const claimChunks = new Function(`${CLAIM_LOOP}; return claimChunks;`)() as (cells: Int32Array, job: number, run: (...a: number[]) => void) => number;
 
-/** The worker's script (CommonJS: the workers get no execArgv, so `--input-type=module` is not inherited). */
+/** The worker's script: `start` (see {@link spawnWorker}) instantiates the module, reports, then claims chunks of every job. */
 function workerSource(fn: string): string {
   return `
-const { workerData } = require('node:worker_threads');
-const { module, memory, control, slot } = workerData;
-const cells = new Int32Array(control);
 ${CLAIM_LOOP}
-let run = null;
-try {
-  run = new WebAssembly.Instance(module, { env: { memory } }).exports[${JSON.stringify(fn)}];
-} catch (e) {
-  run = null;
-}
-Atomics.store(cells, ${readyCell(0)} + slot * ${LINE}, run ? 1 : -1);
-Atomics.notify(cells, ${readyCell(0)} + slot * ${LINE});
-let seen = 0;
-while (run) {
-  Atomics.wait(cells, ${WAKE}, seen);
-  seen = Atomics.load(cells, ${WAKE});
-  claimChunks(cells, seen, run);
+function start(init) {
+  const { module, memory, control, slot } = init;
+  const cells = new Int32Array(control);
+  let run = null;
+  try {
+    run = new WebAssembly.Instance(module, { env: { memory } }).exports[${JSON.stringify(fn)}];
+  } catch (e) {
+    run = null;
+  }
+  Atomics.store(cells, ${readyCell(0)} + slot * ${LINE}, run ? 1 : -1);
+  Atomics.notify(cells, ${readyCell(0)} + slot * ${LINE});
+  let seen = 0;
+  while (run) {
+    Atomics.wait(cells, ${WAKE}, seen);
+    seen = Atomics.load(cells, ${WAKE});
+    claimChunks(cells, seen, run);
+  }
 }`;
 }
 
@@ -128,33 +126,30 @@ export function gemmSplit(mp: number, np: number, threads: number): GemmSplit {
 
 /** Worker threads that run the gemm export of `module` on `memory`, chunk by chunk, beside the calling thread. */
 export class WasmThreadPool {
-  readonly workers: readonly Worker[];
+  readonly workers: readonly ScriptWorker[];
   readonly #cells: Int32Array;
   #job = 0;
   #started = false;
 
-  private constructor(workers: Worker[], cells: Int32Array) {
+  private constructor(workers: ScriptWorker[], cells: Int32Array) {
     this.workers = workers;
     this.#cells = cells;
   }
 
   /** A pool of `count` workers, or null where worker threads or shared memory are unavailable. */
   static create(module: WebAssembly.Module, memory: WebAssembly.Memory, fn: string, count: number): WasmThreadPool | null {
-    const wt = builtin<WorkerThreads>('node:worker_threads');
-    if (!wt || count < 1 || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
+    if (count < 1 || typeof SharedArrayBuffer === 'undefined' || !(memory.buffer instanceof SharedArrayBuffer)) return null;
     const control = new SharedArrayBuffer(readyCell(count) * 4);
     const src = workerSource(fn);
-    const workers: Worker[] = [];
+    const workers: ScriptWorker[] = [];
     try {
       for (let slot = 0; slot < count; slot++) {
-        const w = new wt.Worker(src, { eval: true, execArgv: [], workerData: { module, memory, control, slot } });
-        w.unref();
-        // a worker that fails is reported through its cells; this keeps its error event from being unhandled
-        w.on('error', () => {});
+        const w = spawnWorker(src, { module, memory, control, slot }, { ignoreErrors: true });
+        if (w === null) throw new Error('no workers here');
         workers.push(w);
       }
     } catch {
-      for (const w of workers) void w.terminate();
+      for (const w of workers) w.terminate();
       return null;
     }
     return new WasmThreadPool(workers, new Int32Array(control));
@@ -162,10 +157,21 @@ export class WasmThreadPool {
 
   /**
    * Waits (bounded) until every worker has instantiated the module. False when one failed or did
-   * not start in time: the pool is then terminated and must not be used.
+   * not start in time: the pool is then terminated and must not be used. Where this thread may not
+   * block (a page's main thread), it does not wait: false only when a worker already failed.
    */
   start(): boolean {
     if (this.#started) return true;
+    if (!canBlock()) {
+      for (let w = 0; w < this.workers.length; w++) {
+        if (Atomics.load(this.#cells, readyCell(w)) === -1) {
+          this.close();
+          return false;
+        }
+      }
+      this.#started = true;
+      return true;
+    }
     const deadline = Date.now() + START_LIMIT_MS;
     for (let w = 0; w < this.workers.length; w++) {
       const at = readyCell(w);
@@ -186,7 +192,7 @@ export class WasmThreadPool {
 
   /** Stops the workers (asynchronously; they are unref'd, so this is only tidiness). */
   close(): void {
-    for (const w of this.workers) void w.terminate();
+    for (const w of this.workers) w.terminate();
   }
 
   /**
@@ -213,26 +219,20 @@ export class WasmThreadPool {
     Atomics.store(cells, CLAIM, job << 16);
     Atomics.store(cells, WAKE, job);
     Atomics.notify(cells, WAKE);
-    claimChunks(cells, job, gemm);
+    countWorkerShares(chunks - claimChunks(cells, job, gemm));
     // wait for the chunks that workers claimed and are still running
     const start = Date.now();
     for (;;) {
       const done = Atomics.load(cells, DONE);
       if (done === chunks) break;
-      Atomics.wait(cells, DONE, done, 1000);
+      waitWhile(cells, DONE, done, 1000);
       if (Date.now() - start > WAIT_LIMIT_MS) throw new Error('internal: a wasm matmul worker did not answer');
     }
     if (Atomics.load(cells, FAILED) !== 0) throw new Error('internal: a wasm matmul chunk failed');
   }
 }
 
-/** Threads to use, the calling one included: TENFOLD_CPU_THREADS, else the available parallelism (at most 4). */
+/** Threads to use, the calling one included: TENFOLD_CPU_THREADS, else the hardware threads (at most 4). */
 export function wasmThreadCount(): number {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env?.TENFOLD_CPU_THREADS;
-  if (env !== undefined && env !== '') {
-    const n = Number(env);
-    return Number.isInteger(n) && n >= 1 ? n : 1;
-  }
-  const os = builtin<typeof import('node:os')>('node:os');
-  return Math.min(4, os?.availableParallelism?.() ?? 1);
+  return defaultThreadCount();
 }
