@@ -19,6 +19,8 @@ import { installEvalTrace } from './trace.js';
 // module imports a higher one).
 installEvalTrace(EvalTrace);
 registerBackend('cpu', () => new CpuBackend());
+// the pure JavaScript reference: plain typed arrays, no WebAssembly
+registerBackend('js', () => new CpuBackend({ name: 'js', webAssembly: false }));
 installArrayMethods();
 installControlPartialEval();
 
@@ -36,7 +38,7 @@ export {
   setDefaultBackend,
   withBackend,
 } from './backend/backend.js';
-export { CpuBackend } from './backend/cpu/index.js';
+export { CpuBackend, type CpuBackendOptions } from './backend/cpu/index.js';
 export { type CpuThreadsInfo, cpuThreadsInfo, type WorkerHost } from './backend/cpu/workers.js';
 export { ConcreteArray, fromTyped, isConcrete } from './concrete.js';
 export { type Staged, stageFunction } from './control/stage.js';

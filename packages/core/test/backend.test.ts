@@ -379,7 +379,7 @@ describe('kernels never write to their inputs', () => {
 describe('the backend registry', () => {
   it('an unknown name lists the registered backends', () => {
     expect(() => getBackend('tpu')).toThrow(TenfoldError);
-    expect(() => getBackend('tpu')).toThrow(/^getBackend: no backend named 'tpu'; registered: cpu, checking, counting/);
+    expect(() => getBackend('tpu')).toThrow(/^getBackend: no backend named 'tpu'; registered: cpu, js, checking, counting/);
     expect(() => np.zeros([2], { backend: 'webgpu' })).toThrow(/^getBackend: no backend named 'webgpu'; registered: .*cpu/);
     expect(() => np.array([1], { backend: 'webgpu' })).toThrow(/^getBackend: no backend named 'webgpu'/);
   });

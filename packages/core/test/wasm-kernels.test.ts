@@ -6,11 +6,23 @@ import { describe, expect, it } from 'vitest';
 import { jit } from '../../grad/src/index.js';
 import { compileJs } from '../src/backend/cpu/render-js.js';
 import { compileWasmKernel, wasmKernelRuns } from '../src/backend/wasm/elementwise.js';
-import { setWasmMatmulEnabled } from '../src/backend/wasm/engine.js';
+import { setWasmMatmulEnabled, wasmMatmulCount } from '../src/backend/wasm/engine.js';
 import { wasmFeatures } from '../src/backend/wasm/features.js';
 import { setWasmHeapEnabled } from '../src/backend/wasm/heap.js';
 import { renderWasm } from '../src/backend/wasm/render-wasm.js';
-import { type Array, CpuBackend, type Executable, kernelIR as K, type Kernel, np, random } from '../src/index.js';
+import {
+  type Array,
+  type ConcreteArray,
+  CpuBackend,
+  type Executable,
+  kernelIR as K,
+  type Kernel,
+  np,
+  random,
+  registerBackend,
+  withBackend,
+} from '../src/index.js';
+import { caseArbitrary, checkCase, OP_TABLE } from './op-table.js';
 
 /** The CPU backend with every kernel the renderer can express run in WebAssembly, at any size. */
 class WasmEverywhere extends CpuBackend {
@@ -88,5 +100,47 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
       { seed: 3, numRuns: 40 },
     );
     expect(wasmKernelRuns() - before).toBeGreaterThan(40);
+  });
+});
+
+// every kernel the WebAssembly renderer expresses runs there, whatever its size
+registerBackend('wasm-all', () => new CpuBackend({ name: 'wasm-all', wasmMinElements: 0 }));
+
+describe.runIf(wasmFeatures().simd)('the op table on WebAssembly kernels at every size', () => {
+  for (const rec of OP_TABLE) {
+    it(rec.name, () => {
+      for (const dtype of rec.dtypes) {
+        fc.assert(
+          fc.property(caseArbitrary(rec, dtype), (c) => {
+            withBackend('wasm-all', () => checkCase(rec, dtype, c));
+          }),
+          { seed: 11, numRuns: 4 },
+        );
+      }
+    });
+  }
+});
+
+describe("the 'js' backend: the pure JavaScript reference", () => {
+  it('keeps plain typed arrays, runs no WebAssembly, and agrees with the default backend', () => {
+    const f = (x: Array, w: Array) => np.sum(np.maximum(np.matmul(x, w), 0), 1);
+    const ks = random.split(random.key(4), 2);
+    const [x, w] = [random.normal(ks[0] as Array, [64, 96]), random.normal(ks[1] as Array, [96, 80])];
+    const [xs, ws] = [x.tolist() as number[][], w.tolist() as number[][]];
+    const before = [wasmKernelRuns(), wasmMatmulCount()];
+    const got = withBackend('js', () => {
+      const xj = np.array(xs, { dtype: 'float32' });
+      const wj = np.array(ws, { dtype: 'float32' });
+      const out = jit(f)(xj, wj) as ConcreteArray;
+      expect(out.backend.name).toBe('js');
+      expect((out.backend as CpuBackend).view(out.handle).buffer).toBeInstanceOf(ArrayBuffer);
+      return out.tolist() as number[];
+    });
+    expect([wasmKernelRuns(), wasmMatmulCount()]).toEqual(before);
+    const want = f(x, w).tolist() as number[];
+    // the default backend sums each product in float32 (WebAssembly), the reference in float64
+    got.forEach((v, i) => {
+      expect(Math.abs(v - (want[i] as number))).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(want[i] as number)));
+    });
   });
 });

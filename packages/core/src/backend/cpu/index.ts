@@ -5,7 +5,8 @@ import type { Kernel } from '../../kernel/kernel.js';
 import type { RoutineName } from '../../kernel/routines.js';
 import type { PrimitiveParams } from '../../primitives/params.js';
 import type { Backend, BackendInput, BackendStats, DataHandle, Executable } from '../backend.js';
-import { compileWasmKernel } from '../wasm/elementwise.js';
+import { compileWasmKernel, WASM_MIN_ELEMENTS } from '../wasm/elementwise.js';
+import { withoutWasm } from '../wasm/enabled.js';
 import { wasmHeap } from '../wasm/heap.js';
 import { argRoutines } from './arg-reductions.js';
 import { convRoutines } from './conv.js';
@@ -59,17 +60,44 @@ class CpuFinalizer {
   }
 }
 
+export interface CpuBackendOptions {
+  /** The name it is registered under (default 'cpu'). */
+  readonly name?: string;
+  /**
+   * Whether it runs WebAssembly (default true): arrays in the WebAssembly heap, elementwise
+   * kernels in WebAssembly SIMD from this many output elements on, float32 matmul and conv on the
+   * WebAssembly matmul. False gives the pure JavaScript reference (registered as 'js').
+   */
+  readonly webAssembly?: boolean;
+  /** Outputs smaller than this run the JavaScript kernel (default {@link WASM_MIN_ELEMENTS}). */
+  readonly wasmMinElements?: number;
+}
+
 /**
- * The reference backend: kernels rendered to generated JavaScript loops (float64 arithmetic),
- * matmul and conv as threaded routines, synchronous reads, and float64 support for precise checks.
+ * The CPU backend: kernels rendered to generated JavaScript loops (float64 arithmetic, the
+ * reference semantics) and, where they pay and the runtime has WebAssembly SIMD, to WebAssembly;
+ * matmul and conv as threaded routines; synchronous reads; float64 support for precise checks.
  * Nothing it runs writes to its inputs, except a kernel into a buffer offered to `run` that no
  * other array holds.
  */
 export class CpuBackend implements Backend {
-  readonly name = 'cpu';
+  readonly name: string;
   readonly supportsSyncRead = true;
+  readonly #wasm: boolean;
+  readonly #wasmMinElements: number;
   #liveBuffers = 0;
   #liveBytes = 0;
+
+  constructor(opts: CpuBackendOptions = {}) {
+    this.name = opts.name ?? 'cpu';
+    this.#wasm = opts.webAssembly ?? true;
+    this.#wasmMinElements = opts.wasmMinElements ?? WASM_MIN_ELEMENTS;
+  }
+
+  /** Runs `fn` as this backend runs: with WebAssembly, or (the pure JavaScript one) without. */
+  #mode<T>(fn: () => T): T {
+    return this.#wasm ? fn() : withoutWasm(fn);
+  }
 
   supportsDType(_dtype: DType): boolean {
     return true;
@@ -98,10 +126,10 @@ export class CpuBackend implements Backend {
     }
   }
   alloc(dtype: DType, size: number): DataHandle {
-    return this.#wrap(takeTyped(dtype, size));
+    return this.#wrap(this.#mode(() => takeTyped(dtype, size)));
   }
   write(dtype: DType, data: TypedArray): DataHandle {
-    const copy = takeTyped(dtype, data.length, true);
+    const copy = this.#mode(() => takeTyped(dtype, data.length, true));
     copy.set(data);
     return this.#wrap(copy);
   }
@@ -135,7 +163,7 @@ export class CpuBackend implements Backend {
    */
   compile(kernel: Kernel): Executable {
     const js = compileJs(kernel);
-    const wasm = compileWasmKernel(kernel, js);
+    const wasm = this.#wasm ? compileWasmKernel(kernel, js, this.#wasmMinElements) : null;
     if (wasm === null) return js as unknown as Executable;
     Object.defineProperty(wasm, 'name', { value: js.name });
     return wasm as unknown as Executable;
@@ -151,8 +179,8 @@ export class CpuBackend implements Backend {
         return into;
       }
     }
-    const dst = this.#allocating(fn.name, [out], () => takeTyped(out.dtype, out.size, true));
-    fn(dst, views, vars);
+    const dst = this.#allocating(fn.name, [out], () => this.#mode(() => takeTyped(out.dtype, out.size, true)));
+    this.#mode(() => fn(dst, views, vars));
     return this.#wrap(dst);
   }
   routine<R extends RoutineName>(name: R, params: PrimitiveParams[R], inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): DataHandle[] {
@@ -160,7 +188,7 @@ export class CpuBackend implements Backend {
     if (!fn) fail(name, 'has no routine on the cpu backend');
     const datas = inputs.map((i) => this.#buf(i.handle).data);
     const avals = inputs.map((i) => i.aval);
-    const outs = this.#allocating(name, outAvals, () => fn(datas, avals, outAvals, params));
+    const outs = this.#allocating(name, outAvals, () => this.#mode(() => fn(datas, avals, outAvals, params)));
     return outs.map((d) => this.#wrap(d));
   }
   /** Runs `fn`, naming the op and its outputs when memory runs out (JS's bare RangeError). */

@@ -8,10 +8,23 @@ export function env(name: string): string | undefined {
 
 let enabled: boolean | undefined;
 
+/** While positive, WebAssembly is off (the pure JavaScript backend's calls, see withoutWasm). */
+let suspended = 0;
+
 /** Whether WebAssembly kernels are on (TENFOLD_WASM=0 or setWasmMatmulEnabled(false) turn them off). */
 export function wasmEnabled(): boolean {
   if (enabled === undefined) enabled = env('TENFOLD_WASM') !== '0';
-  return enabled;
+  return enabled && suspended === 0;
+}
+
+/** Runs `fn` (synchronous) with WebAssembly kernels and the heap off: no new array goes to the heap. */
+export function withoutWasm<T>(fn: () => T): T {
+  suspended++;
+  try {
+    return fn();
+  } finally {
+    suspended--;
+  }
 }
 
 /**
@@ -19,7 +32,8 @@ export function wasmEnabled(): boolean {
  * process (tests and benchmarks compare them with the JavaScript ones); returns the previous setting.
  */
 export function setWasmMatmulEnabled(on: boolean): boolean {
-  const previous = wasmEnabled();
+  if (enabled === undefined) enabled = env('TENFOLD_WASM') !== '0';
+  const previous = enabled;
   enabled = on;
   return previous;
 }

@@ -148,7 +148,7 @@ export function setWasmHeapEnabled(on: boolean): boolean {
 
 /** The heap to take a new array from, or null (none, or turned off). */
 export function heapForNewArrays(): WasmHeap | null {
-  return takingNew ? wasmHeap() : null;
+  return takingNew && wasmEnabled() ? wasmHeap() : null;
 }
 
 /** The process's heap, or null where WebAssembly kernels are off or shared memory is unavailable. */
