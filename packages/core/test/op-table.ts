@@ -1361,6 +1361,11 @@ export function caseTolerance(rec: OpRecord, dtype: DType, c: OpCase): Tolerance
 export function checkCase(rec: OpRecord, dtype: DType, c: OpCase, evaluate: (...xs: Tensor[]) => Tensor = rec.fn): void {
   const inputs = caseInputs(c);
   const out = evaluate(...inputs);
+  checkResult(rec, dtype, c, out, out.dataSync());
+}
+
+/** Checks a case's result `out` and its values `actual` (read by the caller: asynchronously on webgpu). */
+export function checkResult(rec: OpRecord, dtype: DType, c: OpCase, out: Tensor, actual: TypedArray): void {
   const expected = expectedOf(rec, c);
   const what = `${rec.name} at ${dtype} with shapes ${c.shapes.map((s) => `[${s.join(',')}]`).join(' ')}`;
   const outDType = rec.outDType(dtype);
@@ -1382,5 +1387,5 @@ export function checkCase(rec: OpRecord, dtype: DType, c: OpCase, evaluate: (...
             .join(', ');
         }
       : undefined;
-  assertClose(out.dataSync(), expected.data, caseTolerance(rec, dtype, c), { op: what, shape: expected.shape, ...(inputsAt ? { inputsAt } : {}) }, magnitude);
+  assertClose(actual, expected.data, caseTolerance(rec, dtype, c), { op: what, shape: expected.shape, ...(inputsAt ? { inputsAt } : {}) }, magnitude);
 }
