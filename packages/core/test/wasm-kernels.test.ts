@@ -72,7 +72,7 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
     const transposed = K.add(K.mul(K.loopIndex(1), K.int(3)), K.loopIndex(0));
     const t = new K.Kernel({ name: 't', inputs: [f32], outDType: f32, loops, body: K.load(0, f32, transposed), vars: 0 });
     expect(renderWasm(t)).toBeNull();
-    const e = new K.Kernel({ name: 'e', inputs: [f32], outDType: f32, loops, body: K.unary('exp', K.load(0, f32, row)), vars: 0 });
+    const e = new K.Kernel({ name: 'e', inputs: [f32], outDType: f32, loops, body: K.unary('log', K.load(0, f32, row)), vars: 0 });
     expect(renderWasm(e)).toBeNull();
   });
 
@@ -142,5 +142,67 @@ describe("the 'js' backend: the pure JavaScript reference", () => {
     got.forEach((v, i) => {
       expect(Math.abs(v - (want[i] as number))).toBeLessThanOrEqual(1e-3 * (1 + Math.abs(want[i] as number)));
     });
+  });
+});
+
+/** The distance in float32 steps between two finite float32 values. */
+function ulps(a: number, b: number): number {
+  const bits = new Int32Array(new Float32Array([a, b]).buffer);
+  const ordered = (i: number) => (i < 0 ? -2147483648 - i : i);
+  return Math.abs(ordered(bits[0] as number) - ordered(bits[1] as number));
+}
+
+describe.runIf(wasmFeatures().simd)('exp and tanh in WebAssembly SIMD', () => {
+  // every float32 from a dense sweep of the interesting range plus random bit patterns
+  const sweep = (lo: number, hi: number, n: number) => Float32Array.from({ length: n }, (_, i) => lo + ((hi - lo) * i) / (n - 1));
+  const bitsOf = (seed: number, n: number) => {
+    let s = seed;
+    const u = new Uint32Array(n).map(() => {
+      s = (Math.imul(s, 1664525) + 1013904223) >>> 0;
+      return s;
+    });
+    return new Float32Array(u.buffer).filter((v) => Number.isFinite(v));
+  };
+  const check = (name: string, f: (x: Array) => Array, ref: (x: number) => number, xs: Float32Array) => {
+    const runs = wasmKernelRuns();
+    const got = withBackend('wasm-all', () => f(np.array(xs)).dataSync());
+    expect(wasmKernelRuns()).toBeGreaterThan(runs);
+    let worst = 0;
+    let at = 0;
+    xs.forEach((x, i) => {
+      const want = Math.fround(ref(x));
+      const g = got[i] as number;
+      if (Object.is(g, want)) return;
+      // (the JavaScript reference rounds a float64 result once, within an ulp of exact)
+      const d = Number.isFinite(want) && Number.isFinite(g) ? ulps(g, want) : Number.POSITIVE_INFINITY;
+      if (d > worst) [worst, at] = [d, x];
+    });
+    expect(worst, `${name}: worst error ${worst} ulps at x = ${at}`).toBeLessThanOrEqual(2);
+  };
+
+  it('exp: within 2 ulps from underflow through overflow, subnormal results included, and exact at the special values', () => {
+    check('exp', np.exp, Math.exp, sweep(-104, 89, 200_001));
+    check(
+      'exp',
+      np.exp,
+      Math.exp,
+      bitsOf(1, 100_000).map((v) => Math.max(-110, Math.min(95, v))),
+    );
+    const special = withBackend('wasm-all', () =>
+      np.exp(np.array([0, -0, Number.NEGATIVE_INFINITY, Number.POSITIVE_INFINITY, Number.NaN, 88.8, -103.9])).tolist(),
+    ) as number[];
+    expect(special.slice(0, 5)).toEqual([1, 1, 0, Number.POSITIVE_INFINITY, Number.NaN]);
+    expect(special[5]).toBe(Number.POSITIVE_INFINITY);
+    expect(special[6]).toBe(Math.fround(Math.exp(Math.fround(-103.9))));
+  });
+
+  it('tanh: within 2 ulps everywhere, odd (tanh(-0) is -0), saturating at ±1, NaN through', () => {
+    check('tanh', np.tanh, Math.tanh, sweep(-12, 12, 200_001));
+    check('tanh', np.tanh, Math.tanh, bitsOf(2, 100_000));
+    const special = withBackend('wasm-all', () =>
+      np.tanh(np.array([-0, 0, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, Number.NaN, 1e-30])).tolist(),
+    ) as number[];
+    expect(special.slice(0, 5)).toEqual([-0, 0, 1, -1, Number.NaN]);
+    expect(special[5]).toBe(Math.fround(1e-30));
   });
 });

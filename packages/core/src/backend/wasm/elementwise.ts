@@ -67,13 +67,16 @@ export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElem
 /** Runs on heap arrays in place, copying any other operand into a temporary block; false when the heap is full. */
 function onHeap(heap: WasmHeap, entry: Entry, args: number[]): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
   return (out, inputs) => {
-    const temps: TypedArray[] = [];
+    // (scratch blocks, not arrays: they are back before the call returns, so the cap on what
+    // arrays hold, which a heap full of garbage reaches, does not apply)
+    const temps: number[] = [];
     const place = (x: TypedArray, copy: boolean): TypedArray | null => {
       if (heap.owns(x)) return x;
-      const t = heap.take(x instanceof Int32Array ? 'int32' : 'float32', x.length, true);
-      if (t === null) return null;
-      if (copy) t.set(x);
-      temps.push(t);
+      const at = heap.takeBlock(x.byteLength);
+      if (at === null) return null;
+      temps.push(at);
+      const t = new (x.constructor as Float32ArrayConstructor)(heap.memory.buffer, at, x.length);
+      if (copy) t.set(x as Float32Array);
       return t;
     };
     try {
@@ -89,7 +92,7 @@ function onHeap(heap: WasmHeap, entry: Entry, args: number[]): (out: TypedArray,
       if (o !== out) out.set(o);
       return true;
     } finally {
-      for (const t of temps) heap.release(t);
+      for (const at of temps) heap.releaseAt(at);
     }
   };
 }
