@@ -12,7 +12,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type BenchRow, fmt, type GroupResult } from './util.js';
 
-const GROUPS = ['matmul', 'wasm', 'elementwise', 'dispatch', 'conv', 'grad', 'vmap', 'jit'] as const;
+const GROUPS = ['matmul', 'wasm', 'elementwise', 'dispatch', 'conv', 'grad', 'vmap', 'jit', 'peers'] as const;
 const GROUP_TIMEOUT_MS = 120_000;
 
 const benchDir = path.dirname(fileURLToPath(import.meta.url));
