@@ -7,10 +7,10 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import * as jaxjs from '@jax-js/jax';
-import * as tf from '@tensorflow/tfjs-core';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
-import { type Array, np, random } from '../packages/core/src/index.js';
+import * as tf from '@tensorflow/tfjs-core';
 import { wasmMatmulInfo } from '../packages/core/src/backend/wasm/engine.js';
+import { type Array, np, random } from '../packages/core/src/index.js';
 import { jit, valueAndGrad } from '../packages/grad/src/index.js';
 import { type BenchRow, emit, fmt, log, measureInterleaved, type Timing, throughputRow, timeRow } from './util.js';
 
@@ -80,7 +80,10 @@ await tf.ready();
     50,
   );
   const info = wasmMatmulInfo();
-  if (info) notes.push(`tenfold's matmul: ${info.tile} tiles, ${info.fma ? 'relaxed-SIMD fused multiply-add' : 'separate multiply and add'}, ${info.threads} thread(s).`);
+  if (info)
+    notes.push(
+      `tenfold's matmul: ${info.tile} tiles, ${info.fma ? 'relaxed-SIMD fused multiply-add' : 'separate multiply and add'}, ${info.threads} thread(s).`,
+    );
 }
 
 // 2. tanh(1.5x+0.5)*x-1 on 4M float32 (read 4 bytes, write 4 bytes per element)
@@ -138,7 +141,10 @@ await tf.ready();
 {
   type Layer = { w: Array; b: Array };
   const keys = random.split(random.key(0), 5);
-  const dense = (k: Array, i: number, o: number): Layer => ({ w: random.uniform(k, [i, o], { minval: -1 / Math.sqrt(i), maxval: 1 / Math.sqrt(i) }), b: np.zeros([o]) });
+  const dense = (k: Array, i: number, o: number): Layer => ({
+    w: random.uniform(k, [i, o], { minval: -1 / Math.sqrt(i), maxval: 1 / Math.sqrt(i) }),
+    b: np.zeros([o]),
+  });
   let params: Layer[] = [dense(keys[0] as Array, 784, 200), dense(keys[1] as Array, 200, 200), dense(keys[2] as Array, 200, 10)];
   let mom: Layer[] = params.map((l) => ({ w: np.zerosLike(l.w), b: np.zerosLike(l.b) }));
   const x = random.normal(keys[3] as Array, [200, 784]);
@@ -156,7 +162,10 @@ await tf.ready();
     (p: Layer[], m: Layer[], xb: Array, yb: Array) => {
       const [l, g] = valueAndGrad(loss)(p, xb, yb) as [Array, Layer[]];
       const m2 = m.map((mi, i) => ({ w: np.add(np.multiply(mi.w, 0.9), (g[i] as Layer).w), b: np.add(np.multiply(mi.b, 0.9), (g[i] as Layer).b) }));
-      const p2 = p.map((pi, i) => ({ w: np.subtract(pi.w, np.multiply((m2[i] as Layer).w, 0.01)), b: np.subtract(pi.b, np.multiply((m2[i] as Layer).b, 0.01)) }));
+      const p2 = p.map((pi, i) => ({
+        w: np.subtract(pi.w, np.multiply((m2[i] as Layer).w, 0.01)),
+        b: np.subtract(pi.b, np.multiply((m2[i] as Layer).b, 0.01)),
+      }));
       return { l, p: p2, m: m2 };
     },
     { donateArgnums: [0, 1] },
@@ -175,7 +184,11 @@ await tf.ready();
       h = jnp.matmul(h, l.w).add(l.b);
       if (i < p.length - 1) h = jaxjs.nn.relu(h);
     });
-    return jaxjs.nn.logSoftmax(h, -1).mul(yb).sum().mul(-1 / 200);
+    return jaxjs.nn
+      .logSoftmax(h, -1)
+      .mul(yb)
+      .sum()
+      .mul(-1 / 200);
   };
   const refs = <T>(t: T): T => jaxjs.tree.map((v: JArray) => v.ref, t as never) as T;
   const jstep = jaxjs.jit((p: JLayer[], m: JLayer[], xb: JArray, yb: JArray) => {
