@@ -31,6 +31,7 @@ import { BufferPool, sizeClass } from './pool.js';
 import type { RoutineEpilogue, RoutineHost } from './routines/host.js';
 import { EPILOGUE_FUSING, GPU_ROUTINES, type GpuRoutine } from './routines/index.js';
 import type { MatmulMode } from './routines/matmul.js';
+import { type CompiledSplit, runSplit, splitKernel } from './split.js';
 import { isEpilogueKernel } from './wgsl/epilogue.js';
 import { floatBits, unsupportedDType, writeHeader } from './wgsl/exp.js';
 import { ELEMENTS, evalSize, GROUPS_SLOT, type RenderMode, renderKernel, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
@@ -111,6 +112,8 @@ interface GpuExecutable {
   /** The device generation the pipelines belong to. */
   generation: number;
   pipelines: Partial<Record<RenderMode, { pipeline: GPUComputePipeline; constants: Int32Array }>>;
+  /** The kernels that run it in several dispatches, when its inputs exceed a shader's storage buffers (split.ts). */
+  readonly split: CompiledSplit | null;
 }
 
 /** Reductions with at most this many outputs and at least this many reduced elements use one workgroup per output. */
@@ -539,9 +542,16 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const s = this.#live(kernel.name);
     for (const d of [...kernel.inputs, kernel.outDType]) this.#checkDType(d, kernel.name);
     const varTypes = varDTypes(kernel);
+    // an input per storage buffer, and one for the output
+    const maxInputs = s.report.limits.maxStorageBuffersPerShaderStage - 1;
+    let split: CompiledSplit | null = null;
+    if (kernel.inputs.length > maxInputs) {
+      const plan = splitKernel(kernel, maxInputs);
+      split = { plan, exes: [...plan.steps.map((st) => st.kernel), plan.kernel].map((k) => this.compile(k)) };
+    }
     // the shader of each mode is rendered and compiled when a run first needs it (a reduction may
     // only ever run as a workgroup tree; compiling a shader is the expensive part on lavapipe)
-    const exe: GpuExecutable = { kernel, generation: s.generation, varTypes, pipelines: {} };
+    const exe: GpuExecutable = { kernel, generation: s.generation, varTypes, pipelines: {}, split };
     return exe as unknown as Executable;
   }
 
@@ -572,6 +582,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
   /** Runs a compiled kernel into a new buffer of `size` elements of `dtype`. */
   runKernel(exe: Executable, inputs: readonly GpuBuffer[], vars: readonly number[], dtype: DType, size: number): GpuBuffer {
     const k = exe as unknown as GpuExecutable;
+    if (k.split !== null) return runSplit(this, k.split, inputs, vars, dtype, size);
     const kernel = k.kernel;
     const dst = this.newBuffer(dtype, size, kernel.name);
     if (size === 0) return dst;
