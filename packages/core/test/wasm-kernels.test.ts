@@ -44,6 +44,25 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
     expect(backend.rendered).toBeGreaterThan(30);
   });
 
+  it('sum over leading axes in float64 accumulators, as the JavaScript kernels do, bit for bit', () => {
+    const f = jit((x: Array) => [np.sum(x, 0), np.negative(np.mean(np.square(x), 0))]);
+    for (const shape of [
+      [300, 41],
+      [7, 5, 129],
+      [1000, 3],
+    ]) {
+      const x = random.normal(random.key(shape[0] as number), shape);
+      // (compiled with WebAssembly on, then run with it off: the JavaScript fallback)
+      const runs = wasmKernelRuns();
+      const got = (f(x) as Array[]).map((a) => a.tolist());
+      expect(wasmKernelRuns() - runs).toBe(2);
+      const was = setWasmMatmulEnabled(false);
+      const want = (f(x) as Array[]).map((a) => a.tolist());
+      setWasmMatmulEnabled(was);
+      expect(got).toEqual(want);
+    }
+  });
+
   it('pass it on plain typed arrays too (copied through temporary heap blocks)', async () => {
     const previous = setWasmHeapEnabled(false);
     try {
@@ -80,7 +99,14 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
     const prog = (x: Array, y: Array, b: Array) => {
       const h = np.add(np.multiply(x, 1.5), np.reshape(b, [1, -1]));
       const r = np.where(np.greater(h, y), np.maximum(h, 0), np.subtract(y, np.sqrt(np.abs(h))));
-      return [np.floor(np.divide(r, 0.7)), np.astype(np.astype(np.multiply(r, 3), 'int32'), 'float32'), np.negative(np.minimum(x, y))];
+      return [
+        np.floor(np.divide(r, 0.7)),
+        np.astype(np.astype(np.multiply(r, 3), 'int32'), 'float32'),
+        np.negative(np.minimum(x, y)),
+        // sums over the leading axis (float64 accumulators), one with a fused epilogue
+        np.sum(np.multiply(h, y), 0),
+        np.negative(np.mean(np.abs(r), 0)),
+      ];
     };
     const jitted = jit(prog);
     const before = wasmKernelRuns();

@@ -51,10 +51,14 @@ export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElem
   const memory = heap ? heap.memory : scratch(PAGE);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory } });
   const entry = instance.exports.kernel as Entry;
-  const args: number[] = new Array(1 + kernel.inputs.length + kernel.vars);
-  const run = heap ? onHeap(heap, entry, args) : throughScratch(entry, args);
+  const reduces = kernel.reduction !== null;
+  const args: number[] = new Array(1 + kernel.inputs.length + kernel.vars + (reduces ? 1 : 0));
+  const run = heap ? onHeap(heap, entry, args, reduces) : throughScratch(entry, args, reduces);
   return (out, inputs, vars) => {
-    if (out.length < minElements || !wasmEnabled()) {
+    // (a reduction's work is its input's size)
+    let size = out.length;
+    if (reduces) for (const x of inputs) size = Math.max(size, x.length);
+    if (size < minElements || !wasmEnabled()) {
       fallback(out, inputs, vars);
       return;
     }
@@ -65,7 +69,7 @@ export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElem
 }
 
 /** Runs on heap arrays in place, copying any other operand into a temporary block; false when the heap is full. */
-function onHeap(heap: WasmHeap, entry: Entry, args: number[]): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
+function onHeap(heap: WasmHeap, entry: Entry, args: number[], reduces: boolean): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
   return (out, inputs) => {
     // (scratch blocks, not arrays: they are back before the call returns, so the cap on what
     // arrays hold, which a heap full of garbage reaches, does not apply)
@@ -88,6 +92,14 @@ function onHeap(heap: WasmHeap, entry: Entry, args: number[]): (out: TypedArray,
         if (x === null) return false;
         args[1 + j] = x.byteOffset;
       }
+      if (reduces) {
+        // a reduction's float64 accumulators, zeroed (plus the 32 bytes its last vector may read)
+        const at = heap.takeBlock(8 * out.length + 32);
+        if (at === null) return false;
+        temps.push(at);
+        new Float64Array(heap.memory.buffer, at, out.length + 4).fill(0);
+        args[args.length - 1] = at;
+      }
       entry(...args);
       if (o !== out) out.set(o);
       return true;
@@ -98,10 +110,12 @@ function onHeap(heap: WasmHeap, entry: Entry, args: number[]): (out: TypedArray,
 }
 
 /** Copies every operand into the scratch memory and the result out. */
-function throughScratch(entry: Entry, args: number[]): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
+function throughScratch(entry: Entry, args: number[], reduces: boolean): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
   return (out, inputs) => {
     let bytes = span(out.length);
     for (const x of inputs) bytes += span(x.length);
+    const accBytes = reduces ? 8 * out.length + 32 : 0;
+    bytes += accBytes;
     const buffer = scratch(bytes).buffer;
     let at = 0;
     args[0] = at;
@@ -111,6 +125,10 @@ function throughScratch(entry: Entry, args: number[]): (out: TypedArray, inputs:
       args[1 + j] = at;
       at += span(x.length);
     });
+    if (reduces) {
+      new Float64Array(buffer, at, accBytes / 8).fill(0);
+      args[args.length - 1] = at;
+    }
     entry(...args);
     out.set(new (out.constructor as Float32ArrayConstructor)(buffer, 0, out.length));
     return true;

@@ -145,6 +145,12 @@ const SIMD_OPS = {
   'i32x4.max_s': [0xb8, ['v128', 'v128'], 'v128'],
   'i32x4.trunc_sat_f32x4_s': [0xf8, ['v128'], 'v128'],
   'i32x4.shl': [0xab, ['v128', 'i32'], 'v128'],
+  'f64x2.splat': [0x14, ['f64'], 'v128'],
+  'f64x2.extract_lane': [0x21, ['v128'], 'f64'],
+  'f64x2.add': [0xf0, ['v128', 'v128'], 'v128'],
+  'f64x2.promote_low_f32x4': [0x5f, ['v128'], 'v128'],
+  /** [demote(a0), demote(a1), 0, 0] */
+  'f32x4.demote_f64x2_zero': [0x5e, ['v128'], 'v128'],
   'i32x4.shr_s': [0xac, ['v128', 'i32'], 'v128'],
   'v128.not': [0x4d, ['v128'], 'v128'],
   'v128.and': [0x4e, ['v128', 'v128'], 'v128'],
@@ -180,6 +186,8 @@ const NUMERIC_OPS = {
   'i32.rem_s': [0x6f, ['i32', 'i32'], 'i32'],
   'i32.xor': [0x73, ['i32', 'i32'], 'i32'],
   'f32.add': [0x92, ['f32', 'f32'], 'f32'],
+  'f64.add': [0xa0, ['f64', 'f64'], 'f64'],
+  'f64.promote_f32': [0xbb, ['f32'], 'f64'],
   'f32.mul': [0x94, ['f32', 'f32'], 'f32'],
 } as const satisfies Record<string, readonly [number, readonly ValType[], ValType]>;
 export type NumericOp = keyof typeof NUMERIC_OPS;
@@ -190,11 +198,13 @@ const LOADS = {
   'f32.load': [0x2a, false, 2, 'f32'],
   'v128.load': [0x00, true, 4, 'v128'],
   'v128.load32_splat': [0x09, true, 2, 'v128'],
+  'f64.load': [0x2b, false, 3, 'f64'],
 } as const satisfies Record<string, readonly [number, boolean, number, ValType]>;
 const STORES = {
   'i32.store': [0x36, false, 2, 'i32'],
   'f32.store': [0x38, false, 2, 'f32'],
   'v128.store': [0x0b, true, 4, 'v128'],
+  'f64.store': [0x39, false, 3, 'f64'],
 } as const satisfies Record<string, readonly [number, boolean, number, ValType]>;
 export type LoadOp = keyof typeof LOADS;
 export type StoreOp = keyof typeof STORES;
@@ -308,6 +318,23 @@ export class FunctionBuilder {
     this.#stack.push('v128');
     return this;
   }
+  /** `i8x16.shuffle`: byte i of the result is byte lanes[i] of a ‖ b (0-15 from a, 16-31 from b). */
+  shuffle(lanes: readonly number[]): this {
+    this.#check();
+    if (lanes.length !== 16 || lanes.some((l) => !Number.isInteger(l) || l < 0 || l > 31)) this.#fail('i8x16.shuffle needs 16 lanes in 0..31');
+    this.#pops(['v128', 'v128'], 'i8x16.shuffle');
+    this.#code.byte(0xfd).u32(0x0d).bytes(Uint8Array.from(lanes));
+    this.#stack.push('v128');
+    return this;
+  }
+  f64Const(v: number): this {
+    this.#check();
+    const b = new Uint8Array(8);
+    new DataView(b.buffer).setFloat64(0, v, true);
+    this.#code.byte(0x44).bytes(b);
+    this.#stack.push('f64');
+    return this;
+  }
   /** A v128 of sixteen zero bytes. */
   v128Zero(): this {
     this.#check();
@@ -328,8 +355,9 @@ export class FunctionBuilder {
     const [code, args, result] = SIMD_OPS[name];
     this.#pops(args, name);
     this.#code.byte(0xfd).u32(code);
-    if (name === 'f32x4.extract_lane' || name === 'f32x4.replace_lane' || name === 'i32x4.extract_lane') {
-      if (lane === undefined || lane < 0 || lane > 3) this.#fail(`${name} needs a lane 0..3`);
+    if (name === 'f32x4.extract_lane' || name === 'f32x4.replace_lane' || name === 'i32x4.extract_lane' || name === 'f64x2.extract_lane') {
+      const lanes = name === 'f64x2.extract_lane' ? 2 : 4;
+      if (lane === undefined || lane < 0 || lane >= lanes) this.#fail(`${name} needs a lane 0..${lanes - 1}`);
       this.#code.byte(lane);
     }
     this.#stack.push(result);

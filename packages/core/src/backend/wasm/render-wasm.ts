@@ -222,24 +222,34 @@ function tanhF32(f: FunctionBuilder, x: Local<'v128'>): void {
 
 /** The kernel as a WebAssembly module exporting `kernel`, or null when this renderer cannot run it. */
 export function renderWasm(kernel: Kernel, memory: MemoryImport = { module: 'env', name: 'memory', initial: 1 }): Uint8Array | null {
-  if (kernel.reduction !== null || !STORAGE.has(kernel.outDType) || !kernel.inputs.every((d) => STORAGE.has(d))) return null;
+  if (!STORAGE.has(kernel.outDType) || !kernel.inputs.every((d) => STORAGE.has(d))) return null;
   const nLoops = kernel.loops.length;
   const inner = nLoops - 1;
   if (!kernel.loops.every((l) => indexable(l.size))) return null;
   const nodes = postOrder(kernel.body);
   if (!nodes.every((n) => renderable(n, inner))) return null;
+  const red = kernel.reduction;
+  if (red !== null) {
+    // float32 sums whose innermost loop is kept, so the lanes are four outputs: each accumulates
+    // in float64 in loop order, exactly as the JavaScript renderer does, and rounds once
+    if (red.op !== 'sum' || kernel.body.dtype !== 'float32' || inner < 0 || (kernel.loops[inner] as { reduce: boolean }).reduce) return null;
+    if (red.epilogue && !postOrder(red.epilogue).every((n) => n.op === 'acc' || (n.op !== 'load' && n.op !== 'idx' && renderable(n, inner)))) return null;
+  }
   const varTypes: DType[] = new Array(kernel.vars).fill('int32');
   for (const root of [kernel.body, ...kernel.loops.map((l) => l.size)]) for (const n of postOrder(root)) if (n.op === 'var') varTypes[n.value] = n.dtype;
   if (varTypes.some((d) => d === 'float64')) return null;
 
   const m = new ModuleBuilder();
   m.importMemory(memory);
+  // (a reduction also takes the address of its float64 accumulators, one per output, zeroed)
   const params: ValType[] = ['i32', ...kernel.inputs.map((): ValType => 'i32'), ...varTypes.map((d): ValType => (d === 'float32' ? 'f32' : 'i32'))];
+  if (red !== null) params.push('i32');
   const f = m.func('kernel', params);
   const out = f.param(0, 'i32');
   const ins = kernel.inputs.map((_, j) => f.param(1 + j, 'i32'));
   const vars = varTypes.map((d, k): Local => f.param(1 + kernel.inputs.length + k, d === 'float32' ? 'f32' : 'i32'));
-  new Emitter(f, kernel, out, ins, vars).emit();
+  const acc = red !== null ? f.param(params.length - 1, 'i32') : null;
+  new Emitter(f, kernel, out, ins, vars, acc).emit();
   return m.toBytes();
 }
 
@@ -255,12 +265,17 @@ class Emitter {
   readonly #o: Local<'i32'>;
   readonly #inner: number;
 
+  /** A reduction's output strides per kept loop (0 for reduced ones). */
+  readonly #ostrides: (Local<'i32'> | null)[] = [];
+
   constructor(
     readonly f: FunctionBuilder,
     readonly kernel: Kernel,
     readonly out: Local<'i32'>,
     readonly ins: readonly Local<'i32'>[],
     readonly vars: readonly Local[],
+    /** A reduction's float64 accumulators (null for an elementwise kernel). */
+    readonly acc: Local<'i32'> | null = null,
   ) {
     this.#j = f.local('i32');
     this.#o = f.local('i32');
@@ -276,7 +291,79 @@ class Emitter {
       this.#sizes.push(n);
       this.#idx.push(f.local('i32'));
     });
+    if (this.acc === null) {
+      this.#outer(0);
+      return;
+    }
+    // output strides of the kept loops (row-major in their order; the innermost is kept: 1)
+    let later: Local<'i32'> | null = null;
+    for (let k = kernel.loops.length - 1; k >= 0; k--) {
+      if ((kernel.loops[k] as { reduce: boolean }).reduce) {
+        this.#ostrides[k] = null;
+        continue;
+      }
+      const st = f.local('i32');
+      if (later === null) f.i32Const(1);
+      else f.get(later);
+      f.set(st);
+      this.#ostrides[k] = st;
+      const next = f.local('i32');
+      f.get(st)
+        .get(this.#sizes[k] as Local)
+        .op('i32.mul')
+        .set(next);
+      later = next;
+    }
+    const outSize = later as Local<'i32'>;
     this.#outer(0);
+    this.#epilogue(outSize);
+  }
+
+  /** out[j] = epilogue(acc[j] rounded to float32), four at a time. */
+  #epilogue(outSize: Local<'i32'>): void {
+    const { f, kernel } = this;
+    const acc = this.acc as Local<'i32'>;
+    const j = this.#j;
+    const red = kernel.reduction as NonNullable<Kernel['reduction']>;
+    const accNode = postOrder(red.epilogue ?? kernel.body).find((n) => n.op === 'acc');
+    const nodes = red.epilogue ? postOrder(red.epilogue) : [];
+    const value = f.local('v128');
+    /** Computes four outputs at j into `value`'s (or the epilogue's) local, then stores them. */
+    const step = (store: () => void) => {
+      // four float64 accumulators rounded to float32 lanes
+      f.get(acc).get(j).i32Const(3).op('i32.shl').op('i32.add').load('v128.load').simd('f32x4.demote_f64x2_zero');
+      f.get(acc).get(j).i32Const(3).op('i32.shl').op('i32.add').load('v128.load', 16).simd('f32x4.demote_f64x2_zero');
+      f.shuffle([0, 1, 2, 3, 4, 5, 6, 7, 16, 17, 18, 19, 20, 21, 22, 23]).set(value);
+      this.#values.clear();
+      if (accNode) this.#values.set(accNode.key, value);
+      for (const n of nodes) if (n.op !== 'acc') this.#compute(n, false);
+      store();
+    };
+    f.i32Const(0).set(j);
+    const brk = f.block();
+    const lp = f.loop();
+    f.get(j).i32Const(4).op('i32.add').get(outSize).op('i32.gt_s').brIf(brk);
+    step(() => {
+      f.get(this.out).get(j).i32Const(2).op('i32.shl').op('i32.add');
+      f.get(red.epilogue ? (this.#values.get(red.epilogue.key) as Local) : value).store('v128.store');
+    });
+    f.get(j).i32Const(4).op('i32.add').set(j);
+    f.br(lp);
+    f.end(lp);
+    f.end(brk);
+    f.get(j).get(outSize).op('i32.lt_s');
+    const tail = f.if();
+    step(() => {
+      const result = red.epilogue ? (this.#values.get(red.epilogue.key) as Local) : value;
+      for (let lane = 0; lane < 4; lane++) {
+        f.get(j).i32Const(lane).op('i32.add').get(outSize).op('i32.lt_s');
+        const one = f.if();
+        f.get(this.out).get(j).i32Const(lane).op('i32.add').i32Const(2).op('i32.shl').op('i32.add');
+        f.get(result).simd('f32x4.extract_lane', lane).store('f32.store');
+        f.end(one);
+      }
+    });
+    f.end(tail);
   }
 
   /** Loops 0..inner-1 around the innermost one. */
@@ -331,6 +418,19 @@ class Emitter {
     }
     const rowSize = inner >= 0 ? (this.#sizes[inner] as Local<'i32'>) : null;
     const j = this.#j;
+    if (this.acc !== null) {
+      // a reduction's row starts at the output of its kept outer indices
+      f.i32Const(0);
+      for (let k = 0; k < inner; k++) {
+        const st = this.#ostrides[k];
+        if (st)
+          f.get(this.#idx[k] as Local)
+            .get(st)
+            .op('i32.mul')
+            .op('i32.add');
+      }
+      f.set(this.#o);
+    }
     f.i32Const(0).set(j);
     // four outputs per step while four remain
     const brk = f.block();
@@ -340,8 +440,11 @@ class Emitter {
     else f.i32Const(1);
     f.op('i32.gt_s').brIf(brk);
     for (const n of nodes) if (varying.has(n.key)) this.#compute(n, true);
-    this.#address();
-    f.get(this.#values.get(kernel.body.key) as Local).store('v128.store');
+    if (this.acc !== null) this.#accumulate(this.#values.get(kernel.body.key) as Local<'v128'>);
+    else {
+      this.#address();
+      f.get(this.#values.get(kernel.body.key) as Local).store('v128.store');
+    }
     f.get(j).i32Const(4).op('i32.add').set(j);
     f.br(lp);
     f.end(lp);
@@ -360,18 +463,56 @@ class Emitter {
       else f.i32Const(1);
       f.op('i32.lt_s');
       const store = f.if();
-      this.#address(lane);
-      f.get(result);
-      if (kernel.outDType === 'float32') f.simd('f32x4.extract_lane', lane).store('f32.store');
-      else f.simd('i32x4.extract_lane', lane).store('i32.store');
+      if (this.acc !== null) {
+        // acc[o + j + lane] += x[lane], in float64
+        this.#accAddress(lane);
+        this.#accAddress(lane);
+        f.load('f64.load');
+        f.get(result).simd('f32x4.extract_lane', lane).op('f64.promote_f32').op('f64.add').store('f64.store');
+      } else {
+        this.#address(lane);
+        f.get(result);
+        if (kernel.outDType === 'float32') f.simd('f32x4.extract_lane', lane).store('f32.store');
+        else f.simd('i32x4.extract_lane', lane).store('i32.store');
+      }
       f.end(store);
     }
     f.end(tail);
     // the next row's outputs follow this one's
-    f.get(this.#o);
-    if (rowSize) f.get(rowSize);
-    else f.i32Const(1);
-    f.op('i32.add').set(this.#o);
+    if (this.acc === null) {
+      f.get(this.#o);
+      if (rowSize) f.get(rowSize);
+      else f.i32Const(1);
+      f.op('i32.add').set(this.#o);
+    }
+  }
+
+  /** The byte address of accumulator o + j (+ lane). */
+  #accAddress(lane = 0): void {
+    const f = this.f;
+    f.get(this.acc as Local)
+      .get(this.#o)
+      .get(this.#j)
+      .op('i32.add');
+    if (lane !== 0) f.i32Const(lane).op('i32.add');
+    f.i32Const(3).op('i32.shl').op('i32.add');
+  }
+
+  /** Adds the four lanes of `x` (float32) to accumulators o + j .. o + j + 3 (float64). */
+  #accumulate(x: Local<'v128'>): void {
+    const f = this.f;
+    this.#accAddress();
+    this.#accAddress();
+    f.load('v128.load').get(x).simd('f64x2.promote_low_f32x4').simd('f64x2.add').store('v128.store');
+    this.#accAddress();
+    this.#accAddress();
+    f.load('v128.load', 16)
+      .get(x)
+      .get(x)
+      .shuffle([8, 9, 10, 11, 12, 13, 14, 15, 0, 1, 2, 3, 4, 5, 6, 7])
+      .simd('f64x2.promote_low_f32x4')
+      .simd('f64x2.add')
+      .store('v128.store', 16);
   }
 
   /** The byte address of output o + j (+ lane). */
