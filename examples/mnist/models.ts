@@ -1,6 +1,16 @@
 // The two networks: the tutorial's MLP (as intended: 784-200-200-10, the hidden layer used once)
-// and the convolutional network its title promised.
-import { conv2d, dense, flatten, logSoftmax, maxPool2d, relu, sequential } from '@tenfold/nn';
+// and the convolutional network its title promised, and the loss both train with (also in the
+// browser: examples/web imports this file, so it imports nothing from Node).
+import type { Array } from '@tenfold/core';
+import { conv2d, dense, flatten, type Layer, logSoftmax, maxPool2d, nllLoss, relu, sequential } from '@tenfold/nn';
+
+/** A batch of images and their labels. */
+export type Batch = { readonly images: Array; readonly labels: Array };
+
+/** The whole model in one pure function of (params, batch): the mean NLL, what grad differentiates. */
+export function modelLoss<P>(model: Layer<P>): (params: P, batch: Batch) => Array {
+  return (params, batch) => nllLoss(model.apply(params, batch.images), batch.labels);
+}
 
 /** 784 → 200 → 200 → 10 with ReLU and a log-softmax output (PyTorch's default Linear init). */
 export function mlp() {

@@ -25,7 +25,7 @@ import {
 import { loadMnist } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { checkpointPath, prepareOutDir, type RunStatus, writeArtifacts } from './artifacts.js';
-import { cnn, mlp } from './models.js';
+import { type Batch, cnn, mlp, modelLoss } from './models.js';
 import { decodeSavedOptions, type MnistOptions } from './options.js';
 import type { EpochRecord } from './plot.js';
 import { epochProgress } from './progress.js';
@@ -57,8 +57,6 @@ export interface RunControl {
 
 /** Where messages go: stdout lines (tests capture them). */
 export type Print = (line: string) => void;
-
-type Batch = { readonly images: Array; readonly labels: Array };
 
 /** One test batch's summed NLL and correct count, as Arrays (jitted unless --no-jit). */
 type BatchEval = (params: unknown, images: Array, labels: Array) => { loss: Array; correct: Array };
@@ -154,7 +152,7 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
   const lr: LearningRate = opts.schedule === 'cosine' ? cosineDecay(opts.lr, opts.epochs * stepsPerEpoch) : opts.lr;
   const optimizer = makeOptimizer(opts, lr);
   // The whole model in one pure function of (params, batch): what grad differentiates.
-  const loss = (params: unknown, batch: Batch): Array => nllLoss(model.apply(params, batch.images), batch.labels);
+  const loss = modelLoss(model);
   // jit (default): the step (forward, backward, update) and the test pass each compile once to a
   // kernel program; --no-jit runs them op by op. Both give the same numbers up to float rounding.
   const step = trainStep(loss, optimizer as Optimizer<'sgd'>, { jit: opts.jit });
