@@ -26,7 +26,7 @@ const here = path.dirname(fileURLToPath(import.meta.url));
 const artifacts = path.join(here, '../../test-artifacts/web');
 const CHROMIUM = [process.env.TENFOLD_CHROMIUM, '/usr/bin/chromium', '/usr/bin/chromium-browser'].find((p) => p !== undefined && p !== '' && existsSync(p));
 const REQUIRED = (process.env.TENFOLD_REQUIRE_BROWSER ?? '') !== '';
-const DIGITS = 8;
+const DIGITS = 6;
 
 if (CHROMIUM === undefined && !REQUIRED) {
   console.warn(
