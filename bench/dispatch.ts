@@ -2,7 +2,7 @@
 // negligible and the time is the API layer (promotion, broadcasting checks, shape inference,
 // the trace stack, kernel lookup, buffer allocation) plus dispose. Each sample is a batch of
 // BATCH ops; the table reports the median (and minimum) over samples.
-import { lax, np } from '../packages/core/src/index.js';
+import { lax, np, withBackend } from '../packages/core/src/index.js';
 import { type BenchRow, emit, fmt, log, measureInterleaved, type Timing, timeRow } from './util.js';
 
 const BATCH = 10_000;
@@ -11,6 +11,8 @@ const TARGET_TINY_ADD_US = 5;
 const x = np.array(new Float32Array([1, 2]), { shape: [2] });
 const y = np.array(new Float32Array([3, 4]), { shape: [2] });
 const m = np.array(new Float32Array([1, 2, 3, 4]), { shape: [2, 2] });
+// the same on the pure JavaScript backend (no WebAssembly heap): the default must not be slower
+const [xj, yj] = withBackend('js', () => [np.array(new Float32Array([1, 2]), { shape: [2] }), np.array(new Float32Array([3, 4]), { shape: [2] })]);
 
 let sink = 0;
 const cases: [string, () => void][] = [
@@ -19,6 +21,7 @@ const cases: [string, () => void][] = [
   ['np.matmul(m, m), [2,2]', () => np.matmul(m, m).dispose()],
   ['np.sum(x), [2] → scalar', () => np.sum(x).dispose()],
   ['lax.add(x, y) (primitive, no NumPy layer)', () => lax.add(x, y).dispose()],
+  ["np.add(x, y), float32 [2], on the 'js' backend", () => np.add(xj as never, yj as never).dispose()],
   [
     'reference: new Float32Array(2) + JS loop',
     () => {

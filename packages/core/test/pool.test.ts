@@ -80,13 +80,15 @@ describe('the WebAssembly heap', () => {
     expect(c[999]).toBe(7);
     expect(heap.owns(c)).toBe(true);
     expect(heap.owns(new Int32Array(4))).toBe(false);
+    // small arrays stay plain: they never run WebAssembly kernels
+    expect(heap.take('float32', 200, false)).toBeNull();
   });
 
   it("refuses to grow past its memory's maximum (callers then use plain arrays) and rejects a double release", () => {
     const heap = new WasmHeap(shared(8));
     expect(heap.take('float32', 70000, true)).not.toBeNull();
     expect(heap.take('float32', 70000, true)).toBeNull(); // 8 pages of 64 KiB hold one such block (320 KiB), not two
-    const x = heap.take('float32', 10, true) as Float32Array;
+    const x = heap.take('float32', 300, true) as Float32Array;
     heap.release(x);
     expect(() => heap.release(x)).toThrow(/released twice/);
   });

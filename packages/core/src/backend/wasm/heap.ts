@@ -21,6 +21,13 @@ export const HEAP_MAX_PAGES = 32767;
 const ARRAY_BYTES = 256 * 1024 * 1024;
 /** Blocks are 16-aligned and followed by 16 readable bytes (SIMD loads may read past a row's end). */
 const SLACK = 16;
+/**
+ * Arrays smaller than this stay plain typed arrays: WebAssembly kernels leave outputs under 256
+ * elements to JavaScript anyway, and eager code makes many small temporaries nobody disposes,
+ * which would sit in the heap until the collector's callbacks run (a synchronous loop never lets
+ * them), where plain arrays are freed by the collector itself.
+ */
+export const HEAP_MIN_BYTES = 1024;
 
 const CONSTRUCTORS = { float32: Float32Array, float64: Float64Array, int32: Int32Array, bool: Uint8Array } as const;
 
@@ -49,23 +56,30 @@ export class WasmHeap {
   #inUse = 0;
   #arrays = 0;
 
-  /** A heap over `memory`, whose arrays take at most `arrayBytes` of it. */
-  constructor(memory: WebAssembly.Memory, arrayBytes = ARRAY_BYTES) {
+  readonly #minBytes: number;
+  /** The memory's buffer now (renewed after it grows). */
+  #buffer: ArrayBufferLike;
+
+  /** A heap over `memory`, whose arrays take at most `arrayBytes` of it, none smaller than `minBytes`. */
+  constructor(memory: WebAssembly.Memory, arrayBytes = ARRAY_BYTES, minBytes = HEAP_MIN_BYTES) {
     this.memory = memory;
     this.#arrayCap = arrayBytes;
-    this.#buffers.add(memory.buffer);
+    this.#minBytes = minBytes;
+    this.#buffer = memory.buffer;
+    this.#buffers.add(this.#buffer);
   }
 
   /** A view of a block for `size` elements of `dtype` (zero-filled unless `uninitialized`), or null when the heap is full. */
   take(dtype: DType, size: number, uninitialized: boolean): TypedArray | null {
     const C = CONSTRUCTORS[dtype];
+    if (size * C.BYTES_PER_ELEMENT < this.#minBytes) return null;
     const bytes = blockSize(size * C.BYTES_PER_ELEMENT);
     if (this.#arrays + bytes > this.#arrayCap) return null;
     const block = this.#block(bytes);
     if (block === null) return null;
     this.#arrays += bytes;
     this.#isArray.add(block.offset);
-    const view = new C(this.memory.buffer, block.offset, size);
+    const view = new C(this.#buffer as ArrayBuffer, block.offset, size);
     if (block.reused && !uninitialized) view.fill(0);
     return view;
   }
@@ -86,14 +100,15 @@ export class WasmHeap {
     if (offset === undefined) {
       offset = this.#top;
       const end = offset + bytes;
-      const have = this.memory.buffer.byteLength;
+      const have = this.#buffer.byteLength;
       if (end > have) {
         try {
           this.memory.grow(Math.ceil((end - have) / PAGE));
         } catch {
           return null; // past the memory's maximum, or the runtime refused the memory
         }
-        this.#buffers.add(this.memory.buffer);
+        this.#buffer = this.memory.buffer;
+        this.#buffers.add(this.#buffer);
       }
       this.#top = end;
     }
