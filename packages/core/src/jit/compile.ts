@@ -57,6 +57,11 @@ function bufferValue(aval: ShapedArray, slot: number): Value {
   return { aval, slot, cost: 0, prims: [], at: (idx, inputs) => load(inputs.index(slot, aval.dtype, aval.size), aval.dtype, rowMajor(idx, aval.shape)) };
 }
 
+/** The step of a kernel the compiler fused (no runtime vars: its sizes are constants). */
+function fusedStep(kernel: Kernel, inputs: readonly number[], out: number, outAval: ShapedArray, fused: readonly string[], into: number[]): Step {
+  return { kind: 'kernel', kernel, key: kernel.key, vars: [], inputs, out, outAval, fused, into, frees: [], inputFrees: [] };
+}
+
 /** Control flow: run by the host, its branches and bodies compiled as programs of their own. */
 const HOST: ReadonlySet<PrimitiveName> = new Set(['cond', 'while_loop', 'scan']);
 
@@ -213,19 +218,7 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
     const candidates = readAtElement(body, v.aval.shape)
       .filter((j) => inputs.dtypes[j] === v.aval.dtype && inputs.sizes[j] === v.aval.size)
       .map((j) => inputs.slots[j] as number);
-    steps.push({
-      kind: 'kernel',
-      kernel,
-      key: kernel.key,
-      vars: [],
-      inputs: inputs.slots,
-      out,
-      outAval: v.aval,
-      fused: v.prims,
-      into: candidates,
-      frees: [],
-      inputFrees: [],
-    });
+    steps.push(fusedStep(kernel, inputs.slots, out, v.aval, v.prims, candidates));
     return out;
   };
   const inBuffer = (v: Value): Value => (v.slot !== null ? v : bufferValue(v.aval, materialize(v)));
@@ -246,19 +239,7 @@ export function compileJaxpr(graph: Jaxpr): CompiledGraph {
       );
       const kernel = new Kernel({ name: 'fused', inputs: inputs.dtypes, outDType: outVar.aval.dtype, loops, body, reduction: { op: reduceOp }, vars: 0 });
       const out = nextSlot++;
-      steps.push({
-        kind: 'kernel',
-        kernel,
-        key: kernel.key,
-        vars: [],
-        inputs: inputs.slots,
-        out,
-        outAval: outVar.aval,
-        fused: [...x.prims, eqn.prim],
-        into: [],
-        frees: [],
-        inputFrees: [],
-      });
+      steps.push(fusedStep(kernel, inputs.slots, out, outVar.aval, [...x.prims, eqn.prim], []));
       values.set(outVar, bufferValue(outVar.aval, out));
       continue;
     }

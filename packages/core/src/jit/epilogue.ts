@@ -3,7 +3,7 @@
 // backend that fuses it (WebGPU applies it in the matmul shader before the store) then never
 // writes the product to memory; the others run the kernel right after the routine, into the
 // product's own buffer.
-import { accumulator, Exp } from '../kernel/exp.js';
+import { accumulator, substituteLoads } from '../kernel/exp.js';
 import { Kernel } from '../kernel/kernel.js';
 import type { RoutineName } from '../kernel/routines.js';
 import { readAtElement } from './element-reads.js';
@@ -61,30 +61,13 @@ export function fuseReductionEpilogues(steps: Step[], outs: readonly number[]): 
       outDType: c.kernel.outDType,
       loops: s.kernel.loops,
       body: s.kernel.body,
-      reduction: { op: red.op, epilogue: withAccumulator(c.kernel.body, accumulator(s.kernel.body.dtype)) },
+      reduction: { op: red.op, epilogue: substituteLoads(c.kernel.body, undefined, () => accumulator(s.kernel.body.dtype)) },
       vars: s.kernel.vars,
     });
     steps[i] = { ...s, kernel, key: kernel.key, out: c.out, outAval: c.outAval, fused: [...s.fused, ...c.fused], into: [] };
     removed.add(k);
   });
   drop(steps, removed);
-}
-
-/** `e` with every load (of the one input) replaced by `acc`. */
-function withAccumulator(e: Exp, acc: Exp, memo = new Map<string, Exp>()): Exp {
-  if (e.op === 'load') return acc;
-  if (e.args.length === 0) return e;
-  let out = memo.get(e.key);
-  if (out === undefined) {
-    out = new Exp(
-      e.op,
-      e.dtype,
-      e.args.map((a) => withAccumulator(a, acc, memo)),
-      e.value,
-    );
-    memo.set(e.key, out);
-  }
-  return out;
 }
 
 /** The steps reading each slot, in order. */

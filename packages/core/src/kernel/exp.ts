@@ -247,6 +247,26 @@ export function like(x: Exp, v: number): Exp {
   return constant(v, isFloatDType(x.dtype) ? x.dtype : 'float32');
 }
 
+/**
+ * `e` with every load of input `input` (of any input when undefined) replaced by `by(load)`: how a
+ * consumer's expression becomes an epilogue over a routine's or a reduction's accumulator.
+ */
+export function substituteLoads(e: Exp, input: number | undefined, by: (load: Exp) => Exp, memo = new Map<string, Exp>()): Exp {
+  if (e.op === 'load' && (input === undefined || e.value === input)) return by(e);
+  if (e.args.length === 0) return e;
+  let out = memo.get(e.key);
+  if (out === undefined) {
+    out = new Exp(
+      e.op,
+      e.dtype,
+      e.args.map((a) => substituteLoads(a, input, by, memo)),
+      e.value,
+    );
+    memo.set(e.key, out);
+  }
+  return out;
+}
+
 /** Every node of `e` once, children before parents. */
 export function postOrder(e: Exp, out: Exp[] = [], seen = new Set<string>()): Exp[] {
   if (seen.has(e.key)) return out;

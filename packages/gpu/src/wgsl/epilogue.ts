@@ -52,24 +52,10 @@ export function renderEpilogue(kernel: Kernel, result: number, binding: number, 
     L.push(...lines, `  let n${k} = ${value};`);
   });
   L.push(...splitIndex('i32(o)', [...kernel.loops.keys()], '  ', 'q'));
-  const { lines, value } = r.render(withResult(kernel.body, result), '  ');
+  const { lines, value } = r.render(
+    kernelIR.substituteLoads(kernel.body, result, (load) => kernelIR.accumulator(load.dtype)),
+    '  ',
+  );
   L.push(...lines, `  return ${value};`, '}');
   return { decl: decl.join('\n'), code: [helperSource(r.use), ...L].join('\n'), constants: floats.values, inputs };
-}
-
-/** `e` with every load of input `result` replaced by the accumulator (`acc`). */
-function withResult(e: Exp, result: number, memo = new Map<string, Exp>()): Exp {
-  if (e.op === 'load' && e.value === result) return kernelIR.accumulator(e.dtype);
-  if (e.args.length === 0) return e;
-  let out = memo.get(e.key);
-  if (out === undefined) {
-    out = new kernelIR.Exp(
-      e.op,
-      e.dtype,
-      e.args.map((a) => withResult(a, result, memo)),
-      e.value,
-    );
-    memo.set(e.key, out);
-  }
-  return out;
 }
