@@ -34,6 +34,7 @@ export {
   defaultBackendName,
   type Executable,
   getBackend,
+  type RoutineEpilogue,
   registerBackend,
   setDefaultBackend,
   withBackend,

@@ -1,10 +1,10 @@
 // What routines need from the backend: buffers, cached pipelines, dispatch, and kernels of the IR.
 /// <reference types="@webgpu/types" preserve="true" />
-import type { Backend, DataHandle, DType, Executable, Kernel } from '@tenfold/core';
+import type { DataHandle, DType, Executable, Kernel } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
 
-/** Core's RoutineEpilogue (an elementwise kernel a routine applies to its result; not exported by core's entry). */
-export type RoutineEpilogue = NonNullable<Parameters<Backend['routine']>[4]>;
+/** Core's RoutineEpilogue: an elementwise kernel a routine applies to its result. */
+export type { RoutineEpilogue } from '@tenfold/core';
 
 /** How the matmul routine tiles: 'registers' (outputs per invocation read from storage; CPU-backed adapters) or 'shared' (tiles in workgroup memory; GPUs). */
 export type MatmulMode = 'registers' | 'shared';
