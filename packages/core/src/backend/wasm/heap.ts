@@ -42,23 +42,27 @@ function blockSize(bytes: number): number {
   return 2 * p;
 }
 
+/** Each block is preceded by a 16-byte header: its size class and its state (FREE, SCRATCH, ARRAY). */
+const HEADER = 16;
+const FREE = 0;
+const SCRATCH = 1;
+const ARRAY = 2;
+
 export class WasmHeap {
   readonly memory: WebAssembly.Memory;
   /** The memory's buffer objects (a new one after each growth), to recognise its views. */
   readonly #buffers = new WeakSet<ArrayBufferLike>();
+  /** Free blocks by size class (a few classes, so this map itself hardly changes). */
   readonly #free = new Map<number, number[]>();
-  /** Block size of each allocated block, by offset. */
-  readonly #sizes = new Map<number, number>();
-  /** Offsets of the blocks that hold arrays (the rest are scratch). */
-  readonly #isArray = new Set<number>();
   readonly #arrayCap: number;
-  #top = SLACK;
+  #top = HEADER;
   #inUse = 0;
   #arrays = 0;
 
   readonly #minBytes: number;
-  /** The memory's buffer now (renewed after it grows). */
+  /** The memory's buffer now, and a view of it for the headers (renewed after it grows). */
   #buffer: ArrayBufferLike;
+  #headers: Int32Array;
 
   /** A heap over `memory`, whose arrays take at most `arrayBytes` of it, none smaller than `minBytes`. */
   constructor(memory: WebAssembly.Memory, arrayBytes = ARRAY_BYTES, minBytes = HEAP_MIN_BYTES) {
@@ -66,6 +70,7 @@ export class WasmHeap {
     this.#arrayCap = arrayBytes;
     this.#minBytes = minBytes;
     this.#buffer = memory.buffer;
+    this.#headers = new Int32Array(this.#buffer);
     this.#buffers.add(this.#buffer);
   }
 
@@ -75,12 +80,11 @@ export class WasmHeap {
     if (size * C.BYTES_PER_ELEMENT < this.#minBytes) return null;
     const bytes = blockSize(size * C.BYTES_PER_ELEMENT);
     if (this.#arrays + bytes > this.#arrayCap) return null;
-    const block = this.#block(bytes);
-    if (block === null) return null;
+    const offset = this.#block(bytes, ARRAY);
+    if (offset < 0) return null;
     this.#arrays += bytes;
-    this.#isArray.add(block.offset);
-    const view = new C(this.#buffer as ArrayBuffer, block.offset, size);
-    if (block.reused && !uninitialized) view.fill(0);
+    const view = new C(this.#buffer as ArrayBuffer, offset, size);
+    if (!uninitialized) view.fill(0);
     return view;
   }
 
@@ -90,31 +94,33 @@ export class WasmHeap {
    * views after taking every block a call needs (an unshared memory's old views detach).
    */
   takeBlock(bytes: number): number | null {
-    return this.#block(blockSize(bytes))?.offset ?? null;
+    const offset = this.#block(blockSize(bytes), SCRATCH);
+    return offset < 0 ? null : offset;
   }
 
-  #block(bytes: number): { offset: number; reused: boolean } | null {
-    const list = this.#free.get(bytes);
-    let offset = list?.pop();
-    const reused = offset !== undefined;
+  /** A block of class `bytes` in `state`: its data's offset, or -1. */
+  #block(bytes: number, state: number): number {
+    let offset = this.#free.get(bytes)?.pop();
     if (offset === undefined) {
-      offset = this.#top;
+      offset = this.#top + HEADER;
       const end = offset + bytes;
       const have = this.#buffer.byteLength;
       if (end > have) {
         try {
           this.memory.grow(Math.ceil((end - have) / PAGE));
         } catch {
-          return null; // past the memory's maximum, or the runtime refused the memory
+          return -1; // past the memory's maximum, or the runtime refused the memory
         }
         this.#buffer = this.memory.buffer;
+        this.#headers = new Int32Array(this.#buffer);
         this.#buffers.add(this.#buffer);
       }
       this.#top = end;
+      this.#headers[(offset - HEADER) >> 2] = bytes;
     }
-    this.#sizes.set(offset, bytes);
+    this.#headers[((offset - HEADER) >> 2) + 1] = state;
     this.#inUse += bytes;
-    return { offset, reused };
+    return offset;
   }
 
   /** Whether `a` is a view of this heap. */
@@ -129,11 +135,13 @@ export class WasmHeap {
 
   /** Returns the block at `offset` for reuse (for a view that is gone, e.g. garbage collected). */
   releaseAt(offset: number): void {
-    const bytes = this.#sizes.get(offset);
-    if (bytes === undefined) throw new Error(`internal: heap block ${offset} released twice or never taken`);
-    this.#sizes.delete(offset);
+    const h = (offset - HEADER) >> 2;
+    const state = offset >= HEADER && offset < this.#top ? this.#headers[h + 1] : FREE;
+    if (state !== SCRATCH && state !== ARRAY) throw new Error(`internal: heap block ${offset} released twice or never taken`);
+    const bytes = this.#headers[h] as number;
+    this.#headers[h + 1] = FREE;
     this.#inUse -= bytes;
-    if (this.#isArray.delete(offset)) this.#arrays -= bytes;
+    if (state === ARRAY) this.#arrays -= bytes;
     let list = this.#free.get(bytes);
     if (list === undefined) {
       list = [];
