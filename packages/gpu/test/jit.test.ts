@@ -177,18 +177,37 @@ describe.skipIf(!adapter)('jit programs on webgpu', () => {
     for (let i = 0; i < want.length; i++) await close(got[i] as Array, want[i] as Array);
   });
 
-  it('cond and whileLoop with a runtime predicate need a synchronous read: a clear error on webgpu', () => {
+  it('cond and switch run every branch and select on the device (webgpu cannot read the index synchronously); whileLoop is a clear error', async () => {
+    const f = (v: Array, k: Array) => [
+      lax.cond(
+        np.greater(np.sum(v), 0),
+        (u: Array) => np.sin(u),
+        (u: Array) => np.cos(u),
+        v,
+      ),
+      lax.switch(k, [(u: Array) => np.negative(u), (u: Array) => np.exp(u), (u: Array) => np.square(u)], v),
+    ];
+    for (const k of [-1, 1, 2, 7]) {
+      for (const seed of [3, 4]) {
+        const run = (b: Backend) =>
+          withBackend(b, () => [
+            ...(f(param([4], seed, b), np.array(k, { dtype: 'int32' })) as Array[]),
+            ...(jit(f)(param([4], seed, b), np.array(k, { dtype: 'int32' })) as Array[]),
+          ]);
+        const want = run('cpu');
+        const got = run('webgpu');
+        for (let i = 0; i < want.length; i++) await close(got[i] as Array, want[i] as Array);
+      }
+    }
     withBackend('webgpu', () => {
       const x = param([4], 3, 'webgpu');
-      const viaCond = jit((v: Array) =>
-        lax.cond(
-          np.greater(np.sum(v), 0),
-          (u: Array) => np.sin(u),
-          (u: Array) => np.cos(u),
-          v,
-        ),
-      );
-      expect(() => viaCond(x)).toThrow(/reads asynchronously/);
+      const k = np.array(1, { dtype: 'int32' });
+      const jf = jit(f);
+      for (const r of jf(x, k) as Array[]) r.dispose(); // (compiled: its constants stay)
+      const before = getBackend('webgpu').stats().liveBuffers;
+      for (const r of jf(x, k) as Array[]) r.dispose(); // every branch's outputs and masks released
+      expect(getBackend('webgpu').stats().liveBuffers).toBe(before);
+      k.dispose();
       const viaWhile = jit((v: Array) =>
         lax.whileLoop(
           (s: Array) => np.less(np.sum(s), 100),

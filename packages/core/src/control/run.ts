@@ -22,9 +22,37 @@ function scalarOf(op: string, x: ConcreteArray): number {
   if (!x.backend.supportsSyncRead)
     fail(
       op,
-      `its predicate lives on the ${x.backend.name} backend, which reads asynchronously, and the loop or branch must read it to go on; use np.where (both branches) or lax.scan/lax.foriLoop with JS-number bounds there, or run it on the cpu backend`,
+      `its predicate lives on the ${x.backend.name} backend, which reads asynchronously, and the loop must read it to go on; use lax.scan or lax.foriLoop with JS-number bounds there, or run the loop on the cpu backend (lax.cond and lax.switch work: they run every branch and select)`,
     );
   return x.backend.readSync(x.liveHandle(op))[0] as number;
+}
+
+/**
+ * A cond on a backend that reads asynchronously (WebGPU), where the host cannot see the index:
+ * every branch runs, and each output is picked by the index on the device (clamped, as the taken
+ * branch is: branch k where index ≥ k for the largest such k), as JAX does for a batched
+ * predicate. Branches are pure, so the result is the taken branch's; the cost is running them all.
+ */
+function selectBranches(index: ConcreteArray, operands: readonly ConcreteArray[], branches: readonly Jaxpr[], host: Host): ConcreteArray[] {
+  const outs = branches.map((b) => host.call(b, operands));
+  let result = outs[0] as ConcreteArray[];
+  for (let k = 1; k < outs.length; k++) {
+    const kth = fromTyped(Int32Array.of(k), [], 'int32', index.backend);
+    const [pick] = host.prim('ge', [index, kth], {}) as [ConcreteArray];
+    kth.dispose();
+    const next = result.map((r, j) => {
+      const o = (outs[k] as ConcreteArray[])[j] as ConcreteArray;
+      const [mask] = host.prim('broadcast_in_dim', [pick], { shape: [...o.shape], broadcastDimensions: [] }) as [ConcreteArray];
+      const [picked] = host.prim('select', [mask, o, r], {}) as [ConcreteArray];
+      mask.dispose();
+      return picked;
+    });
+    pick.dispose();
+    if (k > 1) disposeAll(result);
+    result = next;
+  }
+  for (const o of outs) disposeAll(o);
+  return result;
 }
 
 function disposeAll(xs: readonly ConcreteArray[]): void {
@@ -37,6 +65,7 @@ export function runControl<P extends PrimitiveName>(prim: P, args: readonly Conc
     case 'cond': {
       const { branches } = params as PrimitiveParams['cond'];
       const [index, ...operands] = args as [ConcreteArray, ...ConcreteArray[]];
+      if (!index.backend.supportsSyncRead && branches.length > 1) return selectBranches(index, operands, branches as Jaxpr[], host);
       const i = Math.min(Math.max(scalarOf('cond', index), 0), branches.length - 1);
       return host.call(branches[i] as Jaxpr, operands);
     }
