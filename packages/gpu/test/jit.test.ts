@@ -2,13 +2,12 @@
 // epilogues, control-flow host steps) runs on the webgpu backend and equals the CPU backend; one
 // program execution and the read of its result are one queue submission, one dispatch per step;
 // repeated calls leave no buffers behind.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type Array, getBackend, lax, np, withBackend } from '@tenfold/core';
 import { webgpuBackend } from '@tenfold/gpu';
 import { jit, valueAndGrad } from '@tenfold/grad';
 import { describe, expect, it } from 'vitest';
 import { adapter } from './gpu-env.js';
+import { settle } from './settle.js';
 
 type Backend = 'cpu' | 'webgpu';
 type Layer = { w: Array; b: Array };
@@ -28,16 +27,6 @@ async function close(got: Array, want: Array, rtol = 1e-5, atol = 1e-6): Promise
   const w = await want.data();
   const bad = [...w].flatMap((v, i) => (Math.abs((g[i] as number) - v) <= atol + rtol * Math.abs(v) ? [] : [`[${i}] ${g[i]} vs ${v}`]));
   expect(bad.slice(0, 5)).toEqual([]);
-}
-
-/** Forces a collection and lets finalizers run, so live-buffer counts are exact. */
-async function settle(): Promise<void> {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  for (let k = 0; k < 3; k++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 5));
-  }
 }
 
 const loss = (p: Layer[], x: Array, labels: Array): Array => {

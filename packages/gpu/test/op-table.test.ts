@@ -4,25 +4,14 @@
 // bool results, exactly equal to the CPU backend. Random bits equal the CPU's exactly. fast-check
 // with a fixed seed and two cases per record and dtype keeps the file within seconds on lavapipe
 // (compiling the shaders is most of it). float64 records are skipped: webgpu has no float64.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type Array, clearBackendConstants, getBackend, np, random, withBackend } from '@tenfold/core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { caseArbitrary, caseInputs, checkResult, OP_TABLE } from '../../core/test/op-table.js';
 import { adapter } from './gpu-env.js';
+import { settle } from './settle.js';
 
 const RUNS = { seed: 14, numRuns: 2 };
-
-/** Forces a collection and lets finalizers run, so live-buffer counts are exact. */
-async function settle(): Promise<void> {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  for (let k = 0; k < 3; k++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe.skipIf(!adapter)('the op table on webgpu', () => {
   let before = { liveBuffers: 0, liveBytes: 0 };

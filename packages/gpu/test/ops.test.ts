@@ -1,12 +1,11 @@
 // Eager np/lax ops on the webgpu backend give the CPU backend's results: exactly for integer and
 // bool results, random bits and movement ops; within float32 tolerance for float arithmetic.
 
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import { type Array, type ConcreteArray, type DType, getBackend, lax, np, random, type TypedArray } from '@tenfold/core';
 import type { WebGPUBackend } from '@tenfold/gpu';
 import { describe, expect, it } from 'vitest';
 import { adapter } from './gpu-env.js';
+import { settle } from './settle.js';
 
 type Backend = 'cpu' | 'webgpu';
 
@@ -468,16 +467,6 @@ describe.skipIf(!adapter)('threefry random bits equal the CPU backend exactly', 
     await same((b) => random.normal(withKey(b, 7), [1000]), { rtol: 1e-5, atol: 1e-6 });
   });
 });
-
-/** Lets the garbage collector reclaim the temporaries ops make internally (collected, not disposed). */
-async function settle(): Promise<void> {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  for (let k = 0; k < 3; k++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 function withKey(b: Backend, seed: number) {
   return random.key(np.array([seed], { dtype: 'int32', backend: b }).reshape([]));

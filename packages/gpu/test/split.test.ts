@@ -3,8 +3,6 @@
 // no sub-expression has inputs of its own. The plans are checked on the CPU backend (any plan, any
 // limit, exactly: int32 arithmetic), then jitted functions summing more arrays than the adapter's
 // limit run on webgpu and equal the CPU backend.
-import { setFlagsFromString } from 'node:v8';
-import { runInNewContext } from 'node:vm';
 import {
   type Array,
   clearBackendConstants,
@@ -23,6 +21,7 @@ import { jit } from '@tenfold/grad';
 import { describe, expect, it } from 'vitest';
 import { runSplit, splitKernel } from '../src/split.js';
 import { adapter } from './gpu-env.js';
+import { settle } from './settle.js';
 
 type Exp = K.Exp;
 
@@ -182,16 +181,6 @@ describe('split plans (on the CPU backend)', () => {
     }
   });
 });
-
-/** Forces a collection and lets finalizers run, so live-buffer counts are exact. */
-async function settle(): Promise<void> {
-  setFlagsFromString('--expose-gc');
-  const gc = runInNewContext('gc') as () => void;
-  for (let k = 0; k < 3; k++) {
-    gc();
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 describe.skipIf(!adapter)('kernels over the storage-buffer limit on webgpu', () => {
   const limit = adapter?.limits.maxStorageBuffersPerShaderStage ?? 8;
