@@ -135,7 +135,7 @@ describe('SIGKILL while the checkpoint is written', () => {
   it('leaves the previous checkpoint and state whole (a half-written temporary file beside them)', async () => {
     // the second write of mlp.safetensors (after epoch 2) is cut in half and the process killed
     const r = runToEnd([...RUN, '--out', out], { KILL_TARGET: 'mlp.safetensors', KILL_AT: '2' }, [path.join(here, 'testing', 'kill-during-write.ts')]);
-    expect(r.signal).toBe('SIGKILL');
+    expect(r.signal, `exit ${r.status}: ${r.stderr.slice(-2000)}`).toBe('SIGKILL');
     const ckpt = loadCheckpoint(path.join(out, 'mlp.safetensors'));
     if (E.isLeft(ckpt)) throw new Error(ckpt.left.reason);
     expect(ckpt.right.metadata).toMatchObject({ epochs: '1', batchesOfNextEpoch: '0' });

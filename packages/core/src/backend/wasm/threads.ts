@@ -226,7 +226,14 @@ export class WasmThreadPool {
       const done = Atomics.load(cells, DONE);
       if (done === chunks) break;
       waitWhile(cells, DONE, done, 1000);
-      if (Date.now() - start > WAIT_LIMIT_MS) throw new Error('internal: a wasm matmul worker did not answer');
+      if (Date.now() - start > WAIT_LIMIT_MS) {
+        // (what the cells say, for whoever meets this: which chunks were claimed and finished)
+        const claim = Atomics.load(cells, CLAIM);
+        const ready = this.workers.map((_, w) => Atomics.load(cells, readyCell(w)));
+        throw new Error(
+          `internal: a wasm matmul worker did not answer in ${WAIT_LIMIT_MS / 1000} s (job ${job}: ${Atomics.load(cells, DONE)} of ${chunks} chunks done, ${claim & 0xffff} claimed, claim cell of job ${claim >>> 16}; workers ready: ${ready.join(', ')})`,
+        );
+      }
     }
     if (Atomics.load(cells, FAILED) !== 0) throw new Error('internal: a wasm matmul chunk failed');
   }
