@@ -3,26 +3,9 @@
 // rules make their constants on the default backend rather than on their operands'.)
 import { type Array, np, withBackend } from '@tenfold/core';
 import { grad, jit, valueAndGrad, vmap } from '@tenfold/grad';
-import { describe, expect, it } from 'vitest';
+import { describe, it } from 'vitest';
+import { type Backend, close, param } from './compare.js';
 import { adapter } from './gpu-env.js';
-
-type Backend = 'cpu' | 'webgpu';
-
-function param(shape: number[], seed: number, b: Backend): Array {
-  const n = shape.reduce((p, x) => p * x, 1);
-  return np.array(
-    Float32Array.from({ length: n }, (_, i) => Math.sin(i * 1.7 + seed) * 0.5),
-    { shape, backend: b },
-  );
-}
-
-async function close(got: Array, want: Array, rtol = 1e-5, atol = 1e-6): Promise<void> {
-  expect(got.shape).toEqual(want.shape);
-  const g = await got.data();
-  const w = await want.data();
-  const bad = [...w].flatMap((v, i) => (Math.abs((g[i] as number) - v) <= atol + rtol * Math.abs(v) ? [] : [`[${i}] ${g[i]} vs ${v}`]));
-  expect(bad.slice(0, 5)).toEqual([]);
-}
 
 describe.skipIf(!adapter)('transforms on webgpu', () => {
   it('valueAndGrad of an MLP loss equals the CPU backend', async () => {
