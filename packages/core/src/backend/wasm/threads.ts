@@ -14,8 +14,13 @@ import { canBlock, countWorkerShares, defaultThreadCount, type ScriptWorker, spa
  * output tile is computed by the same code on one thread, so results are bit-identical whatever
  * the thread count.
  *
- * A claim is a compare-and-swap on a cell holding (job number << 16 | next chunk), so a worker
- * still holding an old job's number can never take a chunk of a newer one. Workers never post
+ * A claim is a compare-and-swap on a cell holding (job number << CHUNK_BITS | next chunk), so a
+ * worker still holding an old job's number can never take a chunk of a newer one. The caller closes
+ * that cell (stores 0, no job's number) before it writes the next job: a worker that read the old
+ * job's last claim, then was descheduled while the caller published a new job with more chunks,
+ * would otherwise see the new chunk count, take a chunk of the old job with the new bounds and
+ * count it done in the new job (found by a stress test: the caller then waited for "11 of 10
+ * chunks" until its time limit). Workers never post
  * messages (a 'message' listener would keep the process alive) and are unref'd, so an idle pool
  * does not hold the process open. Each worker reports in a shared cell once it has instantiated the
  * module; the caller waits for that (bounded) before the first product, because a worker that fails
@@ -32,7 +37,7 @@ const START_LIMIT_MS = 20_000;
 /** Chunks per thread: enough that a late or slow thread leaves little to wait for. */
 const CHUNKS_PER_THREAD = 4;
 /**
- * Shared cells (Int32): WAKE (the job number, bumped to wake the workers), CLAIM (job << 16 | next
+ * Shared cells (Int32): WAKE (the job number, bumped to wake the workers), CLAIM (job << CHUNK_BITS | next
  * chunk), DONE (chunks finished), FAILED (a chunk threw), then the job: the gemm's fixed arguments,
  * whether chunks are rows, the panel count split, panels per chunk, the other dimension's panel
  * count and the number of chunks. Each worker's ready flag sits on a cache line of its own after them.
@@ -50,6 +55,9 @@ const CHUNK = BY_ROWS + 2;
 const OTHER = BY_ROWS + 3;
 const CHUNKS = BY_ROWS + 4;
 const LINE = 16;
+/** Low bits of the claim cell that count chunks; the rest hold the job number (1 … JOB_LIMIT). */
+const CHUNK_BITS = 10;
+const JOB_LIMIT = 2 ** (31 - CHUNK_BITS) - 1;
 const readyCell = (slot: number) => (slot + 2) * LINE;
 
 /**
@@ -61,8 +69,8 @@ const CLAIM_LOOP = `function claimChunks(cells, job, run) {
   let mine = 0;
   for (;;) {
     const v = Atomics.load(cells, ${CLAIM});
-    if (v >>> 16 !== job) return mine;
-    const i = v & 0xffff;
+    if (v >>> ${CHUNK_BITS} !== job) return mine;
+    const i = v & ${(1 << CHUNK_BITS) - 1};
     if (i >= cells[${CHUNKS}]) return mine;
     if (Atomics.compareExchange(cells, ${CLAIM}, v, v + 1) !== v) continue;
     // the claim succeeded, so the job cannot finish (nor its cells change) before this chunk is done
@@ -203,10 +211,11 @@ export class WasmThreadPool {
     if (!this.#started) throw new Error('internal: wasm thread pool used before it started');
     if (fixed.length !== FIXED_ARGS) throw new Error('internal: wasm gemm job needs its fixed arguments');
     const chunks = Math.ceil(split.total / split.chunk);
-    if (chunks >= 0x10000) throw new Error('internal: too many chunks for a wasm job');
+    if (chunks >= 1 << CHUNK_BITS) throw new Error('internal: too many chunks for a wasm job');
     const cells = this.#cells;
-    // no thread works on the previous job any more: its chunks are all done
-    this.#job = (this.#job % 0x7fff) + 1;
+    // the previous job's chunks are all done; close its claims before its cells change (see above)
+    Atomics.store(cells, CLAIM, 0);
+    this.#job = (this.#job % JOB_LIMIT) + 1;
     const job = this.#job;
     for (let a = 0; a < FIXED_ARGS; a++) cells[JOB + a] = fixed[a] as number;
     cells[BY_ROWS] = split.byRows ? 1 : 0;
@@ -216,7 +225,7 @@ export class WasmThreadPool {
     cells[CHUNKS] = chunks;
     Atomics.store(cells, DONE, 0);
     Atomics.store(cells, FAILED, 0);
-    Atomics.store(cells, CLAIM, job << 16);
+    Atomics.store(cells, CLAIM, job << CHUNK_BITS);
     Atomics.store(cells, WAKE, job);
     Atomics.notify(cells, WAKE);
     countWorkerShares(chunks - claimChunks(cells, job, gemm));
@@ -225,13 +234,15 @@ export class WasmThreadPool {
     for (;;) {
       const done = Atomics.load(cells, DONE);
       if (done === chunks) break;
+      // more than were published: a chunk was counted twice; fail now rather than wait in vain
+      if (done > chunks) throw new Error(`internal: wasm matmul job ${job} counted ${done} of ${chunks} chunks done`);
       waitWhile(cells, DONE, done, 1000);
       if (Date.now() - start > WAIT_LIMIT_MS) {
         // (what the cells say, for whoever meets this: which chunks were claimed and finished)
         const claim = Atomics.load(cells, CLAIM);
         const ready = this.workers.map((_, w) => Atomics.load(cells, readyCell(w)));
         throw new Error(
-          `internal: a wasm matmul worker did not answer in ${WAIT_LIMIT_MS / 1000} s (job ${job}: ${Atomics.load(cells, DONE)} of ${chunks} chunks done, ${claim & 0xffff} claimed, claim cell of job ${claim >>> 16}; workers ready: ${ready.join(', ')})`,
+          `internal: a wasm matmul worker did not answer in ${WAIT_LIMIT_MS / 1000} s (job ${job}: ${Atomics.load(cells, DONE)} of ${chunks} chunks done, ${claim & ((1 << CHUNK_BITS) - 1)} claimed, claim cell of job ${claim >>> CHUNK_BITS}; workers ready: ${ready.join(', ')})`,
         );
       }
     }

@@ -1,0 +1,63 @@
+// Stress test for the WebAssembly matmul's thread pool (not part of `npm test`: it needs minutes of
+// an oversubscribed machine). Runs PROCESSES copies of a loop of threaded products at once, each
+// checked bit for bit against one thread. Before the claim cell was closed between jobs (see
+// packages/core/src/backend/wasm/threads.ts), 3 of 4 copies failed within 60 s on the 2-core
+// machine ("11 of 10 chunks done"); after, none in 4 × 60 s, twice.
+//
+//   npx tsx scripts/stress-wasm-threads.ts [seconds=60] [processes=4] [threads=3]
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { DEFAULT_BLOCKING, WasmGemm } from '../packages/core/src/backend/wasm/matmul.js';
+
+const [seconds = 60, processes = 4, threads = 3] = process.argv.slice(2, 5).map(Number);
+const ROW_MAJOR_BT = { a: 'mk', b: 'nk' } as const;
+
+function loop(): void {
+  const gemm = (t: number) => new WasmGemm({ mr: 6, nr: 8, fma: false, ...(t > 1 ? { sharedMaxPages: 4096 } : {}) }, DEFAULT_BLOCKING, t);
+  const one = gemm(1);
+  const many = gemm(threads);
+  // shapes of different chunk counts, each just over the threading threshold
+  const shapes = [
+    [128, 128, 64],
+    [96, 200, 80],
+    [300, 60, 70],
+    [64, 512, 40],
+  ] as const;
+  const fill = (n: number, seed: number) => Float32Array.from({ length: n }, (_, i) => ((i * 7919 + seed * 104729) % 1000) / 500 - 1);
+  const cases = shapes.map(([M, N, K], s) => {
+    const A = fill(M * K, s);
+    const B = fill(N * K, s + 9);
+    const want = new Float32Array(M * N);
+    one.matmul(A, B, want, 1, M, N, K, ROW_MAJOR_BT);
+    return { M, N, K, A, B, want };
+  });
+  const end = Date.now() + seconds * 1000;
+  let products = 0;
+  while (Date.now() < end) {
+    const c = cases[products++ % cases.length] as (typeof cases)[number];
+    const got = new Float32Array(c.M * c.N);
+    many.matmul(c.A, c.B, got, 1, c.M, c.N, c.K, ROW_MAJOR_BT);
+    if (got.some((v, i) => !Object.is(v, c.want[i]))) throw new Error(`product ${products} (${c.M}x${c.N}x${c.K}) differs from one thread`);
+  }
+  console.log(`${products} products, all bit-identical to one thread`);
+}
+
+if (process.env.STRESS_CHILD === '1') loop();
+else {
+  const runs = Array.from({ length: processes }, (_, i) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', fileURLToPath(import.meta.url), String(seconds), '1', String(threads)], {
+      env: { ...process.env, STRESS_CHILD: '1' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let out = '';
+    child.stdout.on('data', (b: Buffer) => (out += b));
+    child.stderr.on('data', (b: Buffer) => (out += b));
+    return new Promise<boolean>((resolve) =>
+      child.on('close', (code) => {
+        console.log(`copy ${i + 1}: ${code === 0 ? 'ok' : `failed (exit ${code})`}\n  ${out.trim().split('\n').slice(0, 6).join('\n  ')}`);
+        resolve(code === 0);
+      }),
+    );
+  });
+  Promise.all(runs).then((ok) => process.exit(ok.every(Boolean) ? 0 : 1));
+}
