@@ -2,7 +2,8 @@
 // room made for new sizes by dropping the oldest (a workload whose sizes change is not stuck).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { pooledByteCount, recycle, setPoolCapacity, takeTyped } from '../src/backend/cpu/pool.js';
-import { setWasmHeapEnabled, WasmHeap } from '../src/backend/wasm/heap.js';
+import { setWasmHeapEnabled, WasmHeap, wasmHeap } from '../src/backend/wasm/heap.js';
+import { np } from '../src/index.js';
 
 const MiB = 1024 * 1024;
 
@@ -91,5 +92,52 @@ describe('the WebAssembly heap', () => {
     const x = heap.take('float32', 300, true) as Float32Array;
     heap.release(x);
     expect(() => heap.release(x)).toThrow(/released twice/);
+  });
+
+  it('asks for a collection each time arrays grow by its step, counted from what is left after frees', () => {
+    let asked = 0;
+    const KiB = 1024;
+    const heap = new WasmHeap(shared(64), 1024 * KiB, 1024, { collect: () => asked++, collectStep: 64 * KiB });
+    const take = () => heap.take('float32', 4 * KiB - 8, true) as Float32Array; // 16 KiB blocks
+    const held = [take(), take(), take()];
+    expect(asked).toBe(0);
+    held.push(take()); // 64 KiB: still not past the step
+    expect(asked).toBe(0);
+    held.push(take()); // past it
+    expect(asked).toBe(1);
+    for (let i = 0; i < 3; i++) held.push(take());
+    expect(asked).toBe(1); // the next one is a step further on
+    held.push(take());
+    expect(asked).toBe(2);
+    // what the collection's callbacks free lowers the next mark: a step above what is left
+    for (const a of held.splice(0, 8)) heap.release(a);
+    for (let i = 0; i < 4; i++) held.push(take());
+    expect(asked).toBe(2);
+    held.push(take());
+    expect(asked).toBe(3);
+    expect(heap.stats().collections).toBe(3);
+  });
+
+  it('never asks without a collector', () => {
+    const heap = new WasmHeap(shared(64), 1024 * 1024, 1024, { collectStep: 1024 });
+    for (let i = 0; i < 10; i++) heap.take('float32', 1000, true);
+    expect(heap.stats().collections).toBe(0);
+  });
+});
+
+describe('garbage in the process heap', () => {
+  it('arrays nobody disposed are collected and their blocks freed while an async loop runs (Node: the heap asks V8)', async () => {
+    const heap = wasmHeap();
+    if (heap === null) return;
+    const before = heap.stats();
+    // 8 MiB arrays, never disposed: 96 of them are 768 MiB, past the step several times
+    for (let i = 0; i < 96; i++) {
+      np.add(np.zeros([2 * 1024 * 1024]), 1);
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    const after = heap.stats();
+    expect(after.collections).toBeGreaterThan(before.collections);
+    // what is left is at most a step and a few arrays more than at the start
+    expect(after.arrays - before.arrays).toBeLessThan(160 * 1024 * 1024);
   });
 });
