@@ -4,7 +4,7 @@
 // the checkpoint and the resume state stay those of the last good epoch.
 import { accessSync, constants, mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { saveCheckpoint } from '@tenfold/nn/node';
+import { saveCheckpointAsync } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { writeFileAtomic } from './atomic.js';
 import type { MnistOptions } from './options.js';
@@ -63,11 +63,14 @@ export function savedOptions(opts: MnistOptions): Omit<MnistOptions, 'resume'> {
   return rest;
 }
 
-/** Writes the run's files; returns why one could not be written (the earlier ones of this call are written, the rest unchanged). */
-export function writeArtifacts(s: Snapshot): string | undefined {
+/**
+ * Writes the run's files; returns why one could not be written (the earlier ones of this call are
+ * written, the rest unchanged). Reads the arrays asynchronously: works on every backend.
+ */
+export async function writeArtifacts(s: Snapshot): Promise<string | undefined> {
   const { opts, progress } = s;
   if (s.trained !== undefined) {
-    const ckpt = saveCheckpoint(checkpointPath(opts), s.trained.params, {
+    const ckpt = await saveCheckpointAsync(checkpointPath(opts), s.trained.params, {
       metadata: {
         model: opts.model,
         epochs: String(progress.epochsDone),
@@ -77,7 +80,7 @@ export function writeArtifacts(s: Snapshot): string | undefined {
       },
     });
     if (E.isLeft(ckpt)) return ckpt.left.reason;
-    const state = saveResumeState(opts.out, s.trained, savedOptions(opts), progress);
+    const state = await saveResumeState(opts.out, s.trained, savedOptions(opts), progress);
     if (E.isLeft(state)) return state.left;
   }
   // JSON has no NaN/Infinity: JSON.stringify writes a diverged batch's loss as null

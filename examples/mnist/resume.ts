@@ -6,7 +6,7 @@
 // fixes every PRNG key still to come, since epoch e shuffles with a key derived from the seed and
 // e) and the metrics so far. Read back through io-ts and checked against the model's own tree.
 import path from 'node:path';
-import { loadCheckpoint, loadParams, saveCheckpoint } from '@tenfold/nn/node';
+import { loadCheckpoint, loadParams, saveCheckpointAsync } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { pipe } from 'fp-ts/lib/function.js';
 import * as t from 'io-ts';
@@ -72,8 +72,11 @@ function describeErrors(errors: t.Errors): string {
   return `${where === '' ? '' : `${where}: `}${first.message ?? `expected ${first.context.at(-1)?.type.name ?? 'another value'}, got ${JSON.stringify(first.value)}`}`;
 }
 
-/** Writes the resume state into `dir` (atomically: a crash keeps the previous state file whole). */
-export function saveResumeState(dir: string, trained: Trained, options: unknown, progress: Progress): E.Either<string, string> {
+/**
+ * Writes the resume state into `dir` (atomically: a crash keeps the previous state file whole);
+ * reads the arrays asynchronously, so it works on every backend.
+ */
+export async function saveResumeState(dir: string, trained: Trained, options: unknown, progress: Progress): Promise<E.Either<string, string>> {
   const file = path.join(dir, STATE_FILE);
   const saved: t.TypeOf<typeof SavedC> = {
     format: 1,
@@ -83,7 +86,7 @@ export function saveResumeState(dir: string, trained: Trained, options: unknown,
     epochs: [...progress.epochs],
     batchLosses: [...progress.batchLosses],
   };
-  const r = saveCheckpoint(
+  const r = await saveCheckpointAsync(
     file,
     { params: trained.params, optState: trained.optState, step: trained.step },
     { metadata: { [PROGRESS_KEY]: JSON.stringify(saved) } },

@@ -3,7 +3,7 @@
 // stops cleanly when asked (an AbortSignal: main.ts aborts on SIGINT/SIGTERM) after the current
 // batch, stops at the first non-finite loss without saving, and resumes from a saved state.
 import path from 'node:path';
-import { type Array, np, random, setDefaultBackend } from '@tenfold/core';
+import { type Array, np, random } from '@tenfold/core';
 import { jit } from '@tenfold/grad';
 import {
   adam,
@@ -25,6 +25,8 @@ import {
 import { loadMnist } from '@tenfold/nn/node';
 import * as E from 'fp-ts/lib/Either.js';
 import { checkpointPath, prepareOutDir, type RunStatus, writeArtifacts } from './artifacts.js';
+import { type SelectedBackend, selectBackend } from './backend.js';
+import { lossReader } from './loss-reader.js';
 import { type Batch, cnn, mlp, modelLoss } from './models.js';
 import { decodeSavedOptions, type MnistOptions } from './options.js';
 import type { EpochRecord } from './plot.js';
@@ -69,18 +71,32 @@ function batchEvaluator(model: Layer<unknown>, jitted: boolean): BatchEval {
   return jitted ? jit(f) : f;
 }
 
-/** Average NLL (summed, then divided by the set size), correct count and accuracy over a split. */
-function evaluate(evalBatch: BatchEval, params: unknown, split: MnistSplit, batchSize = 1000): { loss: number; correct: number; total: number } {
+/**
+ * Average NLL (summed, then divided by the set size), correct count and accuracy over a split.
+ * Every batch runs before the first read, so WebGPU waits for the device once, not per batch.
+ */
+async function evaluate(
+  evalBatch: BatchEval,
+  params: unknown,
+  split: MnistSplit,
+  backend: SelectedBackend,
+  batchSize = 1000,
+): Promise<{ loss: number; correct: number; total: number }> {
   const total = split.labels.shape[0] as number;
-  let lossSum = 0;
-  let correctSum = 0;
+  const results: { loss: Array; correct: Array }[] = [];
   for (let start = 0; start < total; start += batchSize) {
     const end = Math.min(total, start + batchSize);
-    const images = split.images.index(np.slice(start, end));
-    const labels = split.labels.index(np.slice(start, end));
-    const r = evalBatch(params, images, labels);
-    lossSum += r.loss.item() as number;
-    correctSum += r.correct.item() as number;
+    const { images, labels } = backend.toDevice(
+      backend.onHost(() => ({ images: split.images.index(np.slice(start, end)), labels: split.labels.index(np.slice(start, end)) })),
+    );
+    results.push(evalBatch(params, images, labels));
+  }
+  const values = await Promise.all(results.map(async (r) => [(await r.loss.itemAsync()) as number, (await r.correct.itemAsync()) as number] as const));
+  let lossSum = 0;
+  let correctSum = 0;
+  for (const [l, c] of values) {
+    lossSum += l;
+    correctSum += c;
   }
   return { loss: lossSum / total, correct: correctSum, total };
 }
@@ -124,15 +140,41 @@ function resumeCommand(out: string): string {
  * (checked before training) or a failed write comes back as `{ error }`, a one-line message.
  */
 export async function run(cli: MnistOptions, print: Print, interactive: boolean, control: RunControl = {}): Promise<RunResult> {
-  setDefaultBackend(cli.backend);
   const start = startingPoint(cli);
   if (E.isLeft(start)) return { error: start.left };
   const { opts } = start.right;
-  const data = loadMnist({
-    dir: opts.data,
-    layout: opts.model === 'cnn' ? 'nchw' : 'flat',
-    limit: { train: opts.trainLimit, test: opts.testLimit },
-  });
+  // the saved run's backend with --resume
+  let backend: SelectedBackend;
+  try {
+    backend = await selectBackend(opts.backend);
+  } catch (e) {
+    return { error: `cannot use the ${opts.backend} backend: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  try {
+    return await train(opts, start.right.progress, backend, print, interactive, control);
+  } finally {
+    backend.release();
+  }
+}
+
+/** How many losses the run reads back at a time: one on the CPU, a log interval's on WebGPU. */
+const lossGroup = (opts: MnistOptions, backend: SelectedBackend): number => (backend.asyncReads ? opts.logEvery : 1);
+
+async function train(
+  opts: MnistOptions,
+  saved: Progress,
+  backend: SelectedBackend,
+  print: Print,
+  interactive: boolean,
+  control: RunControl,
+): Promise<RunResult> {
+  const data = backend.onHost(() =>
+    loadMnist({
+      dir: opts.data,
+      layout: opts.model === 'cnn' ? 'nchw' : 'flat',
+      limit: { train: opts.trainLimit, test: opts.testLimit },
+    }),
+  );
   if (E.isLeft(data)) return { error: data.left.reason };
   const outError = prepareOutDir(opts.out, opts.model);
   if (outError !== undefined) return { error: outError };
@@ -140,7 +182,6 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
   const nTrain = train.labels.shape[0] as number;
   const nTest = test.labels.shape[0] as number;
   const stepsPerEpoch = Math.ceil(nTrain / opts.batchSize);
-  const saved = start.right.progress;
   const badPosition = positionError(saved, stepsPerEpoch, opts);
   if (badPosition !== undefined) return { error: `cannot resume from '${opts.out}': ${path.join(opts.out, STATE_FILE)}: ${badPosition}` };
   if (opts.resume !== undefined && saved.epochsDone === opts.epochs) {
@@ -148,7 +189,9 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
   }
 
   const model: Layer<unknown> = opts.model === 'cnn' ? (cnn() as Layer<unknown>) : (mlp() as Layer<unknown>);
-  const [initKey, shuffleKey] = random.split(random.key(opts.seed));
+  const [initKey] = random.split(random.key(opts.seed));
+  // the same key made where the data is, which is shuffled there
+  const [, shuffleKey] = backend.onHost(() => random.split(random.key(opts.seed)));
   const lr: LearningRate = opts.schedule === 'cosine' ? cosineDecay(opts.lr, opts.epochs * stepsPerEpoch) : opts.lr;
   const optimizer = makeOptimizer(opts, lr);
   // The whole model in one pure function of (params, batch): what grad differentiates.
@@ -167,7 +210,7 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
     state = loaded.right;
   }
   print(
-    `tenfold MNIST: ${opts.model} (${model.name}), ${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${opts.lr}${opts.optimizer === 'sgd' ? ` momentum ${opts.momentum}` : ''}${opts.schedule === 'cosine' ? ' (cosine decay)' : ''}, seed ${opts.seed}, ${opts.backend} backend, ${opts.jit ? 'jit' : 'eager (--no-jit)'}`,
+    `tenfold MNIST: ${opts.model} (${model.name}), ${opts.epochs} epochs, batch ${opts.batchSize}, ${opts.optimizer} lr ${opts.lr}${opts.optimizer === 'sgd' ? ` momentum ${opts.momentum}` : ''}${opts.schedule === 'cosine' ? ' (cosine decay)' : ''}, seed ${opts.seed}, ${backend.description} backend, ${opts.jit ? 'jit' : 'eager (--no-jit)'}`,
   );
   print(`data: ${nTrain} training and ${nTest} test images`);
   if (opts.resume !== undefined) {
@@ -180,7 +223,7 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
   const batchLosses: number[] = [...saved.batchLosses];
   const progress = (epochsDone: number, batchesDone: number): Progress => ({ epochsDone, batchesDone, epochs: [...records], batchLosses: [...batchLosses] });
   const trained = (): Trained => ({ params: state.params, optState: state.optState, step: state.step });
-  const write = (status: RunStatus, p: Progress, message?: string, keep = false): string | undefined =>
+  const write = (status: RunStatus, p: Progress, message?: string, keep = false): Promise<string | undefined> =>
     writeArtifacts({ opts, status, stepsPerEpoch, progress: p, ...(message === undefined ? {} : { message }), ...(keep ? {} : { trained: trained() }) });
   // where the files on disk stand, for the message of a diverged run (which leaves them as they are)
   const at = (epochsDone: number, batchesDone: number) =>
@@ -193,24 +236,19 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
 
   for (let epoch = saved.epochsDone + 1; epoch <= opts.epochs; epoch++) {
     const t0 = performance.now();
-    const order = shuffledBatches(epochKey(shuffleKey, epoch), nTrain, opts.batchSize);
+    const order = backend.onHost(() => shuffledBatches(epochKey(shuffleKey, epoch), nTrain, opts.batchSize));
     const first = epoch === saved.epochsDone + 1 ? saved.batchesDone : 0;
     const bar = epochProgress(epoch, opts.epochs, order.length, interactive, print);
     const before = batchLosses.slice((epoch - 1) * stepsPerEpoch);
     let running = before.reduce((s, v) => s + v, 0);
     let seen = before.length;
     let diverged: { batch: number; value: number } | undefined;
-    const batches = function* (): Generator<Batch> {
-      for (let i = first; i < order.length; i++) {
-        // checked between batches: a signal lets the current batch finish
-        if (control.signal?.aborted === true || diverged !== undefined) return;
-        yield takeBatch(train, order[i] as Array);
-      }
-    };
-    const result = await fitEpochAsync(step, state, batches(), {
-      onBatch: ({ index, loss: l }) => {
-        const b = first + index;
-        const value = l.item() as number;
+    const reader = lossReader(lossGroup(opts, backend), backend.asyncReads);
+    let b = first; // the batch (of this epoch) whose loss comes back next
+    const record = (values: readonly number[]) => {
+      for (const value of values) {
+        // a read group may hold losses of steps after a non-finite one: they are not recorded
+        if (diverged !== undefined) return;
         batchLosses.push(value);
         if (!Number.isFinite(value)) {
           diverged = { batch: b + 1, value };
@@ -220,14 +258,26 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
         seen++;
         bar.tick(b + 1, running / seen);
         if (b % opts.logEvery === 0) bar.log(`epoch ${epoch} batch ${b + 1}/${order.length}: Train Loss ${value.toFixed(6)}`);
-      },
-    });
+        b++;
+      }
+    };
+    const batches = async function* (): AsyncGenerator<Batch> {
+      for (let i = first; i < order.length; i++) {
+        // checked between batches: a signal lets the current batch finish
+        if (control.signal?.aborted === true || diverged !== undefined) return;
+        yield backend.toDevice(backend.onHost(() => takeBatch(train, order[i] as Array)));
+        record(await reader.due());
+      }
+    };
+    const result = await fitEpochAsync(step, state, batches(), { onBatch: ({ loss: l }) => reader.add(l) });
+    record(await reader.drain());
     bar.stop();
-    const done = first + result.losses.length;
+    // a divergence found late (WebGPU reads in groups) ends the epoch's record at that batch
+    const done = diverged === undefined ? first + result.losses.length : diverged.batch;
     if (diverged !== undefined) {
       const stepNo = (epoch - 1) * stepsPerEpoch + diverged.batch;
       const message = `the training loss became ${diverged.value} at epoch ${epoch}, batch ${diverged.batch}/${order.length} (step ${stepNo}): training diverged (try a smaller --lr than ${opts.lr}). Stopped; ${lastGood()}`;
-      const err = write('diverged', progress(epoch - 1, done), message, true);
+      const err = await write('diverged', progress(epoch - 1, done), message, true);
       return err === undefined ? { status: 'diverged', message, epochs: records } : { error: `${message}; and ${err}` };
     }
     state = result.state;
@@ -235,11 +285,11 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
       const reason = String(control.signal?.reason ?? 'a stop request');
       const where = done === 0 ? `after epoch ${epoch - 1}` : `at epoch ${epoch}, batch ${done}/${order.length}`;
       const message = `interrupted by ${reason} ${where}; saved the state, metrics and plot in ${opts.out}. Resume with: ${resumeCommand(opts.out)}`;
-      const err = write('interrupted', progress(epoch - 1, done), message);
+      const err = await write('interrupted', progress(epoch - 1, done), message);
       return err === undefined ? { status: 'interrupted', message, epochs: records } : { error: `interrupted by ${reason}, but ${err}` };
     }
     const trainSeconds = (performance.now() - t0) / 1000;
-    const ev = evaluate(evalBatch, state.params, test);
+    const ev = await evaluate(evalBatch, state.params, test, backend);
     const seconds = (performance.now() - t0) / 1000;
     const trainLoss = running / Math.max(1, seen);
     print(
@@ -247,11 +297,11 @@ export async function run(cli: MnistOptions, print: Print, interactive: boolean,
     );
     if (!Number.isFinite(ev.loss)) {
       const message = `the test loss is ${ev.loss} after epoch ${epoch}: training diverged (try a smaller --lr than ${opts.lr}). Stopped; ${lastGood()}`;
-      const err = write('diverged', progress(epoch - 1, done), message, true);
+      const err = await write('diverged', progress(epoch - 1, done), message, true);
       return err === undefined ? { status: 'diverged', message, epochs: records } : { error: `${message}; and ${err}` };
     }
     records.push({ epoch, trainLoss, testLoss: ev.loss, testAccuracy: ev.correct / ev.total, seconds });
-    const err = write(epoch === opts.epochs ? 'complete' : 'running', progress(epoch, 0));
+    const err = await write(epoch === opts.epochs ? 'complete' : 'running', progress(epoch, 0));
     if (err !== undefined) return { error: err };
     lastSaved = at(epoch, 0);
   }
