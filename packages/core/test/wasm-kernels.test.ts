@@ -5,7 +5,8 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { jit } from '../../grad/src/index.js';
 import { compileJs } from '../src/backend/cpu/render-js.js';
-import { compileWasmKernel, wasmKernelRuns } from '../src/backend/wasm/elementwise.js';
+import { cpuThreadsInfo } from '../src/backend/cpu/workers.js';
+import { compileWasmKernel, setKernelThreadMinElements, THREAD_MIN_ELEMENTS, wasmKernelRuns } from '../src/backend/wasm/elementwise.js';
 import { setWasmMatmulEnabled, wasmMatmulCount } from '../src/backend/wasm/engine.js';
 import { wasmFeatures } from '../src/backend/wasm/features.js';
 import { setWasmHeapEnabled } from '../src/backend/wasm/heap.js';
@@ -127,7 +128,56 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
     );
     expect(wasmKernelRuns() - before).toBeGreaterThan(40);
   });
+
+  it('large kernels run on the worker threads too, bit for bit as one thread, whatever the split of their outermost loop', () => {
+    // (outputs of at least THREAD_MIN_ELEMENTS: one loop, split in 16-element lines; two and three
+    // loops, split by rows of the outermost, with a float var (the weakly typed 0.75) and a broadcast)
+    const prog = (x: Array, b: Array, s: Array) => [
+      np.tanh(np.add(np.multiply(np.reshape(x, [-1]), 0.75), 0.25)),
+      np.where(np.greater(x, np.reshape(b, [1, -1])), np.exp(x), np.multiply(x, s)),
+      np.astype(np.multiply(np.reshape(x, [2, -1, 8]), 3), 'int32'),
+    ];
+    const jitted = jit(prog);
+    const before = cpuThreadsInfo().workerShares;
+    fc.assert(
+      fc.property(fc.integer({ min: 257, max: 400 }), fc.integer({ min: 0, max: 1000 }), (rows, seed) => {
+        const cols = 256;
+        expect(rows * cols).toBeGreaterThanOrEqual(THREAD_MIN_ELEMENTS);
+        const ks = random.split(random.key(seed), 3);
+        const x = random.normal(ks[0] as Array, [rows, cols]);
+        const b = random.normal(ks[1] as Array, [cols]);
+        const s = random.normal(ks[2] as Array, []);
+        const was = setWasmMatmulEnabled(false);
+        const js = (prog(x, b, s) as Array[]).map((a) => a.dataSync());
+        setWasmMatmulEnabled(was);
+        const got = (jitted(x, b, s) as Array[]).map((a) => a.dataSync());
+        // arithmetic bit for bit as the JavaScript kernels; exp and tanh within their 2 ulps
+        expect(got[2]).toEqual(js[2]);
+        for (const k of [0, 1]) {
+          const g = got[k] as Float32Array;
+          const w = js[k] as Float32Array;
+          let worst = 0;
+          for (let i = 0; i < g.length; i++) worst = Math.max(worst, ulps(g[i] as number, w[i] as number));
+          expect(worst).toBeLessThanOrEqual(2);
+        }
+        // and exactly what one thread computes: the same program with threads below its size
+        expect(singleThreaded(() => (jitted(x, b, s) as Array[]).map((a) => a.dataSync()))).toEqual(got);
+      }),
+      { seed: 5, numRuns: 4 },
+    );
+    if (cpuThreadsInfo().threads > 1) expect(cpuThreadsInfo().workerShares).toBeGreaterThan(before);
+  });
 });
+
+/** Runs `fn` with elementwise kernels kept on the calling thread. */
+function singleThreaded<T>(fn: () => T): T {
+  const was = setKernelThreadMinElements(Number.POSITIVE_INFINITY);
+  try {
+    return fn();
+  } finally {
+    setKernelThreadMinElements(was);
+  }
+}
 
 // every kernel the WebAssembly renderer expresses runs there, whatever its size
 registerBackend('wasm-all', () => new CpuBackend({ name: 'wasm-all', wasmMinElements: 0 }));

@@ -5,9 +5,11 @@
 import type { TypedArray } from '../../dtype.js';
 import type { Kernel } from '../../kernel/kernel.js';
 import { wasmEnabled } from './enabled.js';
+import { wasmThreadPool } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { HEAP_MEMORY, type WasmHeap, wasmHeap } from './heap.js';
-import { renderWasm } from './render-wasm.js';
+import { renderWasm, wasmVarTypes } from './render-wasm.js';
+import { MAX_KERNEL_ARGS, type SharedKernel } from './threads.js';
 
 /** A kernel over typed arrays, as the JavaScript renderer's (cpu/render-js.ts). */
 export type TypedKernel = (out: TypedArray, inputs: readonly TypedArray[], vars: readonly number[]) => void;
@@ -37,6 +39,8 @@ function scratch(bytes: number): WebAssembly.Memory {
 const span = (n: number) => (n * 4 + 16 + 15) & ~15;
 
 type Entry = (...args: number[]) => void;
+/** Calls a kernel with its arguments (`outputs`: the output's size where the operands are on the shared heap, else 0: then never threaded). */
+type Invoke = (args: number[], outputs: number) => void;
 
 /**
  * `kernel` compiled to WebAssembly, with `fallback` (its JavaScript rendering) for outputs smaller
@@ -52,8 +56,10 @@ export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElem
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory } });
   const entry = instance.exports.kernel as Entry;
   const reduces = kernel.reduction !== null;
-  const args: number[] = new Array(1 + kernel.inputs.length + kernel.vars + (reduces ? 1 : 0));
-  const run = heap ? onHeap(heap, entry, args, reduces) : throughScratch(entry, args, reduces);
+  const nVars = kernel.vars;
+  const args: number[] = new Array(1 + kernel.inputs.length + nVars + (reduces ? 1 : 2));
+  const invoke: Invoke = reduces ? (a) => entry(...a) : rangedInvoke(kernel, bytes, instance, heap);
+  const run = heap ? onHeap(heap, invoke, args, reduces) : throughScratch(invoke, args, reduces);
   return (out, inputs, vars) => {
     // (a reduction's work is its input's size)
     let size = out.length;
@@ -68,8 +74,65 @@ export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElem
   };
 }
 
+/**
+ * An elementwise kernel's call: its outermost loop's whole range, split among the heap's worker
+ * threads when the output has at least THREAD_MIN_ELEMENTS elements and the loop has a row for
+ * each thread (in chunks of whole 16-element lines when it is the only loop, so no two threads
+ * write one cache line).
+ */
+function rangedInvoke(kernel: Kernel, bytes: Uint8Array, instance: WebAssembly.Instance, heap: WasmHeap | null): Invoke {
+  const entry = instance.exports.kernel as Entry;
+  const extent = instance.exports.extent as (...vars: number[]) => number;
+  const first = 1 + kernel.inputs.length;
+  const nVars = kernel.vars;
+  const nArgs = first + nVars;
+  const floats = [...new Array(first).fill(false), ...wasmVarTypes(kernel).map((d) => d === 'float32')];
+  const oneLoop = kernel.loops.length === 1;
+  let shared: SharedKernel | null | undefined = heap === null || nArgs > MAX_KERNEL_ARGS ? null : undefined;
+  return (a, outputs) => {
+    const total = nVars === 0 ? extent() : extent(...a.slice(first, first + nVars));
+    const pool = shared !== null && outputs >= threadMin ? wasmThreadPool() : null;
+    const threads = pool ? pool.workers.length + 1 : 1;
+    if (pool !== null && total >= threads) {
+      if (shared === undefined) shared = shareModule(heap as WasmHeap, bytes);
+      if (shared !== null) {
+        let chunk = Math.ceil(total / (threads * KERNEL_CHUNKS_PER_THREAD));
+        if (oneLoop) chunk = Math.ceil(chunk / 16) * 16;
+        pool.runKernel(entry, shared, a.slice(0, nArgs), floats, total, chunk);
+        return;
+      }
+    }
+    a[nArgs] = 0;
+    a[nArgs + 1] = total;
+    entry(...a);
+  };
+}
+
+/** Chunks per thread of a threaded kernel. */
+const KERNEL_CHUNKS_PER_THREAD = 4;
+/** Outputs from this size on are computed by several threads (a wake-up costs tens of microseconds). */
+export const THREAD_MIN_ELEMENTS = 1 << 16;
+let threadMin = THREAD_MIN_ELEMENTS;
+
+/** Sets the output size from which kernels use the worker threads (tests compare with one thread); returns the previous one. */
+export function setKernelThreadMinElements(n: number): number {
+  const previous = threadMin;
+  threadMin = n;
+  return previous;
+}
+
+let sharedKernels = 0;
+
+/** The module's bytes in a block of the heap that is never released, where the workers compile it from; null when the heap is full. */
+function shareModule(heap: WasmHeap, bytes: Uint8Array): SharedKernel | null {
+  const at = heap.takeBlock(bytes.length);
+  if (at === null) return null;
+  new Uint8Array(heap.memory.buffer, at, bytes.length).set(bytes);
+  return { id: ++sharedKernels, at, length: bytes.length };
+}
+
 /** Runs on heap arrays in place, copying any other operand into a temporary block; false when the heap is full. */
-function onHeap(heap: WasmHeap, entry: Entry, args: number[], reduces: boolean): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
+function onHeap(heap: WasmHeap, entry: Invoke, args: number[], reduces: boolean): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
   return (out, inputs) => {
     // (scratch blocks, not arrays: they are back before the call returns, so the cap on what
     // arrays hold, which a heap full of garbage reaches, does not apply)
@@ -100,7 +163,7 @@ function onHeap(heap: WasmHeap, entry: Entry, args: number[], reduces: boolean):
         new Float64Array(heap.memory.buffer, at, out.length + 4).fill(0);
         args[args.length - 1] = at;
       }
-      entry(...args);
+      entry(args, out.length);
       if (o !== out) out.set(o);
       return true;
     } finally {
@@ -110,7 +173,7 @@ function onHeap(heap: WasmHeap, entry: Entry, args: number[], reduces: boolean):
 }
 
 /** Copies every operand into the scratch memory and the result out. */
-function throughScratch(entry: Entry, args: number[], reduces: boolean): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
+function throughScratch(entry: Invoke, args: number[], reduces: boolean): (out: TypedArray, inputs: readonly TypedArray[]) => boolean {
   return (out, inputs) => {
     let bytes = span(out.length);
     for (const x of inputs) bytes += span(x.length);
@@ -129,7 +192,7 @@ function throughScratch(entry: Entry, args: number[], reduces: boolean): (out: T
       new Float64Array(buffer, at, accBytes / 8).fill(0);
       args[args.length - 1] = at;
     }
-    entry(...args);
+    entry(args, 0);
     out.set(new (out.constructor as Float32ArrayConstructor)(buffer, 0, out.length));
     return true;
   };

@@ -2,7 +2,7 @@ import { env, setWasmMatmulEnabled, wasmEnabled } from './enabled.js';
 import { enableRelaxedSimdFlag, wasmFeatures } from './features.js';
 import { HEAP_MAX_PAGES, wasmHeap } from './heap.js';
 import { DEFAULT_BLOCKING, defaultGemmConfig, WasmGemm, type WasmMatmulLayout } from './matmul.js';
-import { wasmThreadCount } from './threads.js';
+import { type WasmThreadPool, wasmThreadCount } from './threads.js';
 
 /**
  * The process-wide WebAssembly matmul the CPU backend routes large float32 products to, made on
@@ -60,6 +60,12 @@ export function wasmMatmul(): WasmMatmulFn | null {
         return ran;
       }
     : null;
+}
+
+/** The process heap's worker pool (the matmul's, started on first use), or null where there is none. */
+export function wasmThreadPool(): WasmThreadPool | null {
+  if (!wasmMatmul() || !gemm) return null;
+  return gemm.pool();
 }
 
 /** What the matmul runs with, for benchmark notes: null when it is off or unavailable. */

@@ -71,6 +71,11 @@ export class WasmGemm {
     return this.#pool;
   }
 
+  /** The started worker pool (shared with elementwise kernels), or null when this instance is single-threaded. */
+  pool(): WasmThreadPool | null {
+    return this.#workers();
+  }
+
   /** How many threads this instance really uses (starts the workers). */
   threadCount(): number {
     return (this.#workers()?.workers.length ?? 0) + 1;

@@ -12,9 +12,12 @@
 // output, accumulated in float64 in loop order as the JavaScript renderer does). Anything else
 // returns null and runs as the JavaScript kernel.
 //
-// Layout of the function: (out, in0, ..., inN-1: byte addresses, v0..: the kernel's vars, and for
-// a sum the address of its zeroed float64 accumulators). Loads along the innermost loop read up
-// to three elements past a row's end: the caller leaves 16 bytes readable after every input.
+// Layout of the function: (out, in0, ..., inN-1: byte addresses, v0..: the kernel's vars, then for
+// a sum the address of its zeroed float64 accumulators, for an elementwise kernel the range
+// [lo, hi) of its outermost loop to run: threads run disjoint ranges, see elementwise.ts). The
+// module also exports `extent(v0, ...)`: the outermost loop's size (1 without loops). Loads along
+// the innermost loop read up to three elements past a row's end: the caller leaves 16 bytes
+// readable after every input.
 import type { DType } from '../../dtype.js';
 import { type Exp, postOrder } from '../../kernel/exp.js';
 import type { Kernel } from '../../kernel/kernel.js';
@@ -147,6 +150,13 @@ function renderable(n: Exp, inner: number): boolean {
   }
 }
 
+/** The dtype of each of the kernel's vars (int32 where no expression uses it). */
+export function wasmVarTypes(kernel: Kernel): DType[] {
+  const varTypes: DType[] = new Array(kernel.vars).fill('int32');
+  for (const root of [kernel.body, ...kernel.loops.map((l) => l.size)]) for (const n of postOrder(root)) if (n.op === 'var') varTypes[n.value] = n.dtype;
+  return varTypes;
+}
+
 /** The kernel as a WebAssembly module exporting `kernel`, or null when this renderer cannot run it. */
 export function renderWasm(kernel: Kernel, memory: MemoryImport = { module: 'env', name: 'memory', initial: 1 }): Uint8Array | null {
   if (!STORAGE.has(kernel.outDType) || !kernel.inputs.every((d) => STORAGE.has(d))) return null;
@@ -162,21 +172,28 @@ export function renderWasm(kernel: Kernel, memory: MemoryImport = { module: 'env
     if (red.op !== 'sum' || kernel.body.dtype !== 'float32' || inner < 0 || (kernel.loops[inner] as { reduce: boolean }).reduce) return null;
     if (red.epilogue && !postOrder(red.epilogue).every((n) => n.op === 'acc' || (n.op !== 'load' && n.op !== 'idx' && renderable(n, inner)))) return null;
   }
-  const varTypes: DType[] = new Array(kernel.vars).fill('int32');
-  for (const root of [kernel.body, ...kernel.loops.map((l) => l.size)]) for (const n of postOrder(root)) if (n.op === 'var') varTypes[n.value] = n.dtype;
+  const varTypes = wasmVarTypes(kernel);
   if (varTypes.some((d) => d === 'float64')) return null;
 
   const m = new ModuleBuilder();
   m.importMemory(memory);
   // (a reduction also takes the address of its float64 accumulators, one per output, zeroed)
-  const params: ValType[] = ['i32', ...kernel.inputs.map((): ValType => 'i32'), ...varTypes.map((d): ValType => (d === 'float32' ? 'f32' : 'i32'))];
+  const varParams = varTypes.map((d): ValType => (d === 'float32' ? 'f32' : 'i32'));
+  const params: ValType[] = ['i32', ...kernel.inputs.map((): ValType => 'i32'), ...varParams];
   if (red !== null) params.push('i32');
+  else params.push('i32', 'i32');
   const f = m.func('kernel', params);
   const out = f.param(0, 'i32');
   const ins = kernel.inputs.map((_, j) => f.param(1 + j, 'i32'));
   const vars = varTypes.map((d, k): Local => f.param(1 + kernel.inputs.length + k, d === 'float32' ? 'f32' : 'i32'));
   const acc = red !== null ? f.param(params.length - 1, 'i32') : null;
-  new Emitter(f, kernel, out, ins, vars, acc).emit();
+  const range = red === null ? { lo: f.param(params.length - 2, 'i32'), hi: f.param(params.length - 1, 'i32') } : null;
+  new Emitter(f, kernel, out, ins, vars, acc, range).emit();
+  // the outermost loop's size, for callers that split it
+  const e = m.func('extent', varParams, ['i32']);
+  const eVars = varTypes.map((d, k): Local => e.param(k, d === 'float32' ? 'f32' : 'i32'));
+  if (nLoops === 0) e.i32Const(1);
+  else new Emitter(e, kernel, out, [], eVars).size((kernel.loops[0] as { size: Exp }).size);
   return m.toBytes();
 }
 
@@ -203,6 +220,8 @@ class Emitter {
     readonly vars: readonly Local[],
     /** A reduction's float64 accumulators (null for an elementwise kernel). */
     readonly acc: Local<'i32'> | null = null,
+    /** An elementwise kernel's range of its outermost loop. */
+    readonly range: { lo: Local<'i32'>; hi: Local<'i32'> } | null = null,
   ) {
     this.#j = f.local('i32');
     this.#o = f.local('i32');
@@ -219,6 +238,12 @@ class Emitter {
       this.#idx.push(f.local('i32'));
     });
     if (this.acc === null) {
+      if (this.range !== null && this.#inner > 0) {
+        // outputs before row lo of the outermost loop: lo times the size of the loops inside it
+        f.get(this.range.lo);
+        for (let k = 1; k <= this.#inner; k++) f.get(this.#sizes[k] as Local).op('i32.mul');
+        f.set(this.#o);
+      }
       this.#outer(0);
       return;
     }
@@ -293,7 +318,12 @@ class Emitter {
     f.end(tail);
   }
 
-  /** Loops 0..inner-1 around the innermost one. */
+  /** Leaves `size` (an int32 expression of the vars) on the stack: for the `extent` export. */
+  size(size: Exp): void {
+    this.#int(size);
+  }
+
+  /** Loops 0..inner-1 around the innermost one (the outermost over the range, where there is one). */
   #outer(k: number): void {
     const f = this.f;
     if (k >= this.#inner) {
@@ -301,11 +331,13 @@ class Emitter {
       return;
     }
     const i = this.#idx[k] as Local<'i32'>;
-    f.i32Const(0).set(i);
+    const ranged = k === 0 && this.range !== null;
+    if (ranged) f.get((this.range as { lo: Local<'i32'> }).lo).set(i);
+    else f.i32Const(0).set(i);
     const brk = f.block();
     const lp = f.loop();
     f.get(i)
-      .get(this.#sizes[k] as Local)
+      .get(ranged ? (this.range as { hi: Local<'i32'> }).hi : (this.#sizes[k] as Local))
       .op('i32.ge_s')
       .brIf(brk);
     this.#outer(k + 1);
@@ -343,7 +375,9 @@ class Emitter {
       if (v) varying.add(n.key);
       else this.#compute(n, false);
     }
-    const rowSize = inner >= 0 ? (this.#sizes[inner] as Local<'i32'>) : null;
+    // where the row ends (a one-loop kernel runs its range of it), and starts
+    const rowSize = inner < 0 ? null : inner === 0 && this.range !== null ? this.range.hi : (this.#sizes[inner] as Local<'i32'>);
+    const rowStart = inner === 0 && this.range !== null ? this.range.lo : null;
     const j = this.#j;
     if (this.acc !== null) {
       // a reduction's row starts at the output of its kept outer indices
@@ -358,7 +392,8 @@ class Emitter {
       }
       f.set(this.#o);
     }
-    f.i32Const(0).set(j);
+    if (rowStart) f.get(rowStart).set(j);
+    else f.i32Const(0).set(j);
     // four outputs per step while four remain
     const brk = f.block();
     const lp = f.loop();

@@ -1,10 +1,11 @@
 import { canBlock, countWorkerShares, defaultThreadCount, type ScriptWorker, spawnWorker, waitWhile } from '../cpu/workers.js';
 
 /**
- * Worker threads for the WebAssembly matmul (Node's worker_threads, or Web Workers in a
- * cross-origin-isolated page; see ../cpu/workers.ts): each worker instantiates the same
- * compiled module on the same shared WebAssembly.Memory, then sleeps in `Atomics.wait`. A product
- * is cut into chunks (ranges of row panels or of column panels); the calling thread publishes the
+ * Worker threads for the WebAssembly matmul and large elementwise kernels (Node's worker_threads,
+ * or Web Workers in a cross-origin-isolated page; see ../cpu/workers.ts): each worker instantiates
+ * the matmul's compiled module on the same shared WebAssembly.Memory, then sleeps in
+ * `Atomics.wait`. A product is cut into chunks (ranges of row panels or of column panels), a
+ * kernel into ranges of its outermost loop; the calling thread publishes the
  * job in shared cells, wakes the workers, and every thread, the caller included, claims chunks one
  * at a time until none is left. The caller then waits only for chunks that were claimed and not
  * yet finished, never for a particular worker: on a busy machine a worker that wakes late finds
@@ -37,35 +38,52 @@ const START_LIMIT_MS = 20_000;
 /** Chunks per thread: enough that a late or slow thread leaves little to wait for. */
 const CHUNKS_PER_THREAD = 4;
 /**
- * Shared cells (Int32): WAKE (the job number, bumped to wake the workers), CLAIM (job << CHUNK_BITS | next
- * chunk), DONE (chunks finished), FAILED (a chunk threw), then the job: the gemm's fixed arguments,
- * whether chunks are rows, the panel count split, panels per chunk, the other dimension's panel
- * count and the number of chunks. Each worker's ready flag sits on a cache line of its own after them.
+ * Shared cells (Int32): WAKE (the job number, bumped to wake the workers), CLAIM (job << CHUNK_BITS
+ * | next chunk), DONE (chunks finished), FAILED (a chunk threw), then the job: its KIND, the size
+ * TOTAL of the dimension it splits, CHUNK (its units per chunk) and CHUNKS; for a gemm whether
+ * chunks are rows (BY_ROWS), the other dimension's panel count (OTHER) and the gemm's fixed
+ * arguments at ARGS; for a kernel its ID, the address AT and length LEN of its module's bytes in
+ * the memory, its argument count NARGS, the arguments at ARGS and at FLOATS which of them are
+ * float32 (their cells hold the bits). Each worker's ready flag sits on a cache line of its own
+ * after them.
  */
 const WAKE = 0;
 const CLAIM = 1;
 const DONE = 2;
 const FAILED = 3;
-const JOB = 4;
+const KIND = 4;
+const TOTAL = 5;
+const CHUNK = 6;
+const CHUNKS = 7;
+const BY_ROWS = 8;
+const OTHER = 9;
+const ID = 8;
+const AT = 9;
+const LEN = 10;
+const NARGS = 11;
+const ARGS = 16;
+/** The most arguments a kernel job carries (beyond them a kernel runs on the calling thread). */
+export const MAX_KERNEL_ARGS = 96;
+const FLOATS = ARGS + MAX_KERNEL_ARGS;
+const GEMM = 1;
+const KERNEL = 2;
 /** The gemm export's arguments before its four panel bounds. */
 export const FIXED_ARGS = 7;
-const BY_ROWS = JOB + FIXED_ARGS;
-const TOTAL = BY_ROWS + 1;
-const CHUNK = BY_ROWS + 2;
-const OTHER = BY_ROWS + 3;
-const CHUNKS = BY_ROWS + 4;
 const LINE = 16;
+const READY = Math.ceil((FLOATS + MAX_KERNEL_ARGS) / LINE) * LINE;
+const readyCell = (slot: number) => READY + slot * LINE;
 /** Low bits of the claim cell that count chunks; the rest hold the job number (1 … JOB_LIMIT). */
 const CHUNK_BITS = 10;
 const JOB_LIMIT = 2 ** (31 - CHUNK_BITS) - 1;
-const readyCell = (slot: number) => (slot + 2) * LINE;
 
 /**
- * Claims chunks of the current job `job` (the caller's and the workers' loop, as source text so the
- * workers run the very same code): returns how many this thread finished.
+ * The job's code, as source text so the workers run the very same: `claimChunks` claims chunks of
+ * job `job` and runs each with `run(lo, hi)` (made by `runner` once the first claim succeeded: the
+ * job's cells cannot change before that chunk is done); it returns how many this thread finished.
+ * `kernelArgs` reads a kernel job's arguments.
  */
-const CLAIM_LOOP = `function claimChunks(cells, job, run) {
-  const fixed = [];
+const JOB_CODE = `function claimChunks(cells, job, runner) {
+  let run = null;
   let mine = 0;
   for (;;) {
     const v = Atomics.load(cells, ${CLAIM});
@@ -73,44 +91,79 @@ const CLAIM_LOOP = `function claimChunks(cells, job, run) {
     const i = v & ${(1 << CHUNK_BITS) - 1};
     if (i >= cells[${CHUNKS}]) return mine;
     if (Atomics.compareExchange(cells, ${CLAIM}, v, v + 1) !== v) continue;
-    // the claim succeeded, so the job cannot finish (nor its cells change) before this chunk is done
-    if (fixed.length === 0) for (let a = 0; a < ${FIXED_ARGS}; a++) fixed.push(cells[${JOB} + a]);
     const lo = i * cells[${CHUNK}];
     const hi = Math.min(lo + cells[${CHUNK}], cells[${TOTAL}]);
     try {
-      if (cells[${BY_ROWS}]) run(...fixed, lo, hi, 0, cells[${OTHER}]);
-      else run(...fixed, 0, cells[${OTHER}], lo, hi);
+      if (run === null) run = runner();
+      run(lo, hi);
     } catch (e) {
       Atomics.store(cells, ${FAILED}, 1);
     }
     mine++;
     if (Atomics.add(cells, ${DONE}, 1) + 1 === cells[${CHUNKS}]) Atomics.notify(cells, ${DONE});
   }
+}
+function kernelArgs(cells, floats) {
+  const n = cells[${NARGS}];
+  const args = [];
+  for (let a = 0; a < n; a++) args.push(cells[${FLOATS} + a] ? floats[${ARGS} + a] : cells[${ARGS} + a]);
+  return args;
+}
+function gemmRunner(cells, gemm) {
+  const fixed = [];
+  for (let a = 0; a < ${FIXED_ARGS}; a++) fixed.push(cells[${ARGS} + a]);
+  const other = cells[${OTHER}];
+  return cells[${BY_ROWS}] ? (lo, hi) => gemm(...fixed, lo, hi, 0, other) : (lo, hi) => gemm(...fixed, 0, other, lo, hi);
 }`;
 
-// compiled from the same text the workers run
-const claimChunks = new Function(`${CLAIM_LOOP}; return claimChunks;`)() as (cells: Int32Array, job: number, run: (...a: number[]) => void) => number;
+type Runner = () => (lo: number, hi: number) => void;
 
-/** The worker's script: `start` (see {@link spawnWorker}) instantiates the module, reports, then claims chunks of every job. */
+// compiled from the same text the workers run
+const job = new Function(`${JOB_CODE}; return { claimChunks, kernelArgs, gemmRunner };`)() as {
+  claimChunks: (cells: Int32Array, job: number, runner: Runner) => number;
+  kernelArgs: (cells: Int32Array, floats: Float32Array) => number[];
+  gemmRunner: (cells: Int32Array, gemm: (...a: number[]) => void) => (lo: number, hi: number) => void;
+};
+
+/**
+ * The worker's script: `start` (see {@link spawnWorker}) instantiates the gemm module, reports,
+ * then claims chunks of every job. A kernel's module is compiled from its bytes in the shared
+ * memory the first time the worker meets its id (no message needed: the worker never leaves
+ * Atomics.wait for its event loop).
+ */
 function workerSource(fn: string): string {
   return `
-${CLAIM_LOOP}
+${JOB_CODE}
 function start(init) {
   const { module, memory, control, slot } = init;
   const cells = new Int32Array(control);
-  let run = null;
+  const floats = new Float32Array(control);
+  const kernels = new Map();
+  let gemm = null;
   try {
-    run = new WebAssembly.Instance(module, { env: { memory } }).exports[${JSON.stringify(fn)}];
+    gemm = new WebAssembly.Instance(module, { env: { memory } }).exports[${JSON.stringify(fn)}];
   } catch (e) {
-    run = null;
+    gemm = null;
   }
-  Atomics.store(cells, ${readyCell(0)} + slot * ${LINE}, run ? 1 : -1);
-  Atomics.notify(cells, ${readyCell(0)} + slot * ${LINE});
+  Atomics.store(cells, ${READY} + slot * ${LINE}, gemm ? 1 : -1);
+  Atomics.notify(cells, ${READY} + slot * ${LINE});
+  const kernelRunner = () => {
+    const id = cells[${ID}];
+    let kernel = kernels.get(id);
+    if (kernel === undefined) {
+      const bytes = new Uint8Array(memory.buffer, cells[${AT}], cells[${LEN}]).slice();
+      kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.kernel;
+      kernels.set(id, kernel);
+    }
+    const args = kernelArgs(cells, floats);
+    return (lo, hi) => kernel(...args, lo, hi);
+  };
+  const runner = () => (cells[${KIND}] === ${GEMM} ? gemmRunner(cells, gemm) : kernelRunner());
   let seen = 0;
-  while (run) {
+  while (gemm) {
     Atomics.wait(cells, ${WAKE}, seen);
     seen = Atomics.load(cells, ${WAKE});
-    claimChunks(cells, seen, run);
+    claimChunks(cells, seen, runner);
   }
 }`;
 }
@@ -132,16 +185,28 @@ export function gemmSplit(mp: number, np: number, threads: number): GemmSplit {
   return { byRows, total, other: byRows ? np : mp, chunk: Math.max(1, Math.ceil(total / (threads * CHUNKS_PER_THREAD))) };
 }
 
-/** Worker threads that run the gemm export of `module` on `memory`, chunk by chunk, beside the calling thread. */
+/** A kernel module the workers can compile: its id and where its bytes are in the shared memory. */
+export interface SharedKernel {
+  readonly id: number;
+  readonly at: number;
+  readonly length: number;
+}
+
+/**
+ * Worker threads that run, chunk by chunk beside the calling thread, the gemm export of `module`
+ * or elementwise kernels' modules, on the shared `memory`.
+ */
 export class WasmThreadPool {
   readonly workers: readonly ScriptWorker[];
   readonly #cells: Int32Array;
+  readonly #floats: Float32Array;
   #job = 0;
   #started = false;
 
   private constructor(workers: ScriptWorker[], cells: Int32Array) {
     this.workers = workers;
     this.#cells = cells;
+    this.#floats = new Float32Array(cells.buffer);
   }
 
   /** A pool of `count` workers, or null where worker threads or shared memory are unavailable. */
@@ -208,45 +273,88 @@ export class WasmThreadPool {
    * returns when every chunk is done. Call {@link start} first.
    */
   run(gemm: (...args: number[]) => void, fixed: readonly number[], split: GemmSplit): void {
-    if (!this.#started) throw new Error('internal: wasm thread pool used before it started');
     if (fixed.length !== FIXED_ARGS) throw new Error('internal: wasm gemm job needs its fixed arguments');
-    const chunks = Math.ceil(split.total / split.chunk);
+    this.#publish(GEMM, split.total, split.chunk, (cells) => {
+      for (let a = 0; a < FIXED_ARGS; a++) cells[ARGS + a] = fixed[a] as number;
+      cells[BY_ROWS] = split.byRows ? 1 : 0;
+      cells[OTHER] = split.other;
+    });
+    this.#finish('matmul', () => job.gemmRunner(this.#cells, gemm));
+  }
+
+  /**
+   * Runs `kernel(...args, lo, hi)` over [0, total) in chunks of `chunk` on this thread and the
+   * workers (which compile `shared`'s module the first time they meet it); `floats[a]` says that
+   * `args[a]` is a float32. Returns when every chunk is done. Call {@link start} first.
+   */
+  runKernel(
+    kernel: (...args: number[]) => void,
+    shared: SharedKernel,
+    args: readonly number[],
+    floats: readonly boolean[],
+    total: number,
+    chunk: number,
+  ): void {
+    if (args.length > MAX_KERNEL_ARGS) throw new Error('internal: too many arguments for a wasm kernel job');
+    this.#publish(KERNEL, total, chunk, (cells) => {
+      cells[ID] = shared.id;
+      cells[AT] = shared.at;
+      cells[LEN] = shared.length;
+      cells[NARGS] = args.length;
+      for (let a = 0; a < args.length; a++) {
+        const float = floats[a] === true;
+        cells[FLOATS + a] = float ? 1 : 0;
+        if (float) this.#floats[ARGS + a] = args[a] as number;
+        else cells[ARGS + a] = args[a] as number;
+      }
+    });
+    this.#finish('kernel', () => (lo, hi) => kernel(...args, lo, hi));
+  }
+
+  /** Writes a job of `kind` and wakes the workers. */
+  #publish(kind: number, total: number, chunk: number, write: (cells: Int32Array) => void): void {
+    if (!this.#started) throw new Error('internal: wasm thread pool used before it started');
+    const chunks = Math.ceil(total / chunk);
     if (chunks >= 1 << CHUNK_BITS) throw new Error('internal: too many chunks for a wasm job');
     const cells = this.#cells;
     // the previous job's chunks are all done; close its claims before its cells change (see above)
     Atomics.store(cells, CLAIM, 0);
     this.#job = (this.#job % JOB_LIMIT) + 1;
-    const job = this.#job;
-    for (let a = 0; a < FIXED_ARGS; a++) cells[JOB + a] = fixed[a] as number;
-    cells[BY_ROWS] = split.byRows ? 1 : 0;
-    cells[TOTAL] = split.total;
-    cells[CHUNK] = split.chunk;
-    cells[OTHER] = split.other;
+    cells[KIND] = kind;
+    cells[TOTAL] = total;
+    cells[CHUNK] = chunk;
     cells[CHUNKS] = chunks;
+    write(cells);
     Atomics.store(cells, DONE, 0);
     Atomics.store(cells, FAILED, 0);
-    Atomics.store(cells, CLAIM, job << CHUNK_BITS);
-    Atomics.store(cells, WAKE, job);
+    Atomics.store(cells, CLAIM, this.#job << CHUNK_BITS);
+    Atomics.store(cells, WAKE, this.#job);
     Atomics.notify(cells, WAKE);
-    countWorkerShares(chunks - claimChunks(cells, job, gemm));
-    // wait for the chunks that workers claimed and are still running
+  }
+
+  /** Claims chunks of the published job here too, then waits for those the workers claimed. */
+  #finish(what: string, runner: Runner): void {
+    const cells = this.#cells;
+    const jobNo = this.#job;
+    const chunks = cells[CHUNKS] as number;
+    countWorkerShares(chunks - job.claimChunks(cells, jobNo, runner));
     const start = Date.now();
     for (;;) {
       const done = Atomics.load(cells, DONE);
       if (done === chunks) break;
       // more than were published: a chunk was counted twice; fail now rather than wait in vain
-      if (done > chunks) throw new Error(`internal: wasm matmul job ${job} counted ${done} of ${chunks} chunks done`);
+      if (done > chunks) throw new Error(`internal: wasm ${what} job ${jobNo} counted ${done} of ${chunks} chunks done`);
       waitWhile(cells, DONE, done, 1000);
       if (Date.now() - start > WAIT_LIMIT_MS) {
         // (what the cells say, for whoever meets this: which chunks were claimed and finished)
         const claim = Atomics.load(cells, CLAIM);
         const ready = this.workers.map((_, w) => Atomics.load(cells, readyCell(w)));
         throw new Error(
-          `internal: a wasm matmul worker did not answer in ${WAIT_LIMIT_MS / 1000} s (job ${job}: ${Atomics.load(cells, DONE)} of ${chunks} chunks done, ${claim & ((1 << CHUNK_BITS) - 1)} claimed, claim cell of job ${claim >>> CHUNK_BITS}; workers ready: ${ready.join(', ')})`,
+          `internal: a wasm ${what} worker did not answer in ${WAIT_LIMIT_MS / 1000} s (job ${jobNo}: ${Atomics.load(cells, DONE)} of ${chunks} chunks done, ${claim & ((1 << CHUNK_BITS) - 1)} claimed, claim cell of job ${claim >>> CHUNK_BITS}; workers ready: ${ready.join(', ')})`,
         );
       }
     }
-    if (Atomics.load(cells, FAILED) !== 0) throw new Error('internal: a wasm matmul chunk failed');
+    if (Atomics.load(cells, FAILED) !== 0) throw new Error(`internal: a wasm ${what} chunk failed`);
   }
 }
 
