@@ -37,6 +37,7 @@ export {
   type RoutineEpilogue,
   registerBackend,
   setDefaultBackend,
+  type WhileLoopSteps,
   withBackend,
 } from './backend/backend.js';
 export { CpuBackend, type CpuBackendOptions } from './backend/cpu/index.js';

@@ -11,6 +11,11 @@
 // submission that follows them; so a buffer released while recording may be reused by later
 // recorded commands, but not written through the queue (write() submits first), and a buffer the
 // pool evicts is destroyed only after the submission.
+//
+// While loops (while.ts) run on the device: each predicate is read back before the next step is
+// recorded, and meanwhile everything issued later (recording, uploads, reads, releases into the
+// pool) waits in the device's Sequencer, in program order. Buffers are still allocated at once, so
+// every op returns its handles synchronously.
 /// <reference types="@webgpu/types" preserve="true" />
 import type {
   Backend,
@@ -24,6 +29,7 @@ import type {
   RoutineName,
   ShapedArray,
   TypedArray,
+  WhileLoopSteps,
 } from '@tenfold/core';
 import { GpuBuffer } from './buffer.js';
 import type { Acquired, AdapterReport } from './device.js';
@@ -31,10 +37,12 @@ import { BufferPool, sizeClass } from './pool.js';
 import type { RoutineEpilogue, RoutineHost } from './routines/host.js';
 import { EPILOGUE_FUSING, GPU_ROUTINES, type GpuRoutine } from './routines/index.js';
 import type { MatmulMode } from './routines/matmul.js';
+import { Sequencer } from './sequencer.js';
 import { type CompiledSplit, runSplit, splitKernel } from './split.js';
 import { isEpilogueKernel } from './wgsl/epilogue.js';
 import { floatBits, unsupportedDType, writeHeader } from './wgsl/exp.js';
 import { ELEMENTS, evalSize, GROUPS_SLOT, type RenderMode, renderKernel, VAR_BASE, varDTypes, WORKGROUP } from './wgsl/render.js';
+import { type LoopDevice, runWhile } from './while.js';
 
 // WebGPU's flag values (not taken from globals, which Dawn does not install in Node)
 export const BUFFER = { MAP_READ: 0x1, COPY_SRC: 0x4, COPY_DST: 0x8, UNIFORM: 0x40, STORAGE: 0x80 } as const;
@@ -83,8 +91,14 @@ interface DeviceState {
   readonly generation: number;
   /** Why the device is unusable (lost or destroyed), or null. */
   dead: string | null;
-  /** Uncaptured validation and out-of-memory errors, reported at the next read. */
+  /** Uncaptured validation and out-of-memory errors, and failed while loops, reported at the next read. */
   readonly errors: string[];
+  /** Errors pushed to `errors` so far (while loops stop when one came during them). */
+  failures: number;
+  /** Work issued after a pending while loop, in order (see the top of this file). */
+  readonly seq: Sequencer;
+  /** The device as while loops see it. */
+  readonly loops: LoopDevice;
   readonly pool: BufferPool;
   /** The uniform arena on the device and its host copy. */
   readonly arena: GPUBuffer;
@@ -164,13 +178,20 @@ export class WebGPUBackend implements Backend, RoutineHost {
   attach(acquired: Acquired): void {
     if (this.#state !== null && this.#state.dead === null) throw new Error('internal: webgpu backend attached twice');
     const device = acquired.device;
+    const errors: string[] = [];
     const state: DeviceState = {
       device,
       report: acquired.report,
       gpu: acquired.gpu,
       generation: ++this.#generation,
       dead: null,
-      errors: [],
+      errors,
+      failures: 0,
+      seq: new Sequencer((e) => {
+        errors.push(e.message);
+        state.failures++;
+      }),
+      loops: null as unknown as LoopDevice,
       pool: new BufferPool(POOL_CAPACITY, (b) => {
         // recorded commands may still use it
         if (state.rec !== null) state.rec.destroy.push(b);
@@ -187,11 +208,15 @@ export class WebGPUBackend implements Backend, RoutineHost {
       pipelines: new Map(),
       kernels: new Map(),
     };
+    (state as { loops: LoopDevice }).loops = this.#loopDevice(state);
     acquired.device.onuncapturederror = (ev) => {
       state.errors.push((ev as GPUUncapturedErrorEvent).error.message);
+      state.failures++;
     };
     void acquired.device.lost.then((info) => {
-      if (state.dead === null) state.dead = `the WebGPU device was lost (${info.reason}: ${info.message})`;
+      if (state.dead !== null) return;
+      state.dead = `the WebGPU device was lost (${info.reason}: ${info.message})`;
+      state.seq.cancel(new Error(`data: ${state.dead}`));
     });
     this.#state = state;
     this.matmulMode = acquired.report.isFallbackAdapter ? 'registers' : 'shared';
@@ -204,6 +229,8 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const s = this.#state;
     if (s === null) return;
     s.dead = 'the WebGPU device was destroyed by destroyWebGPU(); call initWebGPU() again for a new one';
+    // work waiting behind a pending while loop never runs: its reads reject
+    s.seq.cancel(new Error(`data: ${s.dead}`));
     s.rec = null;
     s.pool.clear();
     s.arena.destroy();
@@ -268,7 +295,9 @@ export class WebGPUBackend implements Backend, RoutineHost {
 
   alloc(dtype: DType, size: number): DataHandle {
     const b = this.newBuffer(dtype, size, 'alloc');
-    this.#encoder(this.#live('alloc')).clearBuffer(b.buffer);
+    const s = this.#live('alloc');
+    if (s.seq.busy) s.seq.defer(() => this.#encoder(this.#live('alloc')).clearBuffer(b.buffer));
+    else this.#encoder(s).clearBuffer(b.buffer);
     return b as unknown as DataHandle;
   }
 
@@ -324,6 +353,12 @@ export class WebGPUBackend implements Backend, RoutineHost {
 
   /** Queue writes run before the open encoder's commands: submit those first when they may use `buffer`. */
   #upload(s: DeviceState, buffer: GPUBuffer, data: ArrayBufferView<ArrayBuffer>): void {
+    if (s.seq.busy) {
+      // the caller may change `data` after this returns
+      const copy = new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();
+      s.seq.defer(() => this.#upload(this.#live('write'), buffer, copy));
+      return;
+    }
     if (s.rec?.released.has(buffer)) this.#flush(s);
     s.device.queue.writeBuffer(buffer, 0, data.buffer, data.byteOffset, data.byteLength);
   }
@@ -352,10 +387,23 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const s = this.#live('data');
     const n = b.size;
     let bytes: ArrayBuffer = new ArrayBuffer(0);
-    if (n > 0) {
-      const staging = s.device.createBuffer({ size: n * 4, usage: BUFFER.MAP_READ | BUFFER.COPY_DST, label: 'read' });
-      this.#encoder(s).copyBufferToBuffer(b.buffer, 0, staging, 0, n * 4);
+    const staging = n > 0 ? s.device.createBuffer({ size: n * 4, usage: BUFFER.MAP_READ | BUFFER.COPY_DST, label: 'read' }) : null;
+    const copy = () => {
+      if (staging === null) return;
+      this.#encoder(this.#live('data')).copyBufferToBuffer(b.buffer, 0, staging, 0, n * 4);
       this.#flush(s);
+    };
+    if (s.seq.busy) {
+      // behind a pending while loop: the copy is recorded after the work issued before it (and
+      // before anything later may reuse the buffer)
+      try {
+        await new Promise<void>((resolve, reject) => s.seq.submit({ run: () => resolve(copy()), fail: reject }));
+      } catch (e) {
+        staging?.destroy();
+        throw e;
+      }
+    } else copy();
+    if (staging !== null) {
       try {
         await staging.mapAsync(MAP_READ_MODE);
         bytes = staging.getMappedRange().slice(0);
@@ -388,6 +436,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
   /** Resolves when the queue has finished everything submitted so far, and throws the device's errors. */
   async sync(): Promise<void> {
     const s = this.#live('sync');
+    if (s.seq.busy) await new Promise<void>((resolve, reject) => s.seq.submit({ run: resolve, fail: reject }));
     this.#flush(s);
     await s.device.queue.onSubmittedWorkDone();
     this.#throwErrors(s, 'sync');
@@ -413,10 +462,17 @@ export class WebGPUBackend implements Backend, RoutineHost {
     this.#liveBuffers--;
     this.#liveBytes -= b.bytes;
     if (s.dead !== null) return;
+    // behind a pending while loop, deferred work may still read it
+    if (s.seq.busy) s.seq.defer(() => this.#toPool(s, b.buffer));
+    else this.#toPool(s, b.buffer);
+  }
+
+  #toPool(s: DeviceState, buffer: GPUBuffer): void {
+    if (s.dead !== null) return;
     // command order makes reuse safe: work recorded or submitted reads it before anything later
     // recorded writes it (queue writes into it wait for a submission: #upload)
-    s.rec?.released.add(b.buffer);
-    s.pool.give(b.buffer);
+    s.rec?.released.add(buffer);
+    s.pool.give(buffer);
   }
 
   stats(): BackendStats {
@@ -426,6 +482,59 @@ export class WebGPUBackend implements Backend, RoutineHost {
   /** Buffers and bytes the pool keeps for reuse (not counted in stats). */
   poolStats(): { buffers: number; bytes: number } {
     return this.#state?.pool.stats() ?? { buffers: 0, bytes: 0 };
+  }
+
+  // ---- while loops --------------------------------------------------------------------------
+
+  /**
+   * Runs a while loop on the device (while.ts): new buffers for the final carry at once, filled when
+   * the loop ends; later work waits for it. A failing step makes the next read throw.
+   */
+  whileLoop(loop: WhileLoopSteps): DataHandle[] {
+    const s = this.#live('whileLoop');
+    const outs = loop.carry.map((c) => {
+      this.buf(c.handle, 'whileLoop');
+      return this.newBuffer(c.aval.dtype, c.aval.size, 'whileLoop') as unknown as DataHandle;
+    });
+    runWhile(s.loops, loop, outs);
+    return outs;
+  }
+
+  #loopDevice(s: DeviceState): LoopDevice {
+    return {
+      seq: s.seq,
+      retain: (h) => this.retain(h),
+      release: (h) => this.release(h),
+      readScalar: (h) => {
+        const b = this.buf(h, 'whileLoop');
+        const staging = s.device.createBuffer({ size: 4, usage: BUFFER.MAP_READ | BUFFER.COPY_DST, label: 'whileLoop predicate' });
+        this.#encoder(s).copyBufferToBuffer(b.buffer, 0, staging, 0, 4);
+        this.#flush(s);
+        return staging.mapAsync(MAP_READ_MODE).then(
+          () => {
+            const bits = new Uint32Array(staging.getMappedRange(), 0, 1)[0] as number;
+            staging.destroy();
+            return bits;
+          },
+          (e: Error) => {
+            staging.destroy();
+            throw e;
+          },
+        );
+      },
+      copy: (from, to) => {
+        const a = this.buf(from, 'whileLoop');
+        // the output may be released already: its buffer goes to the pool only after this copy
+        const b = to as unknown as GpuBuffer;
+        if (a.size > 0) this.#encoder(s).copyBufferToBuffer(a.buffer, 0, b.buffer, 0, a.bytes);
+      },
+      dead: () => s.dead,
+      fail: (message) => {
+        s.errors.push(`whileLoop: a step of the loop failed: ${message}`);
+        s.failures++;
+      },
+      failures: () => s.failures,
+    };
   }
 
   // ---- pipelines and dispatch ---------------------------------------------------------------
@@ -488,6 +597,23 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const s = this.#live(op);
     const ubytes = Math.max(16, Math.ceil(ints.byteLength / 16) * 16);
     if (ubytes > ARENA_BYTES) throw new Error(`internal: ${op} has ${ubytes} bytes of uniforms, more than the arena's ${ARENA_BYTES}`);
+    if (s.seq.busy) {
+      const args = ints.slice();
+      const bound = [...buffers];
+      s.seq.defer(() => this.#record(this.#live(op), pipeline, nIn, args, ubytes, bound, groups, op));
+    } else this.#record(s, pipeline, nIn, ints, ubytes, buffers, groups, op);
+  }
+
+  #record(
+    s: DeviceState,
+    pipeline: GPUComputePipeline,
+    nIn: number,
+    ints: Int32Array,
+    ubytes: number,
+    buffers: readonly GPUBuffer[],
+    groups: readonly [number, number] | [number, number, number],
+    op: string,
+  ): void {
     let r = this.#recording(s);
     let offset = Math.ceil(r.uniformBytes / s.uniformAlign) * s.uniformAlign;
     if (offset + ubytes > ARENA_BYTES) {

@@ -42,6 +42,22 @@ export interface RoutineEpilogue {
   readonly inputs: readonly (DataHandle | null)[];
 }
 
+/**
+ * One while loop handed to a backend that runs loops itself ({@link Backend.whileLoop}). The steps
+ * run synchronously, each recording its work on the backend like any other op, and may be called
+ * long after `whileLoop` returned (when the predicate of the previous step has been read).
+ */
+export interface WhileLoopSteps {
+  /** The initial carry; the backend retains what it needs past the call. */
+  readonly carry: readonly BackendInput[];
+  /** The predicate of `carry`: a new reference to a bool scalar. */
+  cond(carry: readonly DataHandle[]): DataHandle;
+  /** The next carry: new references, one per carry buffer. */
+  body(carry: readonly DataHandle[]): DataHandle[];
+  /** Called once when the loop has ended or failed: releases what the steps keep (its constants). */
+  done(): void;
+}
+
 /** A kernel compiled by a backend: opaque to core, which caches it per kernel key. */
 export interface Executable {
   readonly __executable: unique symbol;
@@ -109,6 +125,13 @@ export interface Backend {
    * it). Otherwise core runs the epilogue as a kernel after the routine, into its result's buffer.
    */
   fusesEpilogue?(name: RoutineName, epilogue: Kernel): boolean;
+  /**
+   * Optional, for backends that cannot read a predicate synchronously: runs a whole while loop and
+   * returns new buffers for its final carry at once. They are filled when the loop ends; the
+   * backend orders all later work (and reads) after it. A step that fails makes the next read throw.
+   * Without it, core runs the loop on the host, reading each predicate with `readSync`.
+   */
+  whileLoop?(loop: WhileLoopSteps): DataHandle[];
   stats(): BackendStats;
 }
 

@@ -7,7 +7,7 @@ import { add, astype, maximum, minimum, where } from '../ops/elementwise.js';
 import { asArray } from '../ops/scalar.js';
 import { bind } from '../trace.js';
 import { flatten, type TreeDef, unflatten } from '../tree.js';
-import { leafArrays, type Staged, stageFunction, withLeadingInputs } from './stage.js';
+import { hoistLoopArrays, leafArrays, type Staged, stageFunction, withLeadingInputs } from './stage.js';
 
 const avalsOf = (xs: readonly Array[]) => xs.map((x) => new ShapedArray(x.shape, x.dtype));
 const sig = (avals: readonly ShapedArray[]) => `(${avals.map(String).join(', ')})`;
@@ -100,8 +100,8 @@ export function whileLoop<T>(condFn: (state: T) => ArrayLike, bodyFn: (state: T)
   const arrays = leafArrays(op, leaves);
   const avals = avalsOf(arrays);
   const asState = (ins: readonly Array[]) => [unflatten(def, ins)];
-  const c = stageFunction(op, 'condFn', condFn as (s: never) => unknown, avals, asState);
-  const b = stageFunction(op, 'bodyFn', bodyFn as (s: never) => unknown, avals, asState);
+  const c = hoistLoopArrays(stageFunction(op, 'condFn', condFn as (s: never) => unknown, avals, asState));
+  const b = hoistLoopArrays(stageFunction(op, 'bodyFn', bodyFn as (s: never) => unknown, avals, asState));
   const cOut = outAvals(c);
   if (cOut.length !== 1 || (cOut[0] as ShapedArray).ndim !== 0 || (cOut[0] as ShapedArray).dtype !== 'bool') {
     fail(op, `condFn must return a bool scalar, got ${sig(cOut)}`);

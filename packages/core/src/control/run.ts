@@ -1,5 +1,6 @@
 // Control flow run eagerly: the branch or body graphs run compiled (through `host.call`), the
-// loop itself on the host, reading the predicate or index of each step.
+// loop itself on the host, reading the predicate or index of each step (or, on a backend that
+// runs loops itself, by the backend: backend-loop.ts).
 import type { ShapedArray } from '../aval.js';
 import type { Backend } from '../backend/backend.js';
 import { type ConcreteArray, fresh, fromTyped } from '../concrete.js';
@@ -7,14 +8,10 @@ import { allocTyped } from '../dtype.js';
 import { fail } from '../errors.js';
 import type { Jaxpr } from '../ir/jaxpr.js';
 import type { PrimitiveName, PrimitiveParams } from '../primitives/params.js';
+import { backendWhile, runsLoops } from './backend-loop.js';
+import type { Host } from './host.js';
 
-/** What running control flow needs from eager evaluation (passed in: eval.ts sits above this module). */
-export interface Host {
-  /** Runs a graph on arrays (compiled once per graph). */
-  call(jaxpr: Jaxpr, args: readonly ConcreteArray[]): ConcreteArray[];
-  /** Runs one primitive eagerly. */
-  prim<P extends PrimitiveName>(prim: P, args: readonly ConcreteArray[], params: PrimitiveParams[P]): ConcreteArray[];
-}
+export type { Host } from './host.js';
 
 export const CONTROL: ReadonlySet<PrimitiveName> = new Set(['cond', 'while_loop', 'scan']);
 
@@ -22,7 +19,7 @@ function scalarOf(op: string, x: ConcreteArray): number {
   if (!x.backend.supportsSyncRead)
     fail(
       op,
-      `its predicate lives on the ${x.backend.name} backend, which reads asynchronously, and the loop must read it to go on; use lax.scan or lax.foriLoop with JS-number bounds there, or run the loop on the cpu backend (lax.cond and lax.switch work: they run every branch and select)`,
+      `its predicate lives on the ${x.backend.name} backend, which reads asynchronously and does not run loops itself (Backend.whileLoop), and the loop must read it to go on; use lax.scan or lax.foriLoop with JS-number bounds there, or run the loop on the cpu backend (lax.cond and lax.switch work: they run every branch and select)`,
     );
   return x.backend.readSync(x.liveHandle(op))[0] as number;
 }
@@ -65,7 +62,8 @@ export function runControl<P extends PrimitiveName>(prim: P, args: readonly Conc
     case 'cond': {
       const { branches } = params as PrimitiveParams['cond'];
       const [index, ...operands] = args as [ConcreteArray, ...ConcreteArray[]];
-      if (!index.backend.supportsSyncRead && branches.length > 1) return selectBranches(index, operands, branches as Jaxpr[], host);
+      if (branches.length === 1) return host.call(branches[0] as Jaxpr, operands);
+      if (!index.backend.supportsSyncRead) return selectBranches(index, operands, branches as Jaxpr[], host);
       const i = Math.min(Math.max(scalarOf('cond', index), 0), branches.length - 1);
       return host.call(branches[i] as Jaxpr, operands);
     }
@@ -74,6 +72,8 @@ export function runControl<P extends PrimitiveName>(prim: P, args: readonly Conc
       const cConsts = args.slice(0, condConsts);
       const bConsts = args.slice(condConsts, condConsts + bodyConsts);
       let carry = args.slice(condConsts + bodyConsts);
+      const backend = args[0]?.backend;
+      if (backend !== undefined && runsLoops(backend)) return backendWhile(backend, cond as Jaxpr, body as Jaxpr, cConsts, bConsts, carry, host);
       let owned = false;
       for (;;) {
         const [c] = host.call(cond as Jaxpr, [...cConsts, ...carry]) as [ConcreteArray];

@@ -49,12 +49,22 @@ export function stageFunction(
   });
 }
 
-/** Literals that are tracers (values of enclosing transforms) become leading inputs. */
-function closureConvert(jaxpr: Jaxpr): [Jaxpr, Array[]] {
+/**
+ * Concrete arrays a loop's graph closes over become leading inputs too when their backend runs
+ * loops itself (Backend.whileLoop): the loop may run after the caller disposed them, and as
+ * operands the loop keeps its own references. Shared constants (pinned) stay literals.
+ */
+export function hoistLoopArrays(s: Staged): Staged {
+  const [jaxpr, consts] = closureConvert(s.jaxpr, (x) => !x.isPinned && x.backend.whileLoop !== undefined);
+  return consts.length === 0 ? s : { ...s, jaxpr, consts: [...consts, ...s.consts] };
+}
+
+/** Literals that are tracers (values of enclosing transforms), and concrete arrays `hoist` picks, become leading inputs. */
+function closureConvert(jaxpr: Jaxpr, hoist: (x: ConcreteArray) => boolean = () => false): [Jaxpr, Array[]] {
   const constVars = new Map<Array, Var>();
   const consts: Array[] = [];
   const convert = (a: Atom): Atom => {
-    if (!(a instanceof Literal) || a.value instanceof ConcreteArray) return a;
+    if (!(a instanceof Literal) || (a.value instanceof ConcreteArray && !hoist(a.value))) return a;
     let v = constVars.get(a.value);
     if (v === undefined) {
       v = new Var(new ShapedArray(a.aval.shape, a.aval.dtype));
