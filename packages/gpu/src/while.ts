@@ -34,7 +34,7 @@ export function runWhile(dev: LoopDevice, steps: WhileLoopSteps, outs: readonly 
     if (finished) return;
     finished = true;
     try {
-      if (error === null) carry.forEach((h, i) => dev.copy(h, outs[i] as DataHandle));
+      if (error === null) for (let i = 0; i < carry.length; i++) dev.copy(carry[i] as DataHandle, outs[i] as DataHandle);
       else if (report && dev.dead() === null) dev.fail(error.message);
     } finally {
       for (const h of carry) dev.release(h);

@@ -269,4 +269,43 @@ describe.skipIf(!adapter)('whileLoop and the device', () => {
     expect((await z.data())[0]).toBe(3);
     z.dispose();
   });
+
+  it('a device lost while a loop is pending: reads waiting behind it reject, naming the loss', async () => {
+    // a device we can lose: Dawn's, with requestDevice observed
+    destroyWebGPU();
+    const specifier = 'webgpu';
+    const { create } = (await import(/* @vite-ignore */ specifier)) as { create: (flags: string[]) => GPU };
+    const real = create([]);
+    let device: GPUDevice | null = null;
+    const gpu = {
+      requestAdapter: async (o?: GPURequestAdapterOptions) => {
+        const a = (await real.requestAdapter(o)) as GPUAdapter;
+        return new Proxy(a, {
+          get(t, k) {
+            if (k === 'requestDevice')
+              return async (d?: GPUDeviceDescriptor) => {
+                device = await t.requestDevice(d);
+                return device;
+              };
+            const v = Reflect.get(t, k);
+            return typeof v === 'function' ? v.bind(t) : v;
+          },
+        });
+      },
+    } as unknown as GPU;
+    await initWebGPU({ gpu });
+    const x = withBackend('webgpu', () => param([4], 1, 'webgpu'));
+    const y = withBackend('webgpu', () =>
+      lax.whileLoop(
+        (s: Array) => np.less(np.sum(s), 1e6),
+        (s: Array) => np.add(s, 1),
+        x,
+      ),
+    );
+    const read = y.data();
+    (device as GPUDevice | null)?.destroy();
+    await expect(read).rejects.toThrow(/^data: the WebGPU device was lost/);
+    destroyWebGPU();
+    await initWebGPU();
+  });
 });
