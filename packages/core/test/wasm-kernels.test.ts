@@ -8,7 +8,7 @@ import { compileJs } from '../src/backend/cpu/render-js.js';
 import { cpuThreadsInfo } from '../src/backend/cpu/workers.js';
 import { compileWasmKernel, setKernelThreadMinElements, THREAD_MIN_ELEMENTS, wasmKernelRuns } from '../src/backend/wasm/elementwise.js';
 import { setWasmMatmulEnabled, wasmMatmulCount } from '../src/backend/wasm/engine.js';
-import { wasmFeatures } from '../src/backend/wasm/features.js';
+import { enableRelaxedSimdFlag, wasmFeatures } from '../src/backend/wasm/features.js';
 import { setWasmHeapEnabled } from '../src/backend/wasm/heap.js';
 import { renderWasm } from '../src/backend/wasm/render-wasm.js';
 import {
@@ -239,9 +239,9 @@ describe.runIf(wasmFeatures().simd)('exp and tanh in WebAssembly SIMD', () => {
     });
     return new Float32Array(u.buffer).filter((v) => Number.isFinite(v));
   };
-  const check = (name: string, f: (x: Array) => Array, ref: (x: number) => number, xs: Float32Array) => {
+  const check = (name: string, f: (x: Array) => Array, ref: (x: number) => number, xs: Float32Array, backend = 'wasm-all') => {
     const runs = wasmKernelRuns();
-    const got = withBackend('wasm-all', () => f(np.array(xs)).dataSync());
+    const got = withBackend(backend, () => f(np.array(xs)).dataSync());
     expect(wasmKernelRuns()).toBeGreaterThan(runs);
     let worst = 0;
     let at = 0;
@@ -280,5 +280,22 @@ describe.runIf(wasmFeatures().simd)('exp and tanh in WebAssembly SIMD', () => {
     ) as number[];
     expect(special.slice(0, 5)).toEqual([-0, 0, 1, -1, Number.NaN]);
     expect(special[5]).toBe(Math.fround(1e-30));
+  });
+
+  // (last in this file: it turns relaxed SIMD on for the process, and kernels compiled from then on
+  // evaluate exp's and tanh's polynomials with fused multiply-adds)
+  it('exp and tanh with relaxed-SIMD fused multiply-adds: also within 2 ulps', (ctx) => {
+    if (!enableRelaxedSimdFlag()) ctx.skip('this runtime has no relaxed SIMD');
+    registerBackend('wasm-all-fma', () => new CpuBackend({ name: 'wasm-all-fma', wasmMinElements: 0 }));
+    check('exp', np.exp, Math.exp, sweep(-104, 89, 200_001), 'wasm-all-fma');
+    check(
+      'exp',
+      np.exp,
+      Math.exp,
+      bitsOf(3, 100_000).map((v) => Math.max(-110, Math.min(95, v))),
+      'wasm-all-fma',
+    );
+    check('tanh', np.tanh, Math.tanh, sweep(-12, 12, 200_001), 'wasm-all-fma');
+    check('tanh', np.tanh, Math.tanh, bitsOf(4, 100_000), 'wasm-all-fma');
   });
 });

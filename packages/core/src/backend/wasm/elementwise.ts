@@ -50,7 +50,8 @@ type Invoke = (args: number[], outputs: number) => void;
 export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElements = WASM_MIN_ELEMENTS): TypedKernel | null {
   if (!wasmEnabled() || !wasmFeatures().simd) return null;
   const heap = wasmHeap();
-  const bytes = heap ? renderWasm(kernel, HEAP_MEMORY) : renderWasm(kernel);
+  const fma = { fma: wasmFeatures().relaxedSimd };
+  const bytes = heap ? renderWasm(kernel, HEAP_MEMORY, fma) : renderWasm(kernel, undefined, fma);
   if (bytes === null) return null;
   const memory = heap ? heap.memory : scratch(PAGE);
   const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes as BufferSource), { env: { memory } });

@@ -111,6 +111,10 @@ const SIMD_OPS = {
   'f32x4.mul': [0xe6, ['v128', 'v128'], 'v128'],
   'f32x4.min': [0xe8, ['v128', 'v128'], 'v128'],
   'f32x4.max': [0xe9, ['v128', 'v128'], 'v128'],
+  /** b < a ? b : a (one instruction on x64; a NaN in a comes through). */
+  'f32x4.pmin': [0xea, ['v128', 'v128'], 'v128'],
+  /** a < b ? b : a (one instruction on x64; a NaN in a comes through). */
+  'f32x4.pmax': [0xeb, ['v128', 'v128'], 'v128'],
   /** a·b + c, fused or not as the hardware does it (relaxed SIMD). */
   'f32x4.relaxed_madd': [0x105, ['v128', 'v128', 'v128'], 'v128'],
   'f32x4.replace_lane': [0x20, ['v128', 'f32'], 'v128'],

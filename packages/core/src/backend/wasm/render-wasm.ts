@@ -158,7 +158,12 @@ export function wasmVarTypes(kernel: Kernel): DType[] {
 }
 
 /** The kernel as a WebAssembly module exporting `kernel`, or null when this renderer cannot run it. */
-export function renderWasm(kernel: Kernel, memory: MemoryImport = { module: 'env', name: 'memory', initial: 1 }): Uint8Array | null {
+export function renderWasm(
+  kernel: Kernel,
+  memory: MemoryImport = { module: 'env', name: 'memory', initial: 1 },
+  /** `fma`: exp's and tanh's polynomials in relaxed SIMD's madd (the runtime must have it). */
+  { fma = false }: { fma?: boolean } = {},
+): Uint8Array | null {
   if (!STORAGE.has(kernel.outDType) || !kernel.inputs.every((d) => STORAGE.has(d))) return null;
   const nLoops = kernel.loops.length;
   const inner = nLoops - 1;
@@ -188,7 +193,7 @@ export function renderWasm(kernel: Kernel, memory: MemoryImport = { module: 'env
   const vars = varTypes.map((d, k): Local => f.param(1 + kernel.inputs.length + k, d === 'float32' ? 'f32' : 'i32'));
   const acc = red !== null ? f.param(params.length - 1, 'i32') : null;
   const range = red === null ? { lo: f.param(params.length - 2, 'i32'), hi: f.param(params.length - 1, 'i32') } : null;
-  new Emitter(f, kernel, out, ins, vars, acc, range).emit();
+  new Emitter(f, kernel, out, ins, vars, acc, range, fma).emit();
   // the outermost loop's size, for callers that split it
   const e = m.func('extent', varParams, ['i32']);
   const eVars = varTypes.map((d, k): Local => e.param(k, d === 'float32' ? 'f32' : 'i32'));
@@ -222,6 +227,7 @@ class Emitter {
     readonly acc: Local<'i32'> | null = null,
     /** An elementwise kernel's range of its outermost loop. */
     readonly range: { lo: Local<'i32'>; hi: Local<'i32'> } | null = null,
+    readonly fma = false,
   ) {
     this.#j = f.local('i32');
     this.#o = f.local('i32');
@@ -539,10 +545,10 @@ class Emitter {
         else f.simd(SIMPLE[`eq:${operand}`] as SimdOp);
         break;
       case 'exp':
-        expF32(f, this.#values.get((n.args[0] as Exp).key) as Local<'v128'>);
+        expF32(f, this.#values.get((n.args[0] as Exp).key) as Local<'v128'>, { fma: this.fma });
         break;
       case 'tanh':
-        tanhF32(f, this.#values.get((n.args[0] as Exp).key) as Local<'v128'>);
+        tanhF32(f, this.#values.get((n.args[0] as Exp).key) as Local<'v128'>, { fma: this.fma });
         break;
       default:
         for (let k = 0; k < n.args.length; k++) arg(k);
