@@ -126,6 +126,15 @@ const H: Record<string, Helper> = {
   return r + r * r * p;
 }`,
   },
+  // the same to r^7: tanh's e / (e + 2) needs no more (the r^8 term is below 0.2 ulp for |r| <= ln2/2),
+  // and on lavapipe every multiply-add is a SIMD instruction per 8 elements
+  f_expm1_short: {
+    deps: [],
+    code: `fn f_expm1_short(r: f32) -> f32 {
+  let p = 0.5f + r * (0.16666667f + r * (0.041666668f + r * (0.008333334f + r * (0.0013888889f + r * 0.0001984127f))));
+  return r + r * r * p;
+}`,
+  },
   // the builtins' accuracy is loose (WGSL allows 3 + 2|x| ulp for exp); reduce x = k ln2 + r and scale by 2^k
   f_exp: {
     deps: ['f_isnan', 'f_inf', 'f_expm1_small', 'f_pow2i'],
@@ -218,15 +227,21 @@ fn f_split(x: f32) -> Split {
   return f_logk(s.f, s.k) + c;
 }`,
   },
-  // tanh from expm1 (accurate near 0; the builtin may lose digits there or give NaN for large |x|)
+  // tanh(a) = e / (e + 2) with e = expm1(2a), accurate near 0 (the builtin may lose digits there or
+  // give NaN for large |x|). Branch-free: lavapipe runs a workgroup as SIMD lanes, where each branch
+  // costs a mask and a test on every element; with 2a clamped to [0, 20], expm1's reduction
+  // k = round(2a / ln2) <= 29 needs none of its guards, and k = 0 is its small-argument path
+  // exactly ((1 - 1) + 1·p = p). |x| > 10 and NaN are selected last.
   f_tanh: {
-    deps: ['f_isnan', 'f_expm1', 'f_copysign'],
+    deps: ['f_isnan', 'f_expm1_short', 'f_pow2i', 'f_copysign'],
     code: `fn f_tanh(x: f32) -> f32 {
-  if (f_isnan(x)) { return x; }
-  let a = abs(x);
-  if (a > 10.0f) { return f_copysign(1.0f, x); }
-  let e = f_expm1(2.0f * a);
-  return f_copysign(e / (e + 2.0f), x);
+  let y = 2.0f * min(abs(x), 10.0f);
+  let k = round(y * 1.4426950f);
+  let r = (y - k * 0.693145751953125f) - k * 1.4286068e-6f;
+  let t = f_pow2i(i32(k));
+  let e = (t - 1.0f) + t * f_expm1_short(r);
+  let v = select(e / (e + 2.0f), 1.0f, abs(x) > 10.0f);
+  return select(f_copysign(v, x), x, f_isnan(x));
 }`,
   },
   f_sqrt: {

@@ -12,7 +12,8 @@
 //
 // Threads: the kept loops are flattened row-major into the output index o. In the 'thread' mode
 // each invocation computes ELEMENTS outputs a grid-stride apart (reduced loops run as loops inside
-// it); in the 'tree' mode
+// it; a kernel of one constant-size loop, a multiple of 4, without a reduction runs on vec4s instead:
+// see vector.ts); in the 'tree' mode
 // (reductions with few outputs and long reduced extents) one workgroup computes one output, its
 // invocations striding over the flattened reduced loops and combining through workgroup memory.
 // Reductions too long for one workgroup run in two passes: 'split' gives each output G workgroups,
@@ -22,14 +23,18 @@
 import { type DType, type Kernel, kernelIR } from '@tenfold/core';
 import { ExpRenderer, FloatConstants, slot, splitIndex, storageType, valueType } from './exp.js';
 import { helperSource } from './lib.js';
+import { vectorPlan } from './vector.js';
 
 type Exp = kernelIR.Exp;
 type ReduceOp = kernelIR.ReduceOp;
 
 /** Invocations per workgroup in both modes. */
 export const WORKGROUP = 64;
-/** Outputs per invocation in the 'thread' mode (measured 4× faster than one on lavapipe). */
-export const ELEMENTS = 4;
+/**
+ * Outputs per invocation in the 'thread' mode (4 measured 4× faster than 1 on lavapipe, and 8
+ * faster again with vec4 access, where the per-invocation set-up is a larger share); a multiple of 4.
+ */
+export const ELEMENTS = 8;
 /** Reserved uniform slots before the kernel's vars (inf, NaN and 1.0 bits, 0, G, unused). */
 export const VAR_BASE = 8;
 /** The slot of G, the workgroups per output in the 'split' and 'combine' modes. */
@@ -92,14 +97,16 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
   const r = new ExpRenderer(kernel.inputs, floats);
   const red = kernel.reduction;
   if (mode !== 'thread' && !red) throw new Error(`internal: ${mode} mode needs a reduction`);
+  const vec = mode === 'thread' ? vectorPlan(kernel, ELEMENTS) : null;
   const decl: string[] = [];
   kernel.inputs.forEach((d, j) => {
-    decl.push(`@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<${storageType(d, op)}>;`);
+    const ty = storageType(d, op);
+    decl.push(`@group(0) @binding(${j + 1}) var<storage, read> in${j}: array<${vec?.inputs.has(j) ? `vec4<${ty}>` : ty}>;`);
   });
   const nIn = kernel.inputs.length;
   if (mode === 'combine') decl.push(`@group(0) @binding(${nIn + 1}) var<storage, read> parts: array<${accType(kernel.body.dtype)}>;`);
   const outType = mode === 'split' ? accType(kernel.body.dtype) : storageType(kernel.outDType, op);
-  decl.push(`@group(0) @binding(${nIn + (mode === 'combine' ? 2 : 1)}) var<storage, read_write> out: array<${outType}>;`);
+  decl.push(`@group(0) @binding(${nIn + (mode === 'combine' ? 2 : 1)}) var<storage, read_write> out: array<${vec ? `vec4<${outType}>` : outType}>;`);
 
   const L: string[] = [];
   const varTypes = varDTypes(kernel);
@@ -114,13 +121,39 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
     const { lines, value } = r.render(l.size, '  ', sizeNames);
     L.push(...lines, `  let n${k} = ${value};`);
   });
+  // the body's parts that no loop index reaches (scalar inputs that jit passes as buffers, and
+  // what is computed from them) are computed once per invocation, not once per element
+  const bodyNames = new Map(sizeNames);
+  if (mode !== 'combine') for (const e of invariantRoots(kernel.body)) L.push(...r.render(e, '  ', bodyNames).lines);
   const kept = kernel.loops.flatMap((l, k) => (l.reduce ? [] : [k]));
   const reduced = kernel.loops.flatMap((l, k) => (l.reduce ? [k] : []));
   const total = kept.length === 0 ? '1' : kept.map((k) => `n${k}`).join(' * ');
   L.push(`  let total = u32(${total});`);
   const store = (v: string) => (kernel.outDType === 'bool' ? `select(0u, 1u, ${v})` : v);
   const entry: string[] = [];
-  if (mode === 'thread') {
+  if (vec !== null) {
+    // ELEMENTS / 4 vec4s per invocation, grid-stride over the total / 4 of them; each vec4's
+    // four outputs are computed one component at a time
+    entry.push(
+      `@compute @workgroup_size(${WORKGROUP})`,
+      'fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nwg: vec3u) {',
+      ...L,
+      '  let quads = total / 4u;',
+      `  let stride = (total + ${ELEMENTS - 1}u) / ${ELEMENTS}u;`,
+      `  let t0_ = gid.x + gid.y * nwg.x * ${WORKGROUP}u;`,
+      `  for (var h = 0u; h < ${ELEMENTS / 4}u; h++) {`,
+      '    let t = t0_ + h * stride;',
+      '    if (t >= quads) { return; }',
+      ...[...vec.inputs].map((j) => `    let x${j} = in${j}[t];`),
+      `    var r_: vec4<${outType}>;`,
+      '    for (var c = 0u; c < 4u; c++) {',
+      '      let i0 = i32(4u * t + c);',
+    );
+    const names = new Map(bodyNames);
+    for (const n of vec.loads) names.set(n.key, n.dtype === 'bool' ? `(x${n.value}[c] != 0u)` : `x${n.value}[c]`);
+    const { lines, value } = r.render(kernel.body, '      ', names);
+    entry.push(...lines, `      r_[c] = ${store(value)};`, '    }', '    out[t] = r_;', '  }', '}');
+  } else if (mode === 'thread') {
     // ELEMENTS outputs per invocation, grid-stride: invocation t computes t, t + T, t + 2T, ...
     entry.push(
       `@compute @workgroup_size(${WORKGROUP})`,
@@ -135,7 +168,7 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
       ...splitIndex('i32(o)', kept, '    ', 'q'),
     );
     if (!red) {
-      const { lines, value } = r.render(kernel.body, '    ');
+      const { lines, value } = r.render(kernel.body, '    ', bodyNames);
       entry.push(...lines, `    out[o] = ${store(value)};`, '  }', '}');
     } else {
       const bodyType = kernel.body.dtype;
@@ -145,7 +178,7 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
         entry.push(`${ind}for (var i${k} = 0i; i${k} < n${k}; i${k}++) {`);
         ind += '  ';
       }
-      const { lines, value } = r.render(kernel.body, ind);
+      const { lines, value } = r.render(kernel.body, ind, new Map(bodyNames));
       entry.push(...lines, `${ind}acc_ = comb(acc_, ${bodyType === 'bool' ? `select(0i, 1i, ${value})` : value});`);
       for (let j = reduced.length - 1; j >= 0; j--) {
         ind = ind.slice(2);
@@ -176,7 +209,7 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
       if (mode === 'split') entry.push('  let chunk = (rn + G - 1u) / G;', '  let lo = g * chunk;', '  let hi = min(lo + chunk, rn);');
       else entry.push('  let lo = 0u;', '  let hi = rn;');
       entry.push(`  for (var rr_ = lo + lid; rr_ < hi; rr_ += ${WORKGROUP}u) {`, ...splitIndex('i32(rr_)', reduced, '    ', 'p'));
-      const { lines, value } = r.render(kernel.body, '    ');
+      const { lines, value } = r.render(kernel.body, '    ', bodyNames);
       entry.push(...lines, `    acc_ = comb(acc_, ${bodyType === 'bool' ? `select(0i, 1i, ${value})` : value});`, '  }');
     }
     entry.push(
@@ -197,6 +230,19 @@ export function renderKernel(kernel: Kernel, mode: RenderMode = 'thread'): Rende
   const nSlots = VAR_BASE + kernel.vars + floats.values.length;
   const uniform = [`struct Vars { v: array<vec4<i32>, ${Math.max(1, Math.ceil(nSlots / 4))}> }`, '@group(0) @binding(0) var<uniform> U: Vars;'];
   return { code: [...uniform, ...decl, helperSource(r.use), ...fns, ...entry].join('\n'), constants: floats.values };
+}
+
+/** The largest subexpressions of `body` that read no loop index or accumulator, other than leaves. */
+function invariantRoots(body: Exp): Exp[] {
+  const variant = new Set<string>();
+  const roots = new Map<string, Exp>();
+  for (const n of kernelIR.postOrder(body)) {
+    if (n.op === 'idx' || n.op === 'acc' || n.args.some((a) => variant.has(a.key))) {
+      variant.add(n.key);
+      for (const a of n.args) if (!variant.has(a.key) && a.args.length > 0) roots.set(a.key, a);
+    }
+  }
+  return [...roots.values()];
 }
 
 /** The epilogue's lines: `acc` bound from `acc_` (bool from its 0/1), then the store. */
