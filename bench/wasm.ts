@@ -106,7 +106,7 @@ for (const { name, g } of variants.filter((v) => v.g.threads === 1)) {
 const info = defaultInfo;
 notes.push(
   'GFLOP/s = 2n³ / time per product (median and best of the interleaved samples). "wasm matmul" rows call the kernel on Float32Arrays directly: copying the operands into WebAssembly memory, packing, the tiled product and copying the result out are all timed.',
-  `Default configuration measured here: ${info ? `${info.tile} register tile, ${info.fma ? 'relaxed-SIMD FMA' : 'f32x4.mul + f32x4.add (no relaxed SIMD without the flag)'}, ${info.threads} thread(s)` : 'wasm matmul unavailable'}. The FMA rows exist because this script turns on V8's --experimental-wasm-relaxed-simd at run time (opt-in for users: TENFOLD_WASM_RELAXED_SIMD=1; on by default from Node 22).`,
+  `Default configuration measured here: ${info ? `${info.tile} register tile, ${info.fma ? 'relaxed-SIMD FMA' : 'f32x4.mul + f32x4.add (no relaxed SIMD here)'}, ${info.threads} thread(s)` : 'wasm matmul unavailable'}. On Node 20 tenfold turns on V8's --experimental-wasm-relaxed-simd at run time before its first WebAssembly probe (TENFOLD_WASM_RELAXED_SIMD=0 refuses; on by default from Node 22); the mul+add rows are the kernel without it.`,
   "SIMD limits from the issue (2 cores of this class): about 48 GFLOP/s with separate multiply and add, 96 with FMA (24 and 48 per core); the 'loop nest alone' rows measure the generated code's own ceiling on one core (no copies, no packing, operands in cache).",
 );
 

@@ -47,10 +47,16 @@ type Invoke = (args: number[], outputs: number) => void;
  * than `minElements` and when WebAssembly kernels are off; null when the renderer cannot express
  * the kernel.
  */
-export function compileWasmKernel(kernel: Kernel, fallback: TypedKernel, minElements = WASM_MIN_ELEMENTS): TypedKernel | null {
+export function compileWasmKernel(
+  kernel: Kernel,
+  fallback: TypedKernel,
+  minElements = WASM_MIN_ELEMENTS,
+  /** Whether exp's and tanh's polynomials use relaxed SIMD's madd (where the runtime has it). */
+  useFma = true,
+): TypedKernel | null {
   if (!wasmEnabled() || !wasmFeatures().simd) return null;
   const heap = wasmHeap();
-  const fma = { fma: wasmFeatures().relaxedSimd };
+  const fma = { fma: useFma && wasmFeatures().relaxedSimd };
   const bytes = heap ? renderWasm(kernel, HEAP_MEMORY, fma) : renderWasm(kernel, undefined, fma);
   if (bytes === null) return null;
   const memory = heap ? heap.memory : scratch(PAGE);

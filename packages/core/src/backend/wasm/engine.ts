@@ -1,5 +1,5 @@
-import { env, setWasmMatmulEnabled, wasmEnabled } from './enabled.js';
-import { enableRelaxedSimdFlag, wasmFeatures } from './features.js';
+import { setWasmMatmulEnabled, wasmEnabled } from './enabled.js';
+import { wasmFeatures } from './features.js';
 import { HEAP_MAX_PAGES, wasmHeap } from './heap.js';
 import { DEFAULT_BLOCKING, defaultGemmConfig, WasmGemm, type WasmMatmulLayout } from './matmul.js';
 import { type WasmThreadPool, wasmThreadCount } from './threads.js';
@@ -8,9 +8,8 @@ import { type WasmThreadPool, wasmThreadCount } from './threads.js';
  * The process-wide WebAssembly matmul the CPU backend routes large float32 products to, made on
  * first use. Environment (read once):
  * - `TENFOLD_WASM=0` turns it off (every product runs the JavaScript kernel);
- * - `TENFOLD_WASM_RELAXED_SIMD=1` turns on V8's relaxed-SIMD flag on Node 20 so the kernel can
- *   use fused multiply-add (see {@link enableRelaxedSimdFlag}); where the runtime already has
- *   relaxed SIMD (Node 22+, browsers) it is used without asking.
+ * - relaxed SIMD's fused multiply-add is used where the runtime has it (on Node 20 tenfold turns
+ *   on V8's flag for it: see features.ts; `TENFOLD_WASM_RELAXED_SIMD=0` refuses).
  */
 /** Runs the product (see WasmGemm.matmul); false when it does not fit in WebAssembly memory. */
 export type WasmMatmulFn = (
@@ -34,7 +33,6 @@ export function wasmMatmulCount(): number {
 let gemm: WasmGemm | null | undefined;
 
 function make(): WasmGemm | null {
-  if (env('TENFOLD_WASM_RELAXED_SIMD') === '1') enableRelaxedSimdFlag();
   if (!wasmFeatures().simd) return null;
   try {
     // on the process heap (shared: the workers run on it too) where there is one
