@@ -99,6 +99,8 @@ interface DeviceState {
   readonly seq: Sequencer;
   /** The device as while loops see it. */
   readonly loops: LoopDevice;
+  /** The staging buffer while loops read their predicates through (one read is pending at a time: the sequencer waits for it). */
+  predicate: GPUBuffer | null;
   readonly pool: BufferPool;
   /** The uniform arena on the device and its host copy. */
   readonly arena: GPUBuffer;
@@ -192,6 +194,7 @@ export class WebGPUBackend implements Backend, RoutineHost {
         state.failures++;
       }),
       loops: null as unknown as LoopDevice,
+      predicate: null,
       pool: new BufferPool(POOL_CAPACITY, (b) => {
         // recorded commands may still use it
         if (state.rec !== null) state.rec.destroy.push(b);
@@ -507,16 +510,18 @@ export class WebGPUBackend implements Backend, RoutineHost {
       release: (h) => this.release(h),
       readScalar: (h) => {
         const b = this.buf(h, 'whileLoop');
-        const staging = s.device.createBuffer({ size: 4, usage: BUFFER.MAP_READ | BUFFER.COPY_DST, label: 'whileLoop predicate' });
+        s.predicate ??= s.device.createBuffer({ size: 4, usage: BUFFER.MAP_READ | BUFFER.COPY_DST, label: 'whileLoop predicate' });
+        const staging = s.predicate;
         this.#encoder(s).copyBufferToBuffer(b.buffer, 0, staging, 0, 4);
         this.#flush(s);
         return staging.mapAsync(MAP_READ_MODE).then(
           () => {
             const bits = new Uint32Array(staging.getMappedRange(), 0, 1)[0] as number;
-            staging.destroy();
+            staging.unmap();
             return bits;
           },
           (e: Error) => {
+            if (s.predicate === staging) s.predicate = null;
             staging.destroy();
             throw e;
           },
@@ -598,22 +603,12 @@ export class WebGPUBackend implements Backend, RoutineHost {
     const ubytes = Math.max(16, Math.ceil(ints.byteLength / 16) * 16);
     if (ubytes > ARENA_BYTES) throw new Error(`internal: ${op} has ${ubytes} bytes of uniforms, more than the arena's ${ARENA_BYTES}`);
     if (s.seq.busy) {
+      // recorded when the loop is done (the queue runs when nothing is pending)
       const args = ints.slice();
       const bound = [...buffers];
-      s.seq.defer(() => this.#record(this.#live(op), pipeline, nIn, args, ubytes, bound, groups, op));
-    } else this.#record(s, pipeline, nIn, ints, ubytes, buffers, groups, op);
-  }
-
-  #record(
-    s: DeviceState,
-    pipeline: GPUComputePipeline,
-    nIn: number,
-    ints: Int32Array,
-    ubytes: number,
-    buffers: readonly GPUBuffer[],
-    groups: readonly [number, number] | [number, number, number],
-    op: string,
-  ): void {
+      s.seq.defer(() => this.dispatch(pipeline, nIn, args, bound, groups, op));
+      return;
+    }
     let r = this.#recording(s);
     let offset = Math.ceil(r.uniformBytes / s.uniformAlign) * s.uniformAlign;
     if (offset + ubytes > ARENA_BYTES) {
