@@ -2,11 +2,12 @@
 // be an error naming it, backend.ts).
 import type { BackendInput, PrimitiveParams, RoutineName, ShapedArray } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
+import { conv } from './conv.js';
 import type { RoutineEpilogue, RoutineHost } from './host.js';
 import { argmax, argmin, argsort, gather, scatterAdd, scatterSet } from './indexing.js';
 import { dotGeneral } from './matmul.js';
 import { threefry } from './threefry.js';
-import { conv, reduceWindowMax, reduceWindowSum } from './window.js';
+import { reduceWindowMax, reduceWindowSum } from './window.js';
 
 /**
  * A routine on WebGPU: new buffers for `outAvals`, never writing to `inputs`; with an `epilogue`
@@ -21,7 +22,7 @@ export type GpuRoutine<R extends RoutineName> = (
 ) => GpuBuffer[];
 
 /** The routines that apply an epilogue in their own shader. */
-export const EPILOGUE_FUSING: ReadonlySet<RoutineName> = new Set(['dot_general']);
+export const EPILOGUE_FUSING: ReadonlySet<RoutineName> = new Set(['dot_general', 'conv']);
 
 export const GPU_ROUTINES: Partial<{ [R in RoutineName]: GpuRoutine<R> }> = {
   dot_general: dotGeneral,

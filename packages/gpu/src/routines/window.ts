@@ -1,8 +1,8 @@
 // reduce_window_sum/max and conv as kernels of core's IR, rendered by the WGSL renderer: the
 // output dims are kept loops, the window (and, for conv, the input channels) reduced loops, and
 // padding, strides and dilations become guarded loads. Sizes are runtime vars, so one kernel
-// serves every shape of a rank. (Direct convolution: correct and general; an implicit-GEMM conv
-// is the later fast path.)
+// serves every shape of a rank. (The direct convolution: the conv routine, conv.ts, runs it only
+// when asked to, for comparison with its implicit GEMM.)
 import {
   type BackendInput,
   type ConvParams,
@@ -117,17 +117,16 @@ function convKernel(dtype: DType): Kernel {
   return new Kernel({ name: 'conv', inputs: [dtype, dtype], outDType: dtype, loops, body, reduction: { op: 'sum' }, vars: 21 });
 }
 
-export function conv(backend: RoutineHost, p: ConvParams, inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): GpuBuffer[] {
+/** The direct convolution of `inputs` into a new buffer of `out`. */
+export function directConv(backend: RoutineHost, p: ConvParams, inputs: readonly BackendInput[], out: ShapedArray): GpuBuffer {
   const [lhs, rhs] = inputs as [BackendInput, BackendInput];
-  const out = outAvals[0] as ShapedArray;
   const a = lhs.aval;
   const k = rhs.aval;
-  if (a.ndim > 4) throw new Error(`conv: ${a.ndim - 2}-d convolutions are not yet implemented on webgpu (1-d and 2-d are)`);
   const { N, C, O, Cg, H, W, KH, KW, OH, OW, sh, sw, dh, dw, rh, rw, ph, pw, G, BG } = convGeometry(a, k, out, p);
   const Og = O / Math.max(G, BG);
   const vars = [N / BG, O, OH, OW, Cg, KH, KW, C, H, W, Og, sh, sw, ph[0], pw[0], dh, dw, rh, rw, G > 1 ? 1 : 0, BG > 1 ? 1 : 0];
   const exe = backend.kernel(`conv:${out.dtype}`, () => convKernel(out.dtype));
-  return [backend.runKernel(exe, [backend.buf(lhs.handle, 'conv'), backend.buf(rhs.handle, 'conv')], vars, out.dtype, out.size)];
+  return backend.runKernel(exe, [backend.buf(lhs.handle, 'conv'), backend.buf(rhs.handle, 'conv')], vars, out.dtype, out.size);
 }
 
 export const reduceWindowSum = reduceWindow(false);
