@@ -12,7 +12,7 @@ import type { GpuBuffer } from '../buffer.js';
 import { type RenderedEpilogue, renderEpilogue } from '../wgsl/epilogue.js';
 import { floatBits, writeHeader } from '../wgsl/exp.js';
 import type { MatmulMode, RoutineEpilogue, RoutineHost } from './host.js';
-import { DIRECT_WG, directSource, EPILOGUE_BINDING, EPILOGUE_SLOT, PARAMS_SLOT, TILINGS, tiledSource } from './matmul-wgsl.js';
+import { DIRECT_WG, directSource, EPILOGUE_BINDING, EPILOGUE_SLOT, NARROW_REGISTERS, PARAMS_SLOT, TILINGS, type Tiling, tiledSource } from './matmul-wgsl.js';
 
 // MatmulMode (how a tiled product stages its operands, see matmul-wgsl.ts) is declared with the
 // routine host, which this module needs, so that the two do not import each other
@@ -98,6 +98,14 @@ function epilogueOf(e: RoutineEpilogue): RenderedEpilogue {
   return r;
 }
 
+/** The tiling of a product with N columns: narrow tiles where they pad fewer columns (registers mode). */
+function tiling(mode: MatmulMode, N: number): Tiling {
+  const t = TILINGS[mode];
+  if (mode !== 'registers') return t;
+  const padded = (w: number) => Math.ceil(N / w) * w;
+  return padded(NARROW_REGISTERS.rn * NARROW_REGISTERS.wx) < padded(t.rn * t.wx) ? NARROW_REGISTERS : t;
+}
+
 export function dotGeneral(
   backend: RoutineHost,
   { contracting, batch }: PrimitiveParams['dot_general'],
@@ -123,7 +131,7 @@ export function dotGeneral(
   const A = operand(backend, lhs, batch[0], contracting[0]);
   const B = operand(backend, rhs, batch[1], contracting[1]);
   const direct = M < TILE_MIN || N < TILE_MIN;
-  const t = TILINGS[backend.matmulMode];
+  const t = tiling(backend.matmulMode, N);
   const tilesM = direct ? 0 : Math.ceil(M / (t.rm * t.wy));
   const tilesN = direct ? 0 : Math.ceil(N / (t.rn * t.wx));
   const ints = new Int32Array(EPILOGUE_SLOT + (epi?.constants.length ?? 0));
@@ -140,7 +148,7 @@ export function dotGeneral(
     // vec4 reads of B need 4-aligned rows (and batch and start offsets) that are contiguous along n
     const vecC = N % 4 === 0;
     const vecB = vecC && B.strides[1] === 1 && B.strides[2] % 4 === 0 && B.strides[0] % 4 === 0;
-    const key = `dot_general:${t.mode}:${dtype}:${vecB ? 'b4' : 'b1'}:${vecC ? 'c4' : 'c1'}${epiKey}`;
+    const key = `dot_general:${t.mode}${t === NARROW_REGISTERS ? '-narrow' : ''}:${dtype}:${vecB ? 'b4' : 'b1'}:${vecC ? 'c4' : 'c1'}${epiKey}`;
     const pipeline = backend.pipeline(key, nIn, 1, () => tiledSource(dtype, t, vecB, vecC, epi, out.dtype));
     backend.dispatch(pipeline, nIn, ints, buffers, backend.grid(nb * tilesM * tilesN, 'dot_general'), 'dot_general');
   }
