@@ -90,31 +90,53 @@ function tenfoldCase(init: Init, steps: number): Case {
   };
 }
 
+// tfjs-core's Node build registers no gradients (the @tensorflow/tfjs bundle does, from ES modules
+// that Node cannot load from tfjs-core's dist), so the step's backward pass is written out: the
+// same products and elementwise ops tf.variableGrads would record
 function tfCase(init: Init, steps: number): Case {
   const ws = init.w.map((w) => tf.variable(tf.tensor2d(w.data, w.shape)));
   const bs = init.b.map((b) => tf.variable(tf.tensor1d(b)));
+  const mw = ws.map((w) => tf.variable(tf.zerosLike(w)));
+  const mb = bs.map((b) => tf.variable(tf.zerosLike(b)));
   const x = tf.tensor2d(init.x, [BATCH, 784]);
   const y = tf.tensor2d(init.y, [BATCH, 10]);
-  const opt = tf.train.momentum(LR, MOMENTUM);
-  const loss = (): tf.Scalar => {
-    let h: tf.Tensor2D = x;
-    ws.forEach((w, i) => {
-      h = tf.add(tf.matMul(h, w), bs[i] as tf.Variable);
-      if (i < ws.length - 1) h = tf.relu(h);
-    });
-    return tf.mul(tf.sum(tf.mul(tf.logSoftmax(h), y)), -1 / BATCH);
+  const update = (p: tf.Variable, m: tf.Variable, g: tf.Tensor) => {
+    const m2 = tf.add(tf.mul(m, MOMENTUM), g);
+    m.assign(m2);
+    p.assign(tf.sub(p, tf.mul(m2, LR)));
   };
   const step = async () => {
-    const cost = opt.minimize(loss, true) as tf.Scalar;
-    await cost.data();
-    cost.dispose();
+    const loss = tf.tidy(() => {
+      // forward, keeping each layer's input and pre-activation
+      const ins: tf.Tensor2D[] = [x];
+      const pre: tf.Tensor2D[] = [];
+      ws.forEach((w, i) => {
+        const z = tf.add(tf.matMul(ins[i] as tf.Tensor2D, w), bs[i] as tf.Variable) as tf.Tensor2D;
+        pre.push(z);
+        if (i < ws.length - 1) ins.push(tf.relu(z));
+      });
+      const logp = tf.logSoftmax(pre[pre.length - 1] as tf.Tensor2D);
+      const l = tf.mul(tf.sum(tf.mul(logp, y)), -1 / BATCH);
+      // backward: d loss / d logits = (softmax - y) / batch
+      let g: tf.Tensor2D = tf.div(tf.sub(tf.exp(logp), y), BATCH);
+      for (let i = ws.length - 1; i >= 0; i--) {
+        const w = ws[i] as tf.Variable;
+        const dw = tf.matMul(ins[i] as tf.Tensor2D, g, true, false);
+        const db = tf.sum(g, 0);
+        if (i > 0) g = tf.mul(tf.matMul(g, w, false, true), tf.step(pre[i - 1] as tf.Tensor2D));
+        update(w, mw[i] as tf.Variable, dw);
+        update(bs[i] as tf.Variable, mb[i] as tf.Variable, db);
+      }
+      return l;
+    });
+    await loss.data();
+    loss.dispose();
   };
   return {
-    who: `${TFJS} (optimizer.minimize)`,
+    who: `${TFJS} (eager, gradients written out)`,
     op: chunk(step, steps),
     dispose: () => {
-      opt.dispose();
-      for (const v of [...ws, ...bs, x, y]) v.dispose();
+      for (const v of [...ws, ...bs, ...mw, ...mb, x, y]) v.dispose();
     },
   };
 }
