@@ -117,13 +117,19 @@ describe.skipIf(!adapter)('conv as an implicit GEMM on webgpu', () => {
     }
   });
 
-  it('tile edges: pixel and channel counts just off the tile sizes, one output, a long reduction (split)', async () => {
+  it('tile edges: pixel and channel counts just off the tile sizes, one output, empty sums and outputs, a long reduction (split)', async () => {
     const t = convSettings.tiling;
+    const n = convSettings.narrow;
     const TM = t.rm * t.wg;
     const cases: Case[] = [
       { x: [1, 3, 1, TM + 1], w: [t.rn + 1, 3, 1, 1], opts: {} },
       { x: [2, 5, 7, 9], w: [t.rn - 1, 5, 3, 3], opts: SAME },
+      // at most narrow.rn output channels: the narrow tiling
+      { x: [1, 3, 2, n.rm * n.wg + 1], w: [n.rn - 1, 3, 2, 1], opts: {} },
       { x: [1, 2, 3, 3], w: [1, 2, 3, 3], opts: {} },
+      // no input channels (zeros), no window positions left (an empty output)
+      { x: [2, 0, 4, 4], w: [3, 0, 3, 3], opts: SAME },
+      { x: [2, 3, 2, 2], w: [3, 3, 3, 3], opts: {} },
       // few tiles and Cg·KH·KW = 1600: the input channels are split across workgroups
       { x: [1, 64, 6, 6], w: [4, 64, 5, 5], opts: SAME },
     ];

@@ -29,8 +29,10 @@ export interface ConvTiling {
   readonly wg: number;
 }
 
-/** Measured on lavapipe (scripts/bench-conv.ts). */
+/** Measured on lavapipe (scripts/bench-conv.ts): of 4×4 to 8×16 blocks and 8 to 64 invocations, 4×8 and 8×8 by 16 were fastest. */
 export const CONV_TILING: ConvTiling = { rm: 4, rn: 8, wg: 16 };
+/** For convs with at most 4 output channels per group (an input gradient into few channels), whose columns 8 would mostly waste. */
+export const NARROW_TILING: ConvTiling = { rm: 8, rn: 4, wg: 16 };
 
 export const PARAMS_SLOT = HEADER_SLOTS;
 const P = PARAMS_SLOT / 4;

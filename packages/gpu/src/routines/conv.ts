@@ -17,6 +17,7 @@ import {
   convSource,
   EPILOGUE_BINDING,
   EPILOGUE_SLOT,
+  NARROW_TILING,
   PARAM_NAMES,
   PARAMS_SLOT,
   REDUCE_EPILOGUE_BINDING,
@@ -26,10 +27,12 @@ import {
 import type { RoutineEpilogue, RoutineHost } from './host.js';
 import { directConv } from './window.js';
 
-export const convSettings: { implicitGemm: boolean; tiling: ConvTiling; splitTarget: number } = {
+export const convSettings: { implicitGemm: boolean; tiling: ConvTiling; narrow: ConvTiling; splitTarget: number } = {
   /** false: the direct convolution kernel (window.ts), for comparison. */
   implicitGemm: true,
   tiling: CONV_TILING,
+  /** The tiling of convs with at most `narrow.rn` output channels per group. */
+  narrow: NARROW_TILING,
   /** Split the reduction when the tiles give fewer workgroups than this. */
   splitTarget: 64,
 };
@@ -84,7 +87,7 @@ export function conv(
   const M = outN * g.OH * g.OW;
   const dst = backend.newBuffer(out.dtype, out.size, 'conv');
   if (out.size === 0) return [dst];
-  const t = convSettings.tiling;
+  const t = Og <= convSettings.narrow.rn ? convSettings.narrow : convSettings.tiling;
   const tilesM = Math.ceil(M / (t.rm * t.wg));
   const tilesN = Math.ceil(Og / t.rn);
   const tiles = groups * tilesM * tilesN;
