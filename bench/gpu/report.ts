@@ -6,8 +6,6 @@ import os from 'node:os';
 import { fmt } from '../util.js';
 import { medianFigure, speedupOverBestPeer, type Workload } from './result.js';
 
-export const TARGET = 1.5;
-
 export interface RunInfo {
   adapter: string;
   vendor: string;
@@ -45,8 +43,8 @@ function header(info: RunInfo): string[] {
 
 function summary(ws: readonly Workload[], peers: readonly string[]): string[] {
   const lines = [
-    `| Workload | Unit | tenfold | ${peers.join(' | ')} | tenfold ÷ faster peer | ≥ ${TARGET}×? |`,
-    `| --- | --- | ---: | ${peers.map(() => '---:').join(' | ')} | ---: | --- |`,
+    `| Workload | Unit | tenfold | ${peers.join(' | ')} | tenfold ÷ faster peer | Target | Met? |`,
+    `| --- | --- | ---: | ${peers.map(() => '---:').join(' | ')} | ---: | --- | --- |`,
   ];
   for (const w of ws) {
     const cell = (i: number) => {
@@ -54,9 +52,12 @@ function summary(ws: readonly Workload[], peers: readonly string[]): string[] {
       return v === undefined ? 'failed' : fmt(v);
     };
     const s = speedupOverBestPeer(w);
-    const met = s === undefined ? '—' : s.ratio >= TARGET ? 'yes' : '**no**';
     const ratio = s === undefined ? '—' : `${fmt(s.ratio)}× (${s.peer.replace(/ \(.*$/, '')})`;
-    lines.push(`| ${w.name} | ${w.unit} | ${cell(0)} | ${peers.map((_, i) => cell(i + 1)).join(' | ')} | ${ratio} | ${met} |`);
+    const t = w.target;
+    const vs = t === undefined ? undefined : speedupOverBestPeer(w, t.peer);
+    const target = t === undefined ? '—' : `≥ ${t.ratio}× ${t.peer ?? 'the faster peer'}`;
+    const met = t === undefined || vs === undefined ? '—' : vs.ratio >= t.ratio ? `yes (${fmt(vs.ratio)}×)` : `**no** (${fmt(vs.ratio)}×)`;
+    lines.push(`| ${w.name} | ${w.unit} | ${cell(0)} | ${peers.map((_, i) => cell(i + 1)).join(' | ')} | ${ratio} | ${target} | ${met} |`);
   }
   return lines;
 }

@@ -13,6 +13,8 @@ export interface Workload {
   /** What one sample is, for the notes. */
   sample: string;
   results: { who: string; timing: Timing | Error }[];
+  /** The issue's target: tenfold at least `ratio`× as fast as `peer` (a name prefix) or the faster peer. */
+  target?: { ratio: number; peer?: string };
 }
 
 /** Median figure of one result, or undefined if it failed. */
@@ -25,12 +27,12 @@ export function medianFigure(w: Workload, i: number): number | undefined {
  * How many times as fast tenfold (result 0) is as the faster peer, from median sample times:
  * undefined when tenfold or every peer failed.
  */
-export function speedupOverBestPeer(w: Workload): { ratio: number; peer: string } | undefined {
+export function speedupOverBestPeer(w: Workload, only?: string): { ratio: number; peer: string } | undefined {
   const ours = w.results[0]?.timing;
   if (ours === undefined || ours instanceof Error) return undefined;
   let best: { ratio: number; peer: string } | undefined;
   for (const r of w.results.slice(1)) {
-    if (r.timing instanceof Error) continue;
+    if (r.timing instanceof Error || (only !== undefined && !r.who.startsWith(only))) continue;
     const ratio = r.timing.medianMs / ours.medianMs;
     if (best === undefined || ratio < best.ratio) best = { ratio, peer: r.who };
   }

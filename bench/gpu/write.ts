@@ -4,10 +4,10 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 
 const TAG = 'webgpu-peers';
 
-/** A marker-safe name for the adapter, e.g. 'llvmpipe-mesa-25-0-7'. */
+/** A marker-safe name for the adapter without its driver version, e.g. 'llvmpipe' for 'llvmpipe: Mesa 25.0.7-2 (LLVM 15.0.6)'. */
 export function slug(adapter: string): string {
   return (
-    adapter
+    (adapter.split(':')[0] as string)
       .toLowerCase()
       .replace(/\(.*?\)/g, '')
       .replace(/[^a-z0-9]+/g, '-')
