@@ -4,7 +4,7 @@
 // backend) when the model runs on WebGPU: the 60,000 training images (188 MB as float32) are
 // more than a device binds in one buffer (128 MiB on lavapipe), and the batches are shuffled and
 // gathered on the host and uploaded one at a time, as a data loader does.
-import { type Array, devicePut, setDefaultBackend, withBackend } from '@tenfold/core';
+import { type Array, defaultBackendName, devicePut, setDefaultBackend, withBackend } from '@tenfold/core';
 import type { Batch } from './models.js';
 import type { MnistOptions } from './options.js';
 
@@ -17,11 +17,21 @@ export interface SelectedBackend {
   onHost<T>(f: () => T): T;
   /** A batch made on the host, moved to the backend that trains (the same arrays when that is the host). */
   toDevice(batch: Batch): Batch;
-  /** Releases what selecting took (the WebGPU device); the backend's arrays are unusable after. */
+  /** Releases what selecting took: the WebGPU device (its arrays are unusable after), unless the caller held it before. */
   release(): void;
 }
 
 const put = (x: Array): Array => devicePut(x, 'webgpu');
+
+/** Whether a WebGPU device is held now (webgpuBackend() throws until initWebGPU() has got one). */
+function holdsDevice(webgpuBackend: () => unknown): boolean {
+  try {
+    webgpuBackend();
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 /** Makes `name` the default backend; a WebGPU adapter that cannot be had is an Error with its message. */
 export async function selectBackend(name: MnistOptions['backend']): Promise<SelectedBackend> {
@@ -30,6 +40,9 @@ export async function selectBackend(name: MnistOptions['backend']): Promise<Sele
     return { description: name, asyncReads: false, onHost: (f) => f(), toDevice: (batch) => batch, release: () => {} };
   }
   const gpu = await import('@tenfold/gpu');
+  // a device the caller already holds (a test, an application) is the caller's to release
+  const held = holdsDevice(gpu.webgpuBackend);
+  const previous = defaultBackendName();
   const adapter = await gpu.initWebGPU();
   setDefaultBackend('webgpu');
   return {
@@ -38,6 +51,10 @@ export async function selectBackend(name: MnistOptions['backend']): Promise<Sele
     onHost: (f) => withBackend('cpu', f),
     toDevice: ({ images, labels }) => ({ images: put(images), labels: put(labels) }),
     release: () => {
+      if (held) {
+        setDefaultBackend(previous);
+        return;
+      }
       setDefaultBackend('cpu');
       gpu.destroyWebGPU();
     },
