@@ -2,6 +2,8 @@
 // (they are read back in groups), the files are written, a stop request saves a state that
 // --resume finishes, and a diverged run stops on a non-finite loss found in a later group.
 // Skipped without a WebGPU adapter, except where it is required (CI, TENFOLD_REQUIRE_WEBGPU=1).
+// gpu-env holds the device for the whole file and run() leaves a held device alone, so the
+// pipelines are created once (most of this file's time with Mesa's shader cache cold).
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
