@@ -4,11 +4,6 @@
 import { parseOptions } from './options.js';
 import { run } from './train.js';
 
-// The WebAssembly matmul uses relaxed SIMD's fused multiply-add where the runtime has it; Node 20
-// has it behind a V8 flag that tenfold never sets by itself (library code should not change V8
-// flags), but this application opts in for faster training. TENFOLD_WASM_RELAXED_SIMD=0 turns it off.
-process.env.TENFOLD_WASM_RELAXED_SIMD ??= '1';
-
 const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
 
 /** SIGINT/SIGTERM abort the run (it saves after the current batch); a second one exits at once. */
