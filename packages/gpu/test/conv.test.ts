@@ -5,7 +5,7 @@
 // of a K-term dot product: 2γ_K·Σ|x·w| per output, where Σ|x·w| is the same conv of |x| and |w|.
 import { type Array, lax, np, withBackend } from '@tenfold/core';
 import { webgpuBackend } from '@tenfold/gpu';
-import { jit, vjp } from '@tenfold/grad';
+import { grad, jit, vjp } from '@tenfold/grad';
 import { describe, expect, it } from 'vitest';
 import { convSettings } from '../src/routines/conv.js';
 import { adapter } from './gpu-env.js';
@@ -200,6 +200,24 @@ describe.skipIf(!adapter)('conv as an implicit GEMM on webgpu', () => {
       // longer than any of the gradients' dot products (over output channels × window, or images × output pixels)
       const K = size(x) + size(w);
       for (const j of [0, 1]) await within(got[j] as Array, want[j] as Array, (await (bound[j] as Array).data()) as Float32Array, K, `${what} grad ${j}`);
+    }
+  });
+
+  it('jit(grad) of a strided conv + bias + relu layer equals the CPU', async () => {
+    const x = [3, 2, 9, 9];
+    const w = [5, 2, 3, 3];
+    const loss = (a: Array, k: Array, b: Array) =>
+      np.sum(np.square(np.relu(np.add(lax.conv(a, k, { windowStrides: [2, 2], padding: 'SAME' }), np.reshape(b, [b.size, 1, 1])))));
+    const args = (be: Backend) => [on(values(x, 1), x, be), on(values(w, 2), w, be), on(values([5], 3), [5], be)] as [Array, Array, Array];
+    const g = jit(grad(loss, { argnums: [0, 1, 2] }));
+    const want = withBackend('cpu', () => g(...args('cpu')));
+    const got = withBackend('webgpu', () => g(...args('webgpu')));
+    for (const j of [0, 1, 2]) {
+      const gw = await (got[j] as Array).data();
+      const ww = await (want[j] as Array).data();
+      const scale = Math.max(...ww.map(Math.abs));
+      // a conv, its two transposes and a square: a loose bound relative to the gradient's largest entry
+      for (const [i, v] of ww.entries()) expect(Math.abs((gw[i] as number) - v), `grad ${j} [${i}]`).toBeLessThanOrEqual(1e-5 * scale);
     }
   });
 
