@@ -97,7 +97,7 @@ if (want('matmul')) {
       (ms) => (2 * n ** 3 * reps) / ms / 1e6,
       `${reps} product${reps > 1 ? 's' : ''}, then waiting for the device`,
       matmulCases(libs, n, reps),
-      { warmupRuns: big ? 1 : 2, minRuns: big ? 3 : 7, maxRuns: 15, budgetMs: big ? 0 : 20_000 },
+      { warmupRuns: big ? 1 : 2, minRuns: big ? 5 : 9, maxRuns: 15, budgetMs: big ? 0 : 20_000 },
       hw && n === 4096 ? { ratio: 0.5, peer: 'jax-js' } : LAVAPIPE_TARGET,
     );
   }

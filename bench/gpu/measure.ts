@@ -1,6 +1,6 @@
 // Asynchronous interleaved timing for GPU work: each sample awaits the work (the queue drained or
-// a result read), and samples of the cases alternate (A, B, C, A, B, C...) so that load from
-// other processes on a shared machine falls on all of them alike.
+// a result read), and samples of the cases alternate (A, B, C, B, C, A, C, A, B...) so that load
+// from other processes on a shared machine falls on all of them alike.
 import { collectGarbage, median, type Timing } from '../util.js';
 
 export interface AsyncMeasureOptions {
@@ -29,7 +29,11 @@ export async function measureInterleavedAsync(ops: readonly (() => Promise<void>
   const samples: number[][] = ops.map(() => []);
   const t0 = performance.now();
   for (let r = 0; r < o.minRuns || (r < o.maxRuns && performance.now() - t0 < o.budgetMs); r++) {
-    for (let i = 0; i < ops.length; i++) if (failed[i] === null) (samples[i] as number[]).push(await run(i));
+    // the order rotates each round, so no case always runs first (after the pause between rounds)
+    for (let j = 0; j < ops.length; j++) {
+      const i = (r + j) % ops.length;
+      if (failed[i] === null) (samples[i] as number[]).push(await run(i));
+    }
   }
   return samples.map((s, i) => {
     const f = failed[i];
