@@ -27,7 +27,8 @@ export interface Libs {
 
 export async function startLibs(dawnFlags: readonly string[]): Promise<Libs> {
   installNavigatorGpu(dawnFlags);
-  const report = await initWebGPU();
+  // the adapter both peers ask for, so that on a machine with two GPUs all three get the same one
+  const report = await initWebGPU({ powerPreference: 'high-performance' });
   setDefaultBackend('webgpu');
   const missing = new Map<string, string>();
   try {
