@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { jit } from '../../grad/src/index.js';
 import { compileJs } from '../src/backend/cpu/render-js.js';
 import { cpuThreadsInfo } from '../src/backend/cpu/workers.js';
-import { compileWasmKernel, setKernelThreadMinElements, THREAD_MIN_ELEMENTS, wasmKernelRuns } from '../src/backend/wasm/elementwise.js';
+import { compileWasmKernel, setKernelThreadMinElements, wasmKernelRuns } from '../src/backend/wasm/elementwise.js';
 import { setWasmMatmulEnabled, wasmMatmulCount } from '../src/backend/wasm/engine.js';
 import { wasmFeatures } from '../src/backend/wasm/features.js';
 import { setWasmHeapEnabled } from '../src/backend/wasm/heap.js';
@@ -130,7 +130,7 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
   });
 
   it('large kernels run on the worker threads too, bit for bit as one thread, whatever the split of their outermost loop', () => {
-    // (outputs of at least THREAD_MIN_ELEMENTS: one loop, split in 16-element lines; two and three
+    // (one loop, split in 16-element lines; two and three
     // loops, split by rows of the outermost, with a float var (the weakly typed 0.75) and a broadcast)
     const prog = (x: Array, b: Array, s: Array) => [
       np.tanh(np.add(np.multiply(np.reshape(x, [-1]), 0.75), 0.25)),
@@ -142,7 +142,8 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
     fc.assert(
       fc.property(fc.integer({ min: 257, max: 400 }), fc.integer({ min: 0, max: 1000 }), (rows, seed) => {
         const cols = 256;
-        expect(rows * cols).toBeGreaterThanOrEqual(THREAD_MIN_ELEMENTS);
+        // (threads from 2^16 outputs on here, below the default threshold, to keep the test small)
+        expect(rows * cols).toBeGreaterThanOrEqual(SMALL_THREADED);
         const ks = random.split(random.key(seed), 3);
         const x = random.normal(ks[0] as Array, [rows, cols]);
         const b = random.normal(ks[1] as Array, [cols]);
@@ -150,7 +151,7 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
         const was = setWasmMatmulEnabled(false);
         const js = (prog(x, b, s) as Array[]).map((a) => a.dataSync());
         setWasmMatmulEnabled(was);
-        const got = (jitted(x, b, s) as Array[]).map((a) => a.dataSync());
+        const got = withThreadMin(SMALL_THREADED, () => (jitted(x, b, s) as Array[]).map((a) => a.dataSync()));
         // arithmetic bit for bit as the JavaScript kernels; exp and tanh within their 2 ulps
         expect(got[2]).toEqual(js[2]);
         for (const k of [0, 1]) {
@@ -161,7 +162,7 @@ describe.runIf(wasmFeatures().simd)('WebAssembly elementwise kernels', () => {
           expect(worst).toBeLessThanOrEqual(2);
         }
         // and exactly what one thread computes: the same program with threads below its size
-        expect(singleThreaded(() => (jitted(x, b, s) as Array[]).map((a) => a.dataSync()))).toEqual(got);
+        expect(withThreadMin(Number.POSITIVE_INFINITY, () => (jitted(x, b, s) as Array[]).map((a) => a.dataSync()))).toEqual(got);
       }),
       { seed: 5, numRuns: 4 },
     );
@@ -178,9 +179,11 @@ class WasmMulAdd extends CpuBackend {
 }
 registerBackend('wasm-all-mul-add', () => new WasmMulAdd({ name: 'wasm-all-mul-add' }));
 
-/** Runs `fn` with elementwise kernels kept on the calling thread. */
-function singleThreaded<T>(fn: () => T): T {
-  const was = setKernelThreadMinElements(Number.POSITIVE_INFINITY);
+const SMALL_THREADED = 1 << 16;
+
+/** Runs `fn` with elementwise kernels threaded from `n` outputs on (Infinity: kept on the calling thread). */
+function withThreadMin<T>(n: number, fn: () => T): T {
+  const was = setKernelThreadMinElements(n);
   try {
     return fn();
   } finally {

@@ -115,10 +115,19 @@ function rangedInvoke(kernel: Kernel, bytes: Uint8Array, instance: WebAssembly.I
   };
 }
 
-/** Chunks per thread of a threaded kernel. */
-const KERNEL_CHUNKS_PER_THREAD = 4;
-/** Outputs from this size on are computed by several threads (a wake-up costs tens of microseconds). */
-export const THREAD_MIN_ELEMENTS = 1 << 16;
+/**
+ * Chunks per thread of a threaded kernel: many, so the calling thread, done with its own, waits at
+ * most a short chunk for a worker's last (a claim is one compare-and-swap; a chunk of the 4M-element
+ * tanh workload is then about 0.4 ms).
+ */
+const KERNEL_CHUNKS_PER_THREAD = 16;
+/**
+ * Outputs from this size on are computed by several threads. Waking a worker and waiting for its
+ * last chunk cost more than they save below it: measured on the MNIST train step, whose largest
+ * kernels (the [784, 200] weight update, 157k elements) took 4.2-6.4 ms per step threaded from
+ * 2^16 elements on and 3.8-4.7 ms on one thread, interleaved on a quiet machine.
+ */
+export const THREAD_MIN_ELEMENTS = 1 << 20;
 let threadMin = THREAD_MIN_ELEMENTS;
 
 /** Sets the output size from which kernels use the worker threads (tests compare with one thread); returns the previous one. */
