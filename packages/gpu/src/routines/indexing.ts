@@ -1,5 +1,5 @@
-// argmax/argmin, argsort and the indexing routines (gather, scatter, scatter_add) along one axis,
-// one invocation per output element, with the CPU backend's semantics and order of operations:
+// argmax/argmin, argsort and the indexing routines (gather here; scatter, scatter_add in
+// scatter.ts) along one axis, with the CPU backend's semantics and order of operations:
 // - argmax/argmin: the first extreme index, the first NaN winning (NumPy);
 // - gather clamps out-of-range indices; scatters drop them (XLA's defaults);
 // - scatter: the last update to a position wins; scatter_add adds the updates to a position in
@@ -107,49 +107,6 @@ export function gather(
   return [dst];
 }
 
-type ScatterMode = 'set' | 'add';
-
-function scatterSource(mode: ScatterMode, dtype: DType): string {
-  const { store } = types(dtype);
-  const update = mode === 'set' ? 'acc = upd[src];' : dtype === 'bool' ? 'acc = acc | upd[src];' : 'acc = acc + upd[src];';
-  return `${header(4, [`var<storage, read> x: array<${store}>`, 'var<storage, read> idx: array<i32>', `var<storage, read> upd: array<${store}>`, `var<storage, read_write> out: array<${store}>`])}
-${entry}
-  let n = U.v[0].x;
-  let m = U.v[0].y;
-  let post = U.v[0].z;
-  let total = U.v[0].w;
-  ${invocation}
-  if (o >= total) { return; }
-  let q = o % post;
-  let i = (o / post) % n;
-  let p = o / (post * n);
-  var acc = x[o];
-  for (var t = 0i; t < m; t++) {
-    if (idx[t] == i) {
-      let src = (p * m + t) * post + q;
-      ${update}
-    }
-  }
-  out[o] = acc;
-}`;
-}
-
-function scatter(mode: ScatterMode) {
-  const name = mode === 'set' ? 'scatter' : 'scatter_add';
-  return (backend: RoutineHost, { axis }: { readonly axis: number }, inputs: readonly BackendInput[], outAvals: readonly ShapedArray[]): GpuBuffer[] => {
-    const [x, idx, upd] = inputs as [BackendInput, BackendInput, BackendInput];
-    const out = outAvals[0] as ShapedArray;
-    const [, n, post] = around(x.aval, axis);
-    const dst = backend.newBuffer(out.dtype, out.size, name);
-    if (out.size === 0) return [dst];
-    const pipeline = backend.pipeline(`${name}:${out.dtype}`, 3, 1, () => scatterSource(mode, out.dtype));
-    const ins = [x, idx, upd].map((i) => backend.buf(i.handle, name).buffer);
-    const ints = new Int32Array([n, idx.aval.size, post, out.size]);
-    backend.dispatch(pipeline, 3, ints, [...ins, dst.buffer], backend.grid(Math.ceil(out.size / WG), name), name);
-    return [dst];
-  };
-}
-
 /**
  * argsort by ranks: each element counts the elements of its line that sort before it (stable: ties
  * by position; NaN last ascending, first descending, as the CPU backend) and writes its index at
@@ -207,5 +164,4 @@ export function argsort(
 
 export const argmax = arg(true);
 export const argmin = arg(false);
-export const scatterSet = scatter('set');
-export const scatterAdd = scatter('add');
+export { scatterAdd, scatterSet } from './scatter.js';
