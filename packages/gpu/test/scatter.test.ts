@@ -86,19 +86,25 @@ describe.skipIf(!adapter)('scatter and scatter_add on webgpu', () => {
     expect(getBackend('webgpu').stats()).toEqual(before); // the sort's scratch buffers are returned
   });
 
-  it('adds many updates to one row in index order (int32 wraps)', async () => {
+  it('adds many updates to a few rows in index order (int32 wraps), across sort blocks', async () => {
     const r = rng(7);
-    for (const dtype of ['float32', 'int32'] as DType[]) {
-      const c: Case = {
-        shape: [3, 4, 2],
-        axis: 1,
-        idx: Int32Array.from({ length: 700 }, () => (r() < 0.9 ? 2 : 0)),
-        dtype,
-        x: values(dtype, 24, r),
-        upd: values(dtype, 3 * 700 * 2, r),
-      };
-      expect(await bits(run(c, 'webgpu', 'scatterAdd'))).toEqual(await bits(run(c, 'cpu', 'scatterAdd')));
-      expect(await bits(run(c, 'webgpu', 'scatter'))).toEqual(await bits(run(c, 'cpu', 'scatter')));
+    for (const dtype of ['float32', 'int32', 'bool'] as DType[]) {
+      // 700: mostly one row; 3000: several sort blocks and the global steps that merge them
+      for (const [m, pick] of [
+        [700, () => (r() < 0.9 ? 2 : 0)],
+        [3000, () => Math.floor(r() * 7) - 1],
+      ] as [number, () => number][]) {
+        const c: Case = {
+          shape: [3, 5, 2],
+          axis: 1,
+          idx: Int32Array.from({ length: m }, pick),
+          dtype,
+          x: values(dtype, 30, r),
+          upd: values(dtype, 3 * m * 2, r),
+        };
+        expect(await bits(run(c, 'webgpu', 'scatterAdd'))).toEqual(await bits(run(c, 'cpu', 'scatterAdd')));
+        expect(await bits(run(c, 'webgpu', 'scatter'))).toEqual(await bits(run(c, 'cpu', 'scatter')));
+      }
     }
   });
 

@@ -15,6 +15,8 @@ import type { GpuBuffer } from '../buffer.js';
 import type { RoutineHost } from './host.js';
 
 const WG = 64;
+/** Positions one workgroup sorts in workgroup memory (2 per invocation). */
+const BLOCK = 512;
 /** The most indices the single-dispatch scan handles (its work is DIRECT_MAX per output element). */
 export const DIRECT_MAX = 32;
 const prod = (xs: readonly number[]) => xs.reduce((p, x) => p * x, 1);
@@ -38,12 +40,10 @@ const keyFn = `fn key(t: u32) -> u32 {
   return u32(i);
 }`;
 
-/** One compare-exchange step (stage k, stride j) of the bitonic network over P = 2·half positions. */
-const sortSource = `${header(8, ['var<storage, read> idx: array<i32>', 'var<storage, read_write> perm: array<u32>'])}
+/** One global compare-exchange step (stage k, stride j ≥ BLOCK / 2) of the bitonic network over P = 2·half positions. */
+const stepSource = `${header(8, ['var<storage, read> idx: array<i32>', 'var<storage, read_write> perm: array<u32>'])}
 ${keyFn}
-fn less(a: u32, b: u32) -> bool {
-  let ka = key(a);
-  let kb = key(b);
+fn less(ka: u32, a: u32, kb: u32, b: u32) -> bool {
   return ka < kb || (ka == kb && a < b);
 }
 ${entry}
@@ -52,21 +52,63 @@ ${entry}
   if (g >= u32(U.v[1].x)) { return; }
   let i = ((g & ~(j - 1u)) << 1u) | (g & (j - 1u));
   let l = i + j;
-  var a = i;
-  var b = l;
-  // the first step (k = 2) starts from the identity, so perm needs no separate initialisation
-  if (k != 2u) {
-    a = perm[i];
-    b = perm[l];
-  }
-  let up = (i & k) == 0u;
-  if (select(less(a, b), less(b, a), up)) {
+  let a = perm[i];
+  let b = perm[l];
+  let ka = key(a);
+  let kb = key(b);
+  if (select(less(ka, a, kb, b), less(kb, b, ka, a), (i & k) == 0u)) {
     perm[i] = b;
     perm[l] = a;
-  } else if (k == 2u) {
-    perm[i] = a;
-    perm[l] = b;
   }
+}`;
+
+/**
+ * The steps of stages k0..k1 whose strides stay inside a block of BLOCK positions, in workgroup
+ * memory with the keys cached: stage k0 from stride j0, later stages from k / 2. With k0 = 2 it
+ * sorts each block from the identity (perm needs no initialisation).
+ */
+const blockSource = `${header(8, ['var<storage, read> idx: array<i32>', 'var<storage, read_write> perm: array<u32>'])}
+${keyFn}
+fn less(ka: u32, a: u32, kb: u32, b: u32) -> bool {
+  return ka < kb || (ka == kb && a < b);
+}
+var<workgroup> vals: array<u32, ${BLOCK}>;
+var<workgroup> keys: array<u32, ${BLOCK}>;
+@compute @workgroup_size(${BLOCK / 2})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
+  let base = (wid.x + wid.y * nwg.x) * ${BLOCK}u;
+  let k0 = u32(U.v[0].z);
+  let k1 = u32(U.v[0].w);
+  let j0 = u32(U.v[1].y);
+  if (base >= u32(U.v[1].x) * 2u) { return; }
+  for (var h = 0u; h < 2u; h++) {
+    let s = lid.x + h * ${BLOCK / 2}u;
+    var v = base + s;
+    if (k0 != 2u) { v = perm[base + s]; }
+    vals[s] = v;
+    keys[s] = key(v);
+  }
+  workgroupBarrier();
+  for (var k = k0; k <= k1; k <<= 1u) {
+    for (var j = select(k >> 1u, j0, k == k0); j > 0u; j >>= 1u) {
+      let g = lid.x;
+      let i = ((g & ~(j - 1u)) << 1u) | (g & (j - 1u));
+      let l = i + j;
+      let a = vals[i];
+      let b = vals[l];
+      let ka = keys[i];
+      let kb = keys[l];
+      if (select(less(ka, a, kb, b), less(kb, b, ka, a), ((base + i) & k) == 0u)) {
+        vals[i] = b;
+        vals[l] = a;
+        keys[i] = kb;
+        keys[l] = ka;
+      }
+      workgroupBarrier();
+    }
+  }
+  perm[base + lid.x] = vals[lid.x];
+  perm[base + lid.x + ${BLOCK / 2}u] = vals[lid.x + ${BLOCK / 2}u];
 }`;
 
 /** starts[r] = the first sorted position whose key is at least r, for r in [0, n]. */
@@ -149,15 +191,18 @@ ${entry}
 
 /** The update positions sorted by (index, position) and each row's first sorted position; the caller releases both. */
 function sortedRows(backend: RoutineHost, idx: GPUBuffer, m: number, n: number, name: string): [GpuBuffer, GpuBuffer] {
-  let P = 2;
+  let P = BLOCK;
   while (P < m) P *= 2;
   const perm = backend.newBuffer('int32', P, name);
-  const sort = backend.pipeline('scatter:sort', 1, 1, () => sortSource);
-  const groups = backend.grid(Math.ceil(P / 2 / WG), name);
-  for (let k = 2; k <= P; k *= 2) {
-    for (let j = k / 2; j >= 1; j /= 2) {
-      backend.dispatch(sort, 1, new Int32Array([m, n, j, k, P / 2, 0, 0, 0]), [idx, perm.buffer], groups, name);
-    }
+  const step = backend.pipeline('scatter:step', 1, 1, () => stepSource);
+  const block = backend.pipeline('scatter:block', 1, 1, () => blockSource);
+  const stepGroups = backend.grid(P / 2 / WG, name);
+  const blockGroups = backend.grid(P / BLOCK, name);
+  const bufs = [idx, perm.buffer];
+  backend.dispatch(block, 1, new Int32Array([m, n, 2, BLOCK, P / 2, 1, 0, 0]), bufs, blockGroups, name);
+  for (let k = 2 * BLOCK; k <= P; k *= 2) {
+    for (let j = k / 2; j >= BLOCK; j /= 2) backend.dispatch(step, 1, new Int32Array([m, n, j, k, P / 2, 0, 0, 0]), bufs, stepGroups, name);
+    backend.dispatch(block, 1, new Int32Array([m, n, k, k, P / 2, BLOCK / 2, 0, 0]), bufs, blockGroups, name);
   }
   const starts = backend.newBuffer('int32', n + 1, name);
   const bounds = backend.pipeline('scatter:bounds', 2, 1, () => boundsSource);
