@@ -10,6 +10,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { cpuModel } from './machine.js';
 import { type BenchRow, fmt, type GroupResult } from './util.js';
 
 const GROUPS = ['matmul', 'wasm', 'elementwise', 'dispatch', 'conv', 'grad', 'vmap', 'jit', 'peers'] as const;
@@ -82,16 +83,6 @@ function runGroup(group: string): Promise<Outcome> {
       }
     });
   });
-}
-
-function cpuModel(): string {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m?.[1]) return m[1].trim();
-  } catch {
-    // not Linux
-  }
-  return os.cpus()[0]?.model ?? 'unknown';
 }
 
 function osName(): string {

@@ -1,8 +1,8 @@
 // The markdown for one run: a header naming the machine, adapter, command and date, a summary
 // table (tenfold against each peer, with the ratio to the faster peer and the 1.5×
 // target), and the per-case details.
-import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import { cpuModel } from '../machine.js';
 import { fmt } from '../util.js';
 import { medianFigure, speedupOverBestPeer, type Workload } from './result.js';
 
@@ -16,16 +16,6 @@ export interface RunInfo {
   loadStart: number;
   loadEnd: number;
   versions: Record<string, string>;
-}
-
-function cpuModel(): string {
-  try {
-    const m = /^model name\s*:\s*(.+)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'));
-    if (m?.[1]) return m[1].trim();
-  } catch {
-    // not Linux
-  }
-  return os.cpus()[0]?.model ?? 'unknown';
 }
 
 function header(info: RunInfo): string[] {
