@@ -1,15 +1,16 @@
-// scatter and scatter_add along one axis in O(m log² m + output) work, with the CPU backend's
-// results bit for bit (m = the number of indices; the operand viewed as [pre, n, post]):
+// scatter and scatter_add along one axis in O(m log² m + n log m + output) work, with the CPU
+// backend's results bit for bit (m = the number of indices; the operand viewed as [pre, n, post]):
 // 1. a bitonic sort of the update positions t by (index, t). The pairs are distinct, so the
 //    unstable network still yields each row's updates in index order; out-of-range indices sort
 //    after every row and the power-of-two padding after them (chosen over a counting sort, whose
 //    stable placement needs per-block histograms, and over atomic placement, whose per-row sort is
-//    quadratic when many indices repeat);
+//    quadratic when many indices repeat). Strides below BLOCK run in workgroup memory, so P = 2^p
+//    positions take 1 + Σ_{s=10..p} (s - 8) dispatches (28 for 25k indices; 120 one step each);
 // 2. each row's first sorted position by binary search (n + 1 invocations);
 // 3. one invocation per output element: x plus its row's updates in index order (f32 sums round as
 //    on the CPU, i32 wraps, bool is or), or for scatter the update of the row's last index.
 // Up to DIRECT_MAX indices, each output element scans all of them instead: one dispatch rather than
-// the sort's ~log²m/2 + 2, and O(output) work all the same (a label lookup's gradient is such a case).
+// the sort's 3 or more, and O(output) work all the same (a label lookup's gradient is such a case).
 import type { BackendInput, DType, ShapedArray } from '@tenfold/core';
 import type { GpuBuffer } from '../buffer.js';
 import type { RoutineHost } from './host.js';
@@ -229,7 +230,7 @@ function scatter(mode: ScatterMode) {
       return [dst];
     }
     const [perm, starts] = sortedRows(backend, ib, m, n, name);
-    const apply = backend.pipeline(`${name}:${out.dtype}`, 4, 1, () => applySource(mode, out.dtype));
+    const apply = backend.pipeline(`${name}:sorted:${out.dtype}`, 4, 1, () => applySource(mode, out.dtype));
     backend.dispatch(apply, 4, ints, [xb, ub, perm.buffer, starts.buffer, dst.buffer], groups, name);
     backend.releaseBuffer(perm);
     backend.releaseBuffer(starts);
