@@ -5,7 +5,7 @@
 //    after every row and the power-of-two padding after them (chosen over a counting sort, whose
 //    stable placement needs per-block histograms, and over atomic placement, whose per-row sort is
 //    quadratic when many indices repeat). Strides below BLOCK run in workgroup memory, so P = 2^p
-//    positions take 1 + Σ_{s=10..p} (s - 8) dispatches (28 for 25k indices; 120 one step each);
+//    positions take 1 + Σ_{s=12..p} (s - 10) dispatches (15 for 25k indices; 120 one step each);
 // 2. each row's first sorted position by binary search (n + 1 invocations);
 // 3. one invocation per output element: x plus its row's updates in index order (f32 sums round as
 //    on the CPU, i32 wraps, bool is or), or for scatter the update of the row's last index.
@@ -16,8 +16,10 @@ import type { GpuBuffer } from '../buffer.js';
 import type { RoutineHost } from './host.js';
 
 const WG = 64;
-/** Positions one workgroup sorts in workgroup memory (2 per invocation). */
-const BLOCK = 512;
+/** Positions one workgroup sorts in workgroup memory: INV invocations of RUN positions (16 KiB, WebGPU's least limit). */
+const INV = 256;
+const RUN = 8;
+const BLOCK = INV * RUN;
 /** The most indices the single-dispatch scan handles (its work is DIRECT_MAX per output element). */
 export const DIRECT_MAX = 32;
 const prod = (xs: readonly number[]) => xs.reduce((p, x) => p * x, 1);
@@ -66,7 +68,9 @@ ${entry}
 /**
  * The steps of stages k0..k1 whose strides stay inside a block of BLOCK positions, in workgroup
  * memory with the keys cached: stage k0 from stride j0, later stages from k / 2. With k0 = 2 it
- * sorts each block from the identity (perm needs no initialisation).
+ * starts from the identity (perm needs no initialisation) and each invocation first sorts its own
+ * RUN positions by insertion, in the direction the network gives them (stages up to RUN without
+ * barriers, which lavapipe runs slowly).
  */
 const blockSource = `${header(8, ['var<storage, read> idx: array<i32>', 'var<storage, read_write> perm: array<u32>'])}
 ${keyFn}
@@ -75,41 +79,63 @@ fn less(ka: u32, a: u32, kb: u32, b: u32) -> bool {
 }
 var<workgroup> vals: array<u32, ${BLOCK}>;
 var<workgroup> keys: array<u32, ${BLOCK}>;
-@compute @workgroup_size(${BLOCK / 2})
+@compute @workgroup_size(${INV})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u, @builtin(num_workgroups) nwg: vec3u) {
   let base = (wid.x + wid.y * nwg.x) * ${BLOCK}u;
-  let k0 = u32(U.v[0].z);
+  var k0 = u32(U.v[0].z);
   let k1 = u32(U.v[0].w);
-  let j0 = u32(U.v[1].y);
+  var j0 = u32(U.v[1].y);
   if (base >= u32(U.v[1].x) * 2u) { return; }
-  for (var h = 0u; h < 2u; h++) {
-    let s = lid.x + h * ${BLOCK / 2}u;
-    var v = base + s;
-    if (k0 != 2u) { v = perm[base + s]; }
-    vals[s] = v;
-    keys[s] = key(v);
+  if (k0 == 2u) {
+    let r0 = lid.x * ${RUN}u;
+    let up = ((base + r0) & ${RUN}u) == 0u;
+    for (var h = 0u; h < ${RUN}u; h++) {
+      let v = base + r0 + h;
+      let kv = key(v);
+      var s = r0 + h;
+      while (s > r0 && select(less(kv, v, keys[s - 1u], vals[s - 1u]), less(keys[s - 1u], vals[s - 1u], kv, v), up)) {
+        vals[s] = vals[s - 1u];
+        keys[s] = keys[s - 1u];
+        s--;
+      }
+      vals[s] = v;
+      keys[s] = kv;
+    }
+    k0 = ${2 * RUN}u;
+    j0 = ${RUN}u;
+  } else {
+    for (var h = 0u; h < ${RUN}u; h++) {
+      let s = lid.x + h * ${INV}u;
+      let v = perm[base + s];
+      vals[s] = v;
+      keys[s] = key(v);
+    }
   }
   workgroupBarrier();
   for (var k = k0; k <= k1; k <<= 1u) {
     for (var j = select(k >> 1u, j0, k == k0); j > 0u; j >>= 1u) {
-      let g = lid.x;
-      let i = ((g & ~(j - 1u)) << 1u) | (g & (j - 1u));
-      let l = i + j;
-      let a = vals[i];
-      let b = vals[l];
-      let ka = keys[i];
-      let kb = keys[l];
-      if (select(less(ka, a, kb, b), less(kb, b, ka, a), ((base + i) & k) == 0u)) {
-        vals[i] = b;
-        vals[l] = a;
-        keys[i] = kb;
-        keys[l] = ka;
+      for (var c = 0u; c < ${RUN / 2}u; c++) {
+        let g = lid.x + c * ${INV}u;
+        let i = ((g & ~(j - 1u)) << 1u) | (g & (j - 1u));
+        let l = i + j;
+        let a = vals[i];
+        let b = vals[l];
+        let ka = keys[i];
+        let kb = keys[l];
+        if (select(less(ka, a, kb, b), less(kb, b, ka, a), ((base + i) & k) == 0u)) {
+          vals[i] = b;
+          vals[l] = a;
+          keys[i] = kb;
+          keys[l] = ka;
+        }
       }
       workgroupBarrier();
     }
   }
-  perm[base + lid.x] = vals[lid.x];
-  perm[base + lid.x + ${BLOCK / 2}u] = vals[lid.x + ${BLOCK / 2}u];
+  for (var h = 0u; h < ${RUN}u; h++) {
+    let s = lid.x + h * ${INV}u;
+    perm[base + s] = vals[s];
+  }
 }`;
 
 /** starts[r] = the first sorted position whose key is at least r, for r in [0, n]. */
