@@ -97,23 +97,27 @@ function rangedInvoke(kernel: Kernel, bytes: Uint8Array, instance: WebAssembly.I
   const oneLoop = kernel.loops.length === 1;
   let shared: SharedKernel | null | undefined = heap === null || nArgs > MAX_KERNEL_ARGS ? null : undefined;
   return (a, outputs) => {
-    const total = nVars === 0 ? extent() : extent(...a.slice(first, first + nVars));
     const pool = shared !== null && outputs >= threadMin ? wasmThreadPool() : null;
-    const threads = pool ? pool.workers.length + 1 : 1;
-    if (pool !== null && total >= threads) {
+    if (pool !== null) {
+      const threads = pool.workers.length + 1;
+      const total = nVars === 0 ? extent() : extent(...a.slice(first, first + nVars));
       if (shared === undefined) shared = shareModule(heap as WasmHeap, bytes);
-      if (shared !== null) {
+      if (shared !== null && total >= threads) {
         let chunk = Math.ceil(total / (threads * KERNEL_CHUNKS_PER_THREAD));
         if (oneLoop) chunk = Math.ceil(chunk / 16) * 16;
         pool.runKernel(entry, shared, a.slice(0, nArgs), floats, total, chunk);
         return;
       }
     }
+    // the whole loop (the kernel takes hi at most the loop's size)
     a[nArgs] = 0;
-    a[nArgs + 1] = total;
+    a[nArgs + 1] = WHOLE;
     entry(...a);
   };
 }
+
+/** An `hi` past any loop's size: the whole range. */
+const WHOLE = 0x7fffffff;
 
 /**
  * Chunks per thread of a threaded kernel: many, so the calling thread, done with its own, waits at

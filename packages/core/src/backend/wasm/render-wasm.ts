@@ -14,7 +14,8 @@
 //
 // Layout of the function: (out, in0, ..., inN-1: byte addresses, v0..: the kernel's vars, then for
 // a sum the address of its zeroed float64 accumulators, for an elementwise kernel the range
-// [lo, hi) of its outermost loop to run: threads run disjoint ranges, see elementwise.ts). The
+// [lo, hi) of its outermost loop to run, hi taken at most its size: threads run disjoint ranges,
+// see elementwise.ts). The
 // module also exports `extent(v0, ...)`: the outermost loop's size (1 without loops). Loads along
 // the innermost loop read up to three elements past a row's end: the caller leaves 16 bytes
 // readable after every input.
@@ -244,6 +245,12 @@ class Emitter {
       this.#idx.push(f.local('i32'));
     });
     if (this.acc === null) {
+      if (this.range !== null && this.#inner >= 0) {
+        // hi = min(hi, the outermost loop's size): callers that run the whole loop pass any hi past it
+        const { hi } = this.range;
+        const size0 = this.#sizes[0] as Local<'i32'>;
+        f.get(hi).get(size0).get(hi).get(size0).op('i32.lt_s').select('i32').set(hi);
+      }
       if (this.range !== null && this.#inner > 0) {
         // outputs before row lo of the outermost loop: lo times the size of the loops inside it
         f.get(this.range.lo);
