@@ -6,7 +6,7 @@ import { matmulKernel } from '../src/backend/cpu/matmul.js';
 import { matmulBatched } from '../src/backend/cpu/threads.js';
 import { canBlock, setBlockingForTests, spawnWorker, waitWhile } from '../src/backend/cpu/workers.js';
 import { ModuleBuilder } from '../src/backend/wasm/emitter.js';
-import { WasmThreadPool } from '../src/backend/wasm/threads.js';
+import { uniformChunks, WasmThreadPool } from '../src/backend/wasm/threads.js';
 import { cpuThreadsInfo } from '../src/index.js';
 
 process.env.TENFOLD_CPU_THREADS = '3';
@@ -75,7 +75,7 @@ describe('cpu workers', () => {
     });
 
     it('the WebAssembly pool starts without waiting, and late workers join', () => {
-      // a stand-in for the gemm export (fixed arguments, then row panels lo..hi): adds 1 to cell lo
+      // a stand-in for the gemm export (its arguments, then the chunk's lo..hi): adds 1 to cell lo
       const memory = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
       const m = new ModuleBuilder();
       m.importMemory({ module: 'env', name: 'memory', initial: 1, maximum: 1, shared: true });
@@ -93,7 +93,7 @@ describe('cpu workers', () => {
       const before = cpuThreadsInfo().workerShares;
       let jobs = 0;
       for (let t = 0; t < 200 && cpuThreadsInfo().workerShares === before; t++) {
-        pool?.run(run, [0, 0, 0, 0, 0, 0, 0], { byRows: true, total: 64, other: 1, chunk: 1 });
+        pool?.run(run, [0, 0, 0, 0, 0, 0, 0], uniformChunks(64, 1));
         jobs++;
         expect(cells.every((c) => c === jobs)).toBe(true);
         Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 20);

@@ -14,8 +14,9 @@ import { ModuleBuilder } from '../src/backend/wasm/emitter.js';
 import { setWasmMatmulEnabled, wasmMatmulCount } from '../src/backend/wasm/engine.js';
 import { enableRelaxedSimdFlag, wasmFeatures } from '../src/backend/wasm/features.js';
 import type { GemmConfig } from '../src/backend/wasm/gemm.js';
+import { WasmHeap } from '../src/backend/wasm/heap.js';
 import { DEFAULT_BLOCKING, type GemmBlocking, THREAD_MIN_WORK, WasmGemm, type WasmMatmulLayout } from '../src/backend/wasm/matmul.js';
-import { gemmSplit, WasmThreadPool } from '../src/backend/wasm/threads.js';
+import { guidedChunks, MAX_CHUNKS, WasmThreadPool } from '../src/backend/wasm/threads.js';
 import { lax, np, random } from '../src/index.js';
 
 // relaxed SIMD is on by default from Node 22; on Node 20 the opt-in turns V8's flag on, so both
@@ -187,6 +188,46 @@ describe('wasm matmul (float32, WebAssembly SIMD)', () => {
     }
   });
 
+  it('a product into the heap is written in place where its rows are whole tiles: the same bits as one copied out, neighbours untouched', () => {
+    const memory = new WebAssembly.Memory({ initial: 1, maximum: 4096, shared: true });
+    const heap = new WasmHeap(memory, 64 << 20, 0);
+    const config: GemmConfig = { mr: 6, nr: 8, fma: false, sharedMaxPages: 4096 };
+    const one = new WasmGemm(config, { kc: 64, mc: 12 }, 1, heap);
+    const three = new WasmGemm(config, { kc: 64, mc: 12 }, 3, heap);
+    const plain = gemmFor(false, { kc: 64, mc: 12 });
+    for (const [batch, M, N, K] of [
+      [1, 200, 200, 130], // N a multiple of 8, M not of 6: the last row panel through scratch (threaded)
+      [2, 36, 32, 70], // whole tiles both ways
+      [2, 4, 16, 33], // fewer rows than a panel: all through scratch
+      [1, 50, 20, 40], // N not a multiple of 8: copied out
+      [1, 7, 4096, 300], // split by columns (threaded), last row panel partial
+    ] as const) {
+      for (const l of [LAYOUTS[0], LAYOUTS[3]] as WasmMatmulLayout[]) {
+        const A = fill(heap.take('float32', batch * M * K, true) as Float32Array, M);
+        const B = fill(heap.take('float32', batch * N * K, true) as Float32Array, N);
+        const want = new Float32Array(batch * M * N);
+        plain.matmul(A, B, want, batch, M, N, K, l);
+        for (const g of [one, three]) {
+          // C inside a larger heap array, with sentinels on both sides
+          const room = heap.take('float32', batch * M * N + 64, true) as Float32Array;
+          room.fill(-7);
+          const C = room.subarray(32, 32 + batch * M * N);
+          expect(g.matmul(A, B, C, batch, M, N, K, l)).toBe(true);
+          let differ = 0;
+          for (let i = 0; i < C.length; i++) if (!Object.is(C[i], want[i])) differ++;
+          expect(differ, `${batch}x${M}x${N}x${K} ${l.a}/${l.b}, ${g.threads} threads`).toBe(0);
+          expect(Array.from(room.subarray(0, 32)).every((v) => v === -7)).toBe(true);
+          expect(Array.from(room.subarray(32 + C.length)).every((v) => v === -7)).toBe(true);
+          heap.release(room);
+        }
+        expect(badElements(want, A, B, batch, M, N, K, l)).toEqual([]);
+        heap.release(A);
+        heap.release(B);
+      }
+    }
+    expect(heap.stats().inUse).toBe(0);
+  });
+
   it('a pool whose workers cannot instantiate the module is given up, not waited on forever', () => {
     // the module imports its memory under a name the workers do not provide (they give env.memory)
     const m = new ModuleBuilder();
@@ -227,18 +268,24 @@ describe('wasm matmul (float32, WebAssembly SIMD)', () => {
     expect(Array.from(c)).toEqual([1 * 5 + 2 * 6, 1 * 7 + 2 * 8, 3 * 5 + 4 * 6, 3 * 7 + 4 * 8]);
   });
 
-  it('a split into chunks covers every panel of the larger dimension once', () => {
+  it('guided chunks cover the range once, long ones first, whole multiples of their minimum but the last', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 500 }), fc.integer({ min: 1, max: 8 }), (mp, np_, threads) => {
-        const s = gemmSplit(mp, np_, threads);
-        expect(s.total).toBe(Math.max(mp, np_));
-        expect(s.other).toBe(s.byRows ? np_ : mp);
-        const chunks = Math.ceil(s.total / s.chunk);
-        expect(chunks).toBeLessThanOrEqual(4 * threads);
-        expect((chunks - 1) * s.chunk).toBeLessThan(s.total);
+      fc.property(fc.integer({ min: 1, max: 1 << 22 }), fc.integer({ min: 1, max: 8 }), fc.integer({ min: 1, max: 64 }), (total, threads, min) => {
+        const starts = guidedChunks(total, threads, min);
+        expect(starts[0]).toBe(0);
+        expect(starts.at(-1)).toBe(total);
+        expect(starts.length - 1).toBeLessThanOrEqual(MAX_CHUNKS);
+        for (let c = 1; c < starts.length - 1; c++) expect((starts[c] as number) % min).toBe(0);
+        const sizes = starts.slice(1).map((end, c) => end - (starts[c] as number));
+        expect(sizes.every((n) => n >= 1)).toBe(true);
+        // long chunks first: never longer than the one before, the first about a 2·threads-th
+        expect(sizes.every((n, c) => c === 0 || n <= (sizes[c - 1] as number))).toBe(true);
+        const first = Math.max(Math.ceil(total / (2 * threads)), Math.ceil(total / MAX_CHUNKS));
+        expect(sizes[0]).toBeLessThanOrEqual(Math.ceil(first / min) * min);
       }),
-      { seed: 3, numRuns: 200 },
+      { seed: 4, numRuns: 300 },
     );
+    expect(guidedChunks(34, 2, 1)).toEqual([0, 9, 16, 21, 25, 28, 30, 31, 32, 33, 34]);
   });
 });
 

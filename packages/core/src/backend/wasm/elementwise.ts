@@ -9,7 +9,7 @@ import { wasmThreadPool } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { HEAP_MEMORY, type WasmHeap, wasmHeap } from './heap.js';
 import { renderWasm, wasmVarTypes } from './render-wasm.js';
-import { MAX_KERNEL_ARGS, type SharedKernel } from './threads.js';
+import { MAX_KERNEL_ARGS, type SharedKernel, uniformChunks } from './threads.js';
 
 /** A kernel over typed arrays, as the JavaScript renderer's (cpu/render-js.ts). */
 export type TypedKernel = (out: TypedArray, inputs: readonly TypedArray[], vars: readonly number[]) => void;
@@ -105,7 +105,7 @@ function rangedInvoke(kernel: Kernel, bytes: Uint8Array, instance: WebAssembly.I
       if (shared !== null && total >= threads) {
         let chunk = Math.ceil(total / (threads * KERNEL_CHUNKS_PER_THREAD));
         if (oneLoop) chunk = Math.ceil(chunk / 16) * 16;
-        pool.runKernel(entry, shared, a.slice(0, nArgs), floats, total, chunk);
+        pool.runKernel(entry, shared, a.slice(0, nArgs), floats, uniformChunks(total, chunk));
         return;
       }
     }

@@ -203,12 +203,14 @@ const LOADS = {
   'v128.load': [0x00, true, 4, 'v128'],
   'v128.load32_splat': [0x09, true, 2, 'v128'],
   'f64.load': [0x2b, false, 3, 'f64'],
+  'i64.load': [0x29, false, 3, 'i64'],
 } as const satisfies Record<string, readonly [number, boolean, number, ValType]>;
 const STORES = {
   'i32.store': [0x36, false, 2, 'i32'],
   'f32.store': [0x38, false, 2, 'f32'],
   'v128.store': [0x0b, true, 4, 'v128'],
   'f64.store': [0x39, false, 3, 'f64'],
+  'i64.store': [0x37, false, 3, 'i64'],
 } as const satisfies Record<string, readonly [number, boolean, number, ValType]>;
 export type LoadOp = keyof typeof LOADS;
 export type StoreOp = keyof typeof STORES;
@@ -397,6 +399,13 @@ export class FunctionBuilder {
     if (simd) this.#code.byte(0xfd).u32(code);
     else this.#code.byte(code);
     this.#code.u32(align).u32(offset);
+    return this;
+  }
+  /** `memory.copy` (bulk memory): copies (the i32 on top) bytes from src (below it) to dst (below that); overlapping ranges allowed. */
+  memoryCopy(): this {
+    this.#check();
+    this.#pops(['i32', 'i32', 'i32'], 'memory.copy');
+    this.#code.byte(0xfc).u32(10).byte(0).byte(0);
     return this;
   }
   call(f: FunctionBuilder): this {

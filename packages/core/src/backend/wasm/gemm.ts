@@ -41,6 +41,15 @@ export interface GemmExports {
   kernel: (kc: number, a: number, b: number, c: number, ldc: number, acc: number) => void;
   /** (ap, bp, c, K, ldcBytes, kcMax, mcPanels, p0, p1, q0, q1) */
   gemm: (ap: number, bp: number, c: number, K: number, ldc: number, kc: number, mc: number, p0: number, p1: number, q0: number, q1: number) => void;
+  /**
+   * (ap, bp, c, K, ldcBytes, kcMax, mcPanels, src, laneStrideBytes, kStrideBytes, lanes, byRows, other, lo, hi):
+   * one chunk of a product. By rows: packs A's rows of panels lo..hi (from src, `lanes` rows in
+   * all) into their place in ap, then computes row panels lo..hi × column panels 0..other; by
+   * columns, the same with B's columns and column panels. `lanes` 0: the panels are packed already.
+   */
+  gemm_chunk: (...args: number[]) => void;
+  /** (dst, dstStrideBytes, src, srcStrideBytes, rowBytes, rows): `rows` rows copied by memory.copy. */
+  copy_rows: (dst: number, ds: number, src: number, ss: number, bytes: number, rows: number) => void;
 }
 
 /** `for (i = start; i < end; i += step) body()`, with start/end/step as locals or constants. */
@@ -242,8 +251,9 @@ function emitGemm(f: FunctionBuilder, kernel: FunctionBuilder, cfg: GemmConfig):
 /**
  * Panels of `width` lanes from a strided source: `pack_a` (rows of A: lane stride rs, k stride ks)
  * and `pack_b` (columns of B: lane stride cs, k stride ks) are the same copy. Full panels copy
- * `width` values per k (unrolled; as v128s when the lanes are contiguous); the last, partial panel
- * is zero-filled, then its lanes copied one by one.
+ * `width` values per k (unrolled; as v128s, then 8 and 4 bytes, when the lanes are contiguous);
+ * the last, partial panel is zero-filled, then its lanes copied one by one. (Copies move bits: NaN
+ * payloads are kept.)
  */
 function emitPack(f: FunctionBuilder, width: number, vectorCopy: boolean): void {
   const src = f.param(0, 'i32');
@@ -289,15 +299,22 @@ function emitPack(f: FunctionBuilder, width: number, vectorCopy: boolean): void 
           .set(dst);
       });
     if (vectorCopy) {
-      // lanes contiguous (ls = 4): width/4 vector copies per k
+      // lanes contiguous (ls = 4): ⌊width/4⌋ vector copies per k, then 8 and 4 bytes for the rest
       f.get(ls).i32Const(4).op('i32.eq');
       const contiguous = f.if();
       copyK(() => {
-        for (let v = 0; v < width / 4; v++)
+        const vectors = Math.floor(width / 4);
+        for (let v = 0; v < vectors; v++)
           f.get(dst)
             .get(s)
             .load('v128.load', v * 16)
             .store('v128.store', v * 16);
+        let at = vectors * 16;
+        if (width % 4 >= 2) {
+          f.get(dst).get(s).load('i64.load', at).store('i64.store', at);
+          at += 8;
+        }
+        if (width % 2 === 1) f.get(dst).get(s).load('f32.load', at).store('f32.store', at);
       });
       f.else(contiguous);
       copyK(() => {
@@ -358,6 +375,92 @@ function emitPack(f: FunctionBuilder, width: number, vectorCopy: boolean): void 
   f.end(partial);
 }
 
+/** One chunk of a product, its own panels of the split operand packed first (see GemmExports.gemm_chunk). */
+function emitGemmChunk(f: FunctionBuilder, gemm: FunctionBuilder, packA: FunctionBuilder, packB: FunctionBuilder, cfg: GemmConfig): void {
+  const [ap, bp, c, K, ldc, kc, mc, src, ls, ks, lanes, byRows, other, lo, hi] = Array.from({ length: 15 }, (_, i) => f.param(i, 'i32'));
+  const part = (width: number, pack: FunctionBuilder, packed: Local<'i32'>) => {
+    // pack(src + lo·width·ls, ls, ks, min(lanes, hi·width) − lo·width, K, packed + lo·width·K·4)
+    f.get(lanes as Local<'i32'>);
+    const any = f.if();
+    f.get(src as Local<'i32'>)
+      .get(lo as Local<'i32'>)
+      .i32Const(width)
+      .op('i32.mul')
+      .get(ls as Local<'i32'>)
+      .op('i32.mul')
+      .op('i32.add');
+    f.get(ls as Local<'i32'>).get(ks as Local<'i32'>);
+    min(
+      f,
+      hiLanes,
+      () => f.get(lanes as Local<'i32'>),
+      () =>
+        f
+          .get(hi as Local<'i32'>)
+          .i32Const(width)
+          .op('i32.mul'),
+    );
+    f.get(hiLanes)
+      .get(lo as Local<'i32'>)
+      .i32Const(width)
+      .op('i32.mul')
+      .op('i32.sub');
+    f.get(K as Local<'i32'>);
+    f.get(packed)
+      .get(lo as Local<'i32'>)
+      .i32Const(width)
+      .op('i32.mul')
+      .get(K as Local<'i32'>)
+      .op('i32.mul')
+      .i32Const(4)
+      .op('i32.mul')
+      .op('i32.add');
+    f.call(pack);
+    f.end(any);
+  };
+  const hiLanes = f.local('i32');
+  const fixed = () => {
+    for (const p of [ap, bp, c, K, ldc, kc, mc]) f.get(p as Local<'i32'>);
+  };
+  f.get(byRows as Local<'i32'>);
+  const rows = f.if();
+  part(cfg.mr, packA, ap as Local<'i32'>);
+  fixed();
+  f.get(lo as Local<'i32'>)
+    .get(hi as Local<'i32'>)
+    .i32Const(0)
+    .get(other as Local<'i32'>);
+  f.call(gemm);
+  f.else(rows);
+  part(cfg.nr, packB, bp as Local<'i32'>);
+  fixed();
+  f.i32Const(0)
+    .get(other as Local<'i32'>)
+    .get(lo as Local<'i32'>)
+    .get(hi as Local<'i32'>);
+  f.call(gemm);
+  f.end(rows);
+}
+
+/** Rows of bytes from one strided place to another (memory.copy: far faster than a TypedArray copy between views of a shared buffer). */
+function emitCopyRows(f: FunctionBuilder): void {
+  const [dst, ds, src, ss, bytes, rows] = Array.from({ length: 6 }, (_, i) => f.param(i, 'i32')) as Local<'i32'>[] as [
+    Local<'i32'>,
+    Local<'i32'>,
+    Local<'i32'>,
+    Local<'i32'>,
+    Local<'i32'>,
+    Local<'i32'>,
+  ];
+  const r = f.local('i32');
+  const zero = f.local('i32');
+  forRange(f, r, zero, rows, () => {
+    f.get(dst).get(src).get(bytes).memoryCopy();
+    f.get(dst).get(ds).op('i32.add').set(dst);
+    f.get(src).get(ss).op('i32.add').set(src);
+  });
+}
+
 /** The module's bytes for `cfg`. */
 export function gemmModuleBytes(cfg: GemmConfig): Uint8Array {
   if (cfg.nr % 4 !== 0 || cfg.nr < 4 || cfg.mr < 1) throw new Error(`wasm gemm: bad tile ${cfg.mr}x${cfg.nr}`);
@@ -372,9 +475,13 @@ export function gemmModuleBytes(cfg: GemmConfig): Uint8Array {
   const gemm = m.func('gemm', Array(11).fill('i32'));
   const packA = m.func('pack_a', Array(6).fill('i32'));
   const packB = m.func('pack_b', Array(6).fill('i32'));
+  const copyRows = m.func('copy_rows', Array(6).fill('i32'));
+  const gemmChunk = m.func('gemm_chunk', Array(15).fill('i32'));
   emitKernel(kernel, cfg);
   emitGemm(gemm, kernel, cfg);
-  emitPack(packA, cfg.mr, cfg.mr % 4 === 0);
+  emitPack(packA, cfg.mr, true);
   emitPack(packB, cfg.nr, true);
+  emitCopyRows(copyRows);
+  emitGemmChunk(gemmChunk, gemm, packA, packB, cfg);
   return m.toBytes();
 }

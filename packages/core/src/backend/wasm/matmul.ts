@@ -1,7 +1,7 @@
 import { wasmFeatures } from './features.js';
 import { type GemmConfig, type GemmExports, gemmModuleBytes } from './gemm.js';
 import { WasmHeap } from './heap.js';
-import { gemmSplit, WasmThreadPool } from './threads.js';
+import { guidedChunks, WasmThreadPool } from './threads.js';
 
 /**
  * The float32 matmul in WebAssembly SIMD (gemm.ts), driven from JavaScript: operands are packed
@@ -64,7 +64,7 @@ export class WasmGemm {
   /** The worker pool, started on first use; null when this instance is single-threaded or workers are unavailable. */
   #workers(): WasmThreadPool | null {
     if (this.#pool === undefined) {
-      const pool = this.threads > 1 ? WasmThreadPool.create(this.#module, this.memory, 'gemm', this.threads - 1) : null;
+      const pool = this.threads > 1 ? WasmThreadPool.create(this.#module, this.memory, 'gemm_chunk', this.threads - 1) : null;
       // a pool whose workers do not start is dropped: products then run on this thread
       this.#pool = pool?.start() ? pool : null;
     }
@@ -92,6 +92,10 @@ export class WasmGemm {
     const np = Math.ceil(N / nr);
     const ldc = np * nr;
     const heap = this.#heap;
+    // C in the heap with rows of whole tiles (N a multiple of NR) is written where it is: only its
+    // last, partial row panel goes through a scratch panel (the kernel stores whole tiles)
+    const inPlace = ldc === N && heap.owns(C);
+    const pDirect = inPlace ? Math.floor(M / mr) : 0;
     const blocks: number[] = [];
     const take = (bytes: number): number | null => {
       const at = heap.takeBlock(bytes);
@@ -104,7 +108,7 @@ export class WasmGemm {
       const bIn = heap.owns(B) ? -1 : take(4 * N * K);
       const ap = take(4 * mp * mr * K);
       const bp = take(4 * np * nr * K);
-      const c = take(4 * mp * mr * ldc);
+      const c = pDirect < mp ? take(4 * (mp - pDirect) * mr * ldc) : -1;
       if (aIn === null || bIn === null || ap === null || bp === null || c === null) return false;
       // (views made after every block is taken: growing an unshared memory detaches older ones)
       const mem = new Float32Array(this.memory.buffer);
@@ -114,9 +118,15 @@ export class WasmGemm {
       const kc = Math.ceil(K / blocksK);
       const mc = Math.max(1, Math.floor(this.blocking.mc / mr));
       const x = this.exports;
-      const pool = M * N * K >= THREAD_MIN_WORK ? this.#workers() : null;
-      const split = pool ? gemmSplit(mp, np, pool.workers.length + 1) : null;
-      const fixed = [ap, bp, c, K, ldc * 4, kc, mc];
+      // the row panels computed in C (in place) or in scratch, all of them; the rest in scratch
+      const pMain = inPlace ? pDirect : mp;
+      // chunks of row panels or of column panels (the larger count); each chunk packs its own
+      // panels of the operand split (in parallel), the other operand is packed first
+      const byRows = pMain === 0 || pMain >= np;
+      const pool = M * N * K >= THREAD_MIN_WORK && pMain > 0 ? this.#workers() : null;
+      // scratch rows start at panel pDirect: its address as if panel 0 were there (i32 arithmetic wraps)
+      const cScratch = c >= 0 ? (c - pDirect * mr * ldc * 4) | 0 : 0;
+      const fixed = (cAt: number) => [ap, bp, cAt, K, ldc * 4, kc, mc];
       for (let n = 0; n < batch; n++) {
         let aRaw = A.byteOffset + 4 * n * M * K;
         if (aIn >= 0) {
@@ -128,13 +138,30 @@ export class WasmGemm {
           mem.set(B.subarray(n * N * K, (n + 1) * N * K), bIn / 4);
           bRaw = bIn;
         }
-        x.pack_a(aRaw, rs * 4, aks * 4, M, K, ap);
-        x.pack_b(bRaw, cs * 4, bks * 4, N, K, bp);
-        if (pool && split) pool.run(x.gemm as (...a: number[]) => void, fixed, split);
-        else x.gemm(ap, bp, c, K, ldc * 4, kc, mc, 0, mp, 0, np);
-        const out = n * M * N;
-        if (ldc === N) C.set(mem.subarray(c / 4, c / 4 + M * N), out);
-        else for (let i = 0; i < M; i++) C.set(mem.subarray(c / 4 + i * ldc, c / 4 + i * ldc + N), out + i * N);
+        if (byRows) x.pack_b(bRaw, cs * 4, bks * 4, N, K, bp);
+        else x.pack_a(aRaw, rs * 4, aks * 4, M, K, ap);
+        const split = byRows ? [aRaw, rs * 4, aks * 4, M, 1, np] : [bRaw, cs * 4, bks * 4, N, 0, pMain];
+        const cOut = C.byteOffset + 4 * n * M * N;
+        const cMain = inPlace ? cOut : cScratch;
+        // by rows, the scratch panel packs its A rows and runs beside the shared chunks; by
+        // columns it needs every B panel, so it runs after them
+        const scratchRows = () => {
+          if (c < 0 || !inPlace) return;
+          if (byRows) x.gemm_chunk(...fixed(cScratch), ...split, pDirect, mp);
+          else x.gemm(ap, bp, cScratch, K, ldc * 4, kc, mc, pDirect, mp, 0, np);
+        };
+        const total = byRows ? pMain : np;
+        if (pool && total > 0) {
+          pool.run(x.gemm_chunk, [...fixed(cMain), ...split], guidedChunks(total, pool.workers.length + 1, 1), byRows ? scratchRows : undefined);
+          if (!byRows) scratchRows();
+        } else {
+          if (total > 0) x.gemm_chunk(...fixed(cMain), ...split, 0, total);
+          scratchRows();
+        }
+        // the rows computed in scratch, out to C
+        const r0 = pDirect * mr;
+        if (heap.owns(C)) x.copy_rows(cOut + r0 * N * 4, N * 4, c, ldc * 4, N * 4, M - r0);
+        else for (let i = 0; i < M; i++) C.set(mem.subarray(c / 4 + i * ldc, c / 4 + i * ldc + N), n * M * N + i * N);
       }
       return true;
     } finally {

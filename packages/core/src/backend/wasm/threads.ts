@@ -35,16 +35,27 @@ import { canBlock, countWorkerShares, defaultThreadCount, type ScriptWorker, spa
 const WAIT_LIMIT_MS = 120_000;
 /** Worker start-up takes some tens of milliseconds; a busy machine may take much longer. */
 const START_LIMIT_MS = 20_000;
-/** Chunks per thread: enough that a late or slow thread leaves little to wait for. */
-const CHUNKS_PER_THREAD = 4;
+/**
+ * Waking a sleeping worker can be slow. Measured on this project's 2-vCPU virtual machine, an
+ * Atomics.notify that woke a worker took 20-40 µs of the caller's time when the host was quiet and
+ * 130-570 µs when it was busy (the wake interrupts the other vCPU through the hypervisor), while a
+ * train step publishes a job every few hundred microseconds. A worker that keeps watching for the
+ * next job after its last (as XNNPACK's pthreadpool spins before it sleeps) needs no wake, but
+ * where wakes are cheap the watching costs more than it saves (the MNIST step took about 5 % longer
+ * with 3 ms of watching on the quiet host). So the caller times the notifies that woke someone
+ * and the workers watch for WORKER_SPIN_MS only while those take more than SLOW_WAKE_MS on
+ * average. The caller, its own chunks done, watches CALLER_SPIN_MS for the workers' last (short)
+ * chunks before it sleeps.
+ */
+const WORKER_SPIN_MS = 3;
+const SLOW_WAKE_MS = 0.1;
+const CALLER_SPIN_MS = 0.5;
 /**
  * Shared cells (Int32): WAKE (the job number, bumped to wake the workers), CLAIM (job << CHUNK_BITS
- * | next chunk), DONE (chunks finished), FAILED (a chunk threw), then the job: its KIND, the size
- * TOTAL of the dimension it splits, CHUNK (its units per chunk) and CHUNKS; for a gemm whether
- * chunks are rows (BY_ROWS), the other dimension's panel count (OTHER) and the gemm's fixed
- * arguments at ARGS; for a kernel its ID, the address AT and length LEN of its module's bytes in
- * the memory, its argument count NARGS, the arguments at ARGS and at FLOATS which of them are
- * float32 (their cells hold the bits). Each worker's ready flag sits on a cache line of its own
+ * | next chunk), DONE (chunks finished), FAILED (a chunk threw), then the job: its KIND, CHUNKS and
+ * where each chunk starts (STARTS: CHUNKS + 1 bounds, the last the end), its argument count NARGS,
+ * the arguments at ARGS and at FLOATS which of them are float32 (their cells hold the bits); for a
+ * kernel also its ID and the address AT and length LEN of its module's bytes in the memory. Each worker's ready flag sits on a cache line of its own
  * after them.
  */
 const WAKE = 0;
@@ -52,25 +63,24 @@ const CLAIM = 1;
 const DONE = 2;
 const FAILED = 3;
 const KIND = 4;
-const TOTAL = 5;
-const CHUNK = 6;
-const CHUNKS = 7;
-const BY_ROWS = 8;
-const OTHER = 9;
+const CHUNKS = 5;
+/** How long (µs) workers watch for the next job before they sleep (see WORKER_SPIN_MS). */
+const SPIN_US = 6;
 const ID = 8;
 const AT = 9;
 const LEN = 10;
 const NARGS = 11;
 const ARGS = 16;
-/** The most arguments a kernel job carries (beyond them a kernel runs on the calling thread). */
+/** The most arguments a job carries (beyond them a kernel runs on the calling thread). */
 export const MAX_KERNEL_ARGS = 96;
 const FLOATS = ARGS + MAX_KERNEL_ARGS;
+/** The most chunks a job has. */
+export const MAX_CHUNKS = 256;
+const STARTS = FLOATS + MAX_KERNEL_ARGS;
 const GEMM = 1;
 const KERNEL = 2;
-/** The gemm export's arguments before its four panel bounds. */
-export const FIXED_ARGS = 7;
 const LINE = 16;
-const READY = Math.ceil((FLOATS + MAX_KERNEL_ARGS) / LINE) * LINE;
+const READY = Math.ceil((STARTS + MAX_CHUNKS + 1) / LINE) * LINE;
 const readyCell = (slot: number) => READY + slot * LINE;
 /** Low bits of the claim cell that count chunks; the rest hold the job number (1 … JOB_LIMIT). */
 const CHUNK_BITS = 10;
@@ -80,7 +90,7 @@ const JOB_LIMIT = 2 ** (31 - CHUNK_BITS) - 1;
  * The job's code, as source text so the workers run the very same: `claimChunks` claims chunks of
  * job `job` and runs each with `run(lo, hi)` (made by `runner` once the first claim succeeded: the
  * job's cells cannot change before that chunk is done); it returns how many this thread finished.
- * `kernelArgs` reads a kernel job's arguments.
+ * `jobArgs` reads a job's arguments.
  */
 const JOB_CODE = `function claimChunks(cells, job, runner) {
   let run = null;
@@ -91,8 +101,8 @@ const JOB_CODE = `function claimChunks(cells, job, runner) {
     const i = v & ${(1 << CHUNK_BITS) - 1};
     if (i >= cells[${CHUNKS}]) return mine;
     if (Atomics.compareExchange(cells, ${CLAIM}, v, v + 1) !== v) continue;
-    const lo = i * cells[${CHUNK}];
-    const hi = Math.min(lo + cells[${CHUNK}], cells[${TOTAL}]);
+    const lo = cells[${STARTS} + i];
+    const hi = cells[${STARTS} + i + 1];
     try {
       if (run === null) run = runner();
       run(lo, hi);
@@ -103,31 +113,23 @@ const JOB_CODE = `function claimChunks(cells, job, runner) {
     if (Atomics.add(cells, ${DONE}, 1) + 1 === cells[${CHUNKS}]) Atomics.notify(cells, ${DONE});
   }
 }
-function kernelArgs(cells, floats) {
+function jobArgs(cells, floats) {
   const n = cells[${NARGS}];
   const args = [];
   for (let a = 0; a < n; a++) args.push(cells[${FLOATS} + a] ? floats[${ARGS} + a] : cells[${ARGS} + a]);
   return args;
-}
-function gemmRunner(cells, gemm) {
-  const fixed = [];
-  for (let a = 0; a < ${FIXED_ARGS}; a++) fixed.push(cells[${ARGS} + a]);
-  const other = cells[${OTHER}];
-  return cells[${BY_ROWS}] ? (lo, hi) => gemm(...fixed, lo, hi, 0, other) : (lo, hi) => gemm(...fixed, 0, other, lo, hi);
 }`;
 
 type Runner = () => (lo: number, hi: number) => void;
 
 // compiled from the same text the workers run
-const job = new Function(`${JOB_CODE}; return { claimChunks, kernelArgs, gemmRunner };`)() as {
+const job = new Function(`${JOB_CODE}; return { claimChunks };`)() as {
   claimChunks: (cells: Int32Array, job: number, runner: Runner) => number;
-  kernelArgs: (cells: Int32Array, floats: Float32Array) => number[];
-  gemmRunner: (cells: Int32Array, gemm: (...a: number[]) => void) => (lo: number, hi: number) => void;
 };
 
 /**
  * The worker's script: `start` (see {@link spawnWorker}) instantiates the gemm module, reports,
- * then claims chunks of every job. A kernel's module is compiled from its bytes in the shared
+ * then claims chunks of every job: a gemm job calls the module's export `fn`. A kernel's module is compiled from its bytes in the shared
  * memory the first time the worker meets its id (no message needed: the worker never leaves
  * Atomics.wait for its event loop).
  */
@@ -147,20 +149,28 @@ function start(init) {
   }
   Atomics.store(cells, ${READY} + slot * ${LINE}, gemm ? 1 : -1);
   Atomics.notify(cells, ${READY} + slot * ${LINE});
-  const kernelRunner = () => {
-    const id = cells[${ID}];
+  const kernelOf = (id) => {
     let kernel = kernels.get(id);
     if (kernel === undefined) {
       const bytes = new Uint8Array(memory.buffer, cells[${AT}], cells[${LEN}]).slice();
       kernel = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } }).exports.kernel;
       kernels.set(id, kernel);
     }
-    const args = kernelArgs(cells, floats);
-    return (lo, hi) => kernel(...args, lo, hi);
+    return kernel;
   };
-  const runner = () => (cells[${KIND}] === ${GEMM} ? gemmRunner(cells, gemm) : kernelRunner());
+  const runner = () => {
+    const fn = cells[${KIND}] === ${GEMM} ? gemm : kernelOf(cells[${ID}]);
+    const args = jobArgs(cells, floats);
+    return (lo, hi) => fn(...args, lo, hi);
+  };
   let seen = 0;
   while (gemm) {
+    // watch for the next job before sleeping while the caller finds wakes slow (see WORKER_SPIN_MS)
+    const spin = cells[${SPIN_US}];
+    if (spin > 0) {
+      const until = performance.now() + spin / 1000;
+      while (Atomics.load(cells, ${WAKE}) === seen && performance.now() < until) {}
+    }
     Atomics.wait(cells, ${WAKE}, seen);
     seen = Atomics.load(cells, ${WAKE});
     claimChunks(cells, seen, runner);
@@ -168,21 +178,31 @@ function start(init) {
 }`;
 }
 
-/** How a gemm is split: ranges of row panels (`byRows`) or of column panels, `chunk` panels at a time. */
-export interface GemmSplit {
-  byRows: boolean;
-  /** Panels along the split dimension. */
-  total: number;
-  /** Panels along the other one. */
-  other: number;
-  chunk: number;
+/**
+ * Bounds of chunks of [0, total) for `threads` threads claiming them in order: each chunk a
+ * 2·threads-th of what is left (at least `min`, a multiple of `min` except the last), so the first
+ * chunks are long (few claims, panels reused) and the last ones short: the thread that finds no
+ * chunk left waits for at most a short one. At most MAX_CHUNKS chunks.
+ */
+export function guidedChunks(total: number, threads: number, min: number): number[] {
+  const floor = Math.max(min, Math.ceil(total / MAX_CHUNKS));
+  const step = Math.ceil(floor / min) * min;
+  const starts = [0];
+  let at = 0;
+  while (at < total) {
+    const share = Math.ceil((total - at) / (2 * threads));
+    at = Math.min(total, at + Math.max(step, Math.ceil(share / min) * min));
+    starts.push(at);
+  }
+  return starts;
 }
 
-/** The split of an mp × np panel grid for `threads` threads: the larger dimension, about CHUNKS_PER_THREAD chunks per thread. */
-export function gemmSplit(mp: number, np: number, threads: number): GemmSplit {
-  const byRows = mp >= np;
-  const total = byRows ? mp : np;
-  return { byRows, total, other: byRows ? np : mp, chunk: Math.max(1, Math.ceil(total / (threads * CHUNKS_PER_THREAD))) };
+/** Bounds of chunks of [0, total), `chunk` units each (the last may be shorter). */
+export function uniformChunks(total: number, chunk: number): number[] {
+  const starts = [];
+  for (let at = 0; at < total; at += chunk) starts.push(at);
+  starts.push(total);
+  return starts;
 }
 
 /** A kernel module the workers can compile: its id and where its bytes are in the shared memory. */
@@ -202,6 +222,8 @@ export class WasmThreadPool {
   readonly #floats: Float32Array;
   #job = 0;
   #started = false;
+  /** The running mean (ms) of what an Atomics.notify that woke a worker cost this thread. */
+  #wakeCost = 0;
 
   private constructor(workers: ScriptWorker[], cells: Int32Array) {
     this.workers = workers;
@@ -269,34 +291,36 @@ export class WasmThreadPool {
   }
 
   /**
-   * Runs `gemm(...fixed, rows, cols)` over the chunks of `split` on this thread and the workers;
-   * returns when every chunk is done. Call {@link start} first.
+   * Runs `gemm(...args, lo, hi)` (this thread's instance of the export the workers call) over the
+   * chunks [starts[c], starts[c + 1]) on this thread and the workers; returns when every chunk is
+   * done. `alongside`, if given, runs on this thread once the workers are woken, before it claims
+   * chunks. Call {@link start} first.
    */
-  run(gemm: (...args: number[]) => void, fixed: readonly number[], split: GemmSplit): void {
-    if (fixed.length !== FIXED_ARGS) throw new Error('internal: wasm gemm job needs its fixed arguments');
-    this.#publish(GEMM, split.total, split.chunk, (cells) => {
-      for (let a = 0; a < FIXED_ARGS; a++) cells[ARGS + a] = fixed[a] as number;
-      cells[BY_ROWS] = split.byRows ? 1 : 0;
-      cells[OTHER] = split.other;
+  run(gemm: (...args: number[]) => void, args: readonly number[], starts: readonly number[], alongside?: () => void): void {
+    if (args.length > MAX_KERNEL_ARGS) throw new Error('internal: too many arguments for a wasm gemm job');
+    this.#publish(GEMM, starts, (cells) => {
+      cells[NARGS] = args.length;
+      for (let a = 0; a < args.length; a++) {
+        cells[FLOATS + a] = 0;
+        cells[ARGS + a] = args[a] as number;
+      }
     });
-    this.#finish('matmul', () => job.gemmRunner(this.#cells, gemm));
+    try {
+      alongside?.();
+    } finally {
+      // (the published chunks are waited for even if `alongside` threw: they write the caller's blocks)
+      this.#finish('matmul', () => (lo, hi) => gemm(...args, lo, hi));
+    }
   }
 
   /**
-   * Runs `kernel(...args, lo, hi)` over [0, total) in chunks of `chunk` on this thread and the
+   * Runs `kernel(...args, lo, hi)` over the chunks [starts[c], starts[c + 1]) on this thread and the
    * workers (which compile `shared`'s module the first time they meet it); `floats[a]` says that
    * `args[a]` is a float32. Returns when every chunk is done. Call {@link start} first.
    */
-  runKernel(
-    kernel: (...args: number[]) => void,
-    shared: SharedKernel,
-    args: readonly number[],
-    floats: readonly boolean[],
-    total: number,
-    chunk: number,
-  ): void {
+  runKernel(kernel: (...args: number[]) => void, shared: SharedKernel, args: readonly number[], floats: readonly boolean[], starts: readonly number[]): void {
     if (args.length > MAX_KERNEL_ARGS) throw new Error('internal: too many arguments for a wasm kernel job');
-    this.#publish(KERNEL, total, chunk, (cells) => {
+    this.#publish(KERNEL, starts, (cells) => {
       cells[ID] = shared.id;
       cells[AT] = shared.at;
       cells[LEN] = shared.length;
@@ -311,25 +335,28 @@ export class WasmThreadPool {
     this.#finish('kernel', () => (lo, hi) => kernel(...args, lo, hi));
   }
 
-  /** Writes a job of `kind` and wakes the workers. */
-  #publish(kind: number, total: number, chunk: number, write: (cells: Int32Array) => void): void {
+  /** Writes a job of `kind` with chunks between `starts` and wakes the workers. */
+  #publish(kind: number, starts: readonly number[], write: (cells: Int32Array) => void): void {
     if (!this.#started) throw new Error('internal: wasm thread pool used before it started');
-    const chunks = Math.ceil(total / chunk);
-    if (chunks >= 1 << CHUNK_BITS) throw new Error('internal: too many chunks for a wasm job');
+    const chunks = starts.length - 1;
+    if (chunks < 1 || chunks > MAX_CHUNKS) throw new Error(`internal: a wasm job needs 1 to ${MAX_CHUNKS} chunks, got ${chunks}`);
     const cells = this.#cells;
     // the previous job's chunks are all done; close its claims before its cells change (see above)
     Atomics.store(cells, CLAIM, 0);
     this.#job = (this.#job % JOB_LIMIT) + 1;
     cells[KIND] = kind;
-    cells[TOTAL] = total;
-    cells[CHUNK] = chunk;
     cells[CHUNKS] = chunks;
+    for (let c = 0; c <= chunks; c++) cells[STARTS + c] = starts[c] as number;
     write(cells);
     Atomics.store(cells, DONE, 0);
     Atomics.store(cells, FAILED, 0);
     Atomics.store(cells, CLAIM, this.#job << CHUNK_BITS);
     Atomics.store(cells, WAKE, this.#job);
-    Atomics.notify(cells, WAKE);
+    const t0 = performance.now();
+    if (Atomics.notify(cells, WAKE) > 0) {
+      this.#wakeCost += 0.1 * (performance.now() - t0 - this.#wakeCost);
+      Atomics.store(cells, SPIN_US, this.#wakeCost > SLOW_WAKE_MS ? WORKER_SPIN_MS * 1000 : 0);
+    }
   }
 
   /** Claims chunks of the published job here too, then waits for those the workers claimed. */
@@ -338,6 +365,11 @@ export class WasmThreadPool {
     const jobNo = this.#job;
     const chunks = cells[CHUNKS] as number;
     countWorkerShares(chunks - job.claimChunks(cells, jobNo, runner));
+    // the workers' last chunks are short (guided chunks): watch for them before sleeping
+    const until = performance.now() + CALLER_SPIN_MS;
+    while (Atomics.load(cells, DONE) < chunks && performance.now() < until) {
+      // spin
+    }
     const start = Date.now();
     for (;;) {
       const done = Atomics.load(cells, DONE);
