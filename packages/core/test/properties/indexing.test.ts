@@ -372,6 +372,34 @@ describe('take and takeAlongAxis', () => {
     );
   });
 
+  it('argsort of int32 and bool keys is the stable sort, ascending and descending (extremes and long lines too)', () => {
+    const stable = (keys: readonly number[], descending: boolean): number[] =>
+      keys.map((_, i) => i).sort((i, j) => (descending ? (keys[j] as number) - (keys[i] as number) : (keys[i] as number) - (keys[j] as number)) || i - j);
+    const extreme = fc.constantFrom(-(2 ** 31), 2 ** 31 - 1, 0, -1, 1);
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(fc.integer({ min: -3, max: 3 }), fc.integer(), extreme), { minLength: 1, maxLength: 300 }),
+        fc.boolean(),
+        (keys, descending) => {
+          const got = [...np.argsort(np.array(keys, { dtype: 'int32' }), 0, { descending }).dataSync()];
+          expect(got).toEqual(stable(keys, descending));
+        },
+      ),
+      FC,
+    );
+    fc.assert(
+      fc.property(fc.array(fc.boolean(), { minLength: 1, maxLength: 100 }), fc.boolean(), (flags, descending) => {
+        const got = [...np.argsort(np.array(flags, { dtype: 'bool' }), 0, { descending }).dataSync()];
+        expect(got).toEqual(stable(flags.map(Number), descending));
+      }),
+      FC,
+    );
+    // a line of 100k keys with many ties
+    const n = 100_000;
+    const keys = [...new Int32Array(n)].map((_, i) => ((i * 7919) % 1013) - 500);
+    expect([...np.argsort(np.array(keys, { dtype: 'int32' }), 0).dataSync()]).toEqual(stable(keys, false));
+  });
+
   it('argsort then takeAlongAxis sorts each line', () => {
     fc.assert(
       fc.property(

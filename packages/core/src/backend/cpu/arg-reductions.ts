@@ -48,9 +48,21 @@ function argsort(x: TypedArray, a: ShapedArray, axis: number, descending: boolea
     if (v !== v) return -sign;
     return u < v ? -sign : u > v ? sign : i - j;
   };
+  const packed = isIntegerKeyed(x) && len <= PACK_LIMIT;
   for (let o = 0; o < outer; o++) {
     for (let i = 0; i < inner; i++) {
       const base = o * len * inner + i;
+      if (packed) {
+        // key·2^21 + position (exact in float64: |key| ≤ 2^31): a native numeric sort of these is
+        // the stable sort by key (negated for descending), several times faster than a comparator
+        for (let l = 0; l < len; l++) line[l] = sign * (x[base + l * inner] as number) * PACK_LIMIT + l;
+        line.sort();
+        for (let l = 0; l < len; l++) {
+          const v = line[l] as number;
+          out[base + l * inner] = v - Math.floor(v / PACK_LIMIT) * PACK_LIMIT;
+        }
+        continue;
+      }
       for (let l = 0; l < len; l++) {
         line[l] = x[base + l * inner] as number;
         order[l] = l;
@@ -60,6 +72,21 @@ function argsort(x: TypedArray, a: ShapedArray, axis: number, descending: boolea
     }
   }
   return out;
+}
+
+/** Positions below this fit beside an int32 key in a float64's 53 bits. */
+const PACK_LIMIT = 2 ** 21;
+
+/** Keys that are integers of at most 32 bits (int32, bool): no NaN, no -0. */
+function isIntegerKeyed(x: TypedArray): boolean {
+  return (
+    x instanceof Int32Array ||
+    x instanceof Uint8Array ||
+    x instanceof Uint8ClampedArray ||
+    x instanceof Int8Array ||
+    x instanceof Int16Array ||
+    x instanceof Uint16Array
+  );
 }
 
 export const argRoutines: CpuRoutines = {
