@@ -1,6 +1,7 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
 import { sizeOf } from '../../shape.js';
+import { copyElements } from '../wasm/heap-copy.js';
 import { takeTyped } from './pool.js';
 import type { CpuRoutines } from './routine.js';
 
@@ -42,7 +43,7 @@ export const indexingRoutines: CpuRoutines = {
         i = i < 0 ? 0 : i >= n ? n - 1 : i;
         const src = (p * n + i) * post;
         const o = (p * m + t) * post;
-        if (post > 16) dst.set((x as Float32Array).subarray(src, src + post), o);
+        if (post > 16) copyElements(dst, o, x!, src, post);
         else for (let q = 0; q < post; q++) dst[o + q] = x![src + q] as number;
       }
     }
