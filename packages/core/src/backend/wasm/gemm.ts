@@ -83,6 +83,14 @@ function min(f: FunctionBuilder, dst: Local<'i32'>, a: () => void, b: () => void
   f.op('i32.lt_s').select('i32').set(dst);
 }
 
+/** N of one type: the parameters' locals below, destructured without undefined checks. */
+type Tuple<T, N extends number, R extends T[] = []> = R['length'] extends N ? R : Tuple<T, N, [...R, T]>;
+
+/** The function's first `n` parameters, all i32. */
+function i32Params<N extends number>(f: FunctionBuilder, n: N): Tuple<Local<'i32'>, N> {
+  return Array.from({ length: n }, (_, i) => f.param(i, 'i32')) as Tuple<Local<'i32'>, N>;
+}
+
 function emitKernel(f: FunctionBuilder, cfg: GemmConfig): void {
   const { mr, nr, fma } = cfg;
   const nv = nr / 4;
@@ -158,19 +166,7 @@ function emitKernel(f: FunctionBuilder, cfg: GemmConfig): void {
 
 function emitGemm(f: FunctionBuilder, kernel: FunctionBuilder, cfg: GemmConfig): void {
   const { mr, nr } = cfg;
-  const [ap, bp, c, K, ldc, kcMax, mc, p0, p1, q0, q1] = Array.from({ length: 11 }, (_, i) => f.param(i, 'i32')) as [
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-  ];
+  const [ap, bp, c, K, ldc, kcMax, mc, p0, p1, q0, q1] = i32Params(f, 11);
   const pc = f.local('i32');
   const kc = f.local('i32');
   const ic = f.local('i32');
@@ -377,81 +373,46 @@ function emitPack(f: FunctionBuilder, width: number, vectorCopy: boolean): void 
 
 /** One chunk of a product, its own panels of the split operand packed first (see GemmExports.gemm_chunk). */
 function emitGemmChunk(f: FunctionBuilder, gemm: FunctionBuilder, packA: FunctionBuilder, packB: FunctionBuilder, cfg: GemmConfig): void {
-  const [ap, bp, c, K, ldc, kc, mc, src, ls, ks, lanes, byRows, other, lo, hi] = Array.from({ length: 15 }, (_, i) => f.param(i, 'i32'));
+  const [ap, bp, c, K, ldc, kc, mc, src, ls, ks, lanes, byRows, other, lo, hi] = i32Params(f, 15);
+  const hiLanes = f.local('i32');
   const part = (width: number, pack: FunctionBuilder, packed: Local<'i32'>) => {
     // pack(src + lo·width·ls, ls, ks, min(lanes, hi·width) − lo·width, K, packed + lo·width·K·4)
-    f.get(lanes as Local<'i32'>);
+    f.get(lanes);
     const any = f.if();
-    f.get(src as Local<'i32'>)
-      .get(lo as Local<'i32'>)
-      .i32Const(width)
-      .op('i32.mul')
-      .get(ls as Local<'i32'>)
-      .op('i32.mul')
-      .op('i32.add');
-    f.get(ls as Local<'i32'>).get(ks as Local<'i32'>);
+    f.get(src).get(lo).i32Const(width).op('i32.mul').get(ls).op('i32.mul').op('i32.add');
+    f.get(ls).get(ks);
     min(
       f,
       hiLanes,
-      () => f.get(lanes as Local<'i32'>),
-      () =>
-        f
-          .get(hi as Local<'i32'>)
-          .i32Const(width)
-          .op('i32.mul'),
+      () => f.get(lanes),
+      () => f.get(hi).i32Const(width).op('i32.mul'),
     );
-    f.get(hiLanes)
-      .get(lo as Local<'i32'>)
-      .i32Const(width)
-      .op('i32.mul')
-      .op('i32.sub');
-    f.get(K as Local<'i32'>);
-    f.get(packed)
-      .get(lo as Local<'i32'>)
-      .i32Const(width)
-      .op('i32.mul')
-      .get(K as Local<'i32'>)
-      .op('i32.mul')
-      .i32Const(4)
-      .op('i32.mul')
-      .op('i32.add');
+    f.get(hiLanes).get(lo).i32Const(width).op('i32.mul').op('i32.sub');
+    f.get(K);
+    f.get(packed).get(lo).i32Const(width).op('i32.mul').get(K).op('i32.mul').i32Const(4).op('i32.mul').op('i32.add');
     f.call(pack);
     f.end(any);
   };
-  const hiLanes = f.local('i32');
   const fixed = () => {
-    for (const p of [ap, bp, c, K, ldc, kc, mc]) f.get(p as Local<'i32'>);
+    for (const p of [ap, bp, c, K, ldc, kc, mc]) f.get(p);
   };
-  f.get(byRows as Local<'i32'>);
+  f.get(byRows);
   const rows = f.if();
-  part(cfg.mr, packA, ap as Local<'i32'>);
+  part(cfg.mr, packA, ap);
   fixed();
-  f.get(lo as Local<'i32'>)
-    .get(hi as Local<'i32'>)
-    .i32Const(0)
-    .get(other as Local<'i32'>);
+  f.get(lo).get(hi).i32Const(0).get(other);
   f.call(gemm);
   f.else(rows);
-  part(cfg.nr, packB, bp as Local<'i32'>);
+  part(cfg.nr, packB, bp);
   fixed();
-  f.i32Const(0)
-    .get(other as Local<'i32'>)
-    .get(lo as Local<'i32'>)
-    .get(hi as Local<'i32'>);
+  f.i32Const(0).get(other).get(lo).get(hi);
   f.call(gemm);
   f.end(rows);
 }
 
 /** Rows of bytes from one strided place to another (memory.copy: far faster than a TypedArray copy between views of a shared buffer). */
 function emitCopyRows(f: FunctionBuilder): void {
-  const [dst, ds, src, ss, bytes, rows] = Array.from({ length: 6 }, (_, i) => f.param(i, 'i32')) as Local<'i32'>[] as [
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-    Local<'i32'>,
-  ];
+  const [dst, ds, src, ss, bytes, rows] = i32Params(f, 6);
   const r = f.local('i32');
   const zero = f.local('i32');
   forRange(f, r, zero, rows, () => {
