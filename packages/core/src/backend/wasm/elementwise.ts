@@ -9,7 +9,7 @@ import { wasmThreadPool } from './engine.js';
 import { wasmFeatures } from './features.js';
 import { HEAP_MEMORY, type WasmHeap, wasmHeap } from './heap.js';
 import { renderWasm, wasmVarTypes } from './render-wasm.js';
-import { MAX_KERNEL_ARGS, type SharedKernel, uniformChunks } from './threads.js';
+import { MAX_JOB_ARGS, type SharedKernel, uniformChunks } from './threads.js';
 
 /** A kernel over typed arrays, as the JavaScript renderer's (cpu/render-js.ts). */
 export type TypedKernel = (out: TypedArray, inputs: readonly TypedArray[], vars: readonly number[]) => void;
@@ -95,7 +95,7 @@ function rangedInvoke(kernel: Kernel, bytes: Uint8Array, instance: WebAssembly.I
   const nArgs = first + nVars;
   const floats = [...new Array(first).fill(false), ...wasmVarTypes(kernel).map((d) => d === 'float32')];
   const oneLoop = kernel.loops.length === 1;
-  let shared: SharedKernel | null | undefined = heap === null || nArgs > MAX_KERNEL_ARGS ? null : undefined;
+  let shared: SharedKernel | null | undefined = heap === null || nArgs > MAX_JOB_ARGS ? null : undefined;
   return (a, outputs) => {
     const pool = shared !== null && outputs >= threadMin ? wasmThreadPool() : null;
     if (pool !== null) {

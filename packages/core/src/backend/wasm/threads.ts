@@ -4,14 +4,14 @@ import { canBlock, countWorkerShares, defaultThreadCount, type ScriptWorker, spa
  * Worker threads for the WebAssembly matmul and large elementwise kernels (Node's worker_threads,
  * or Web Workers in a cross-origin-isolated page; see ../cpu/workers.ts): each worker instantiates
  * the matmul's compiled module on the same shared WebAssembly.Memory, then sleeps in
- * `Atomics.wait`. A product is cut into chunks (ranges of row panels or of column panels), a
- * kernel into ranges of its outermost loop; the calling thread publishes the
- * job in shared cells, wakes the workers, and every thread, the caller included, claims chunks one
- * at a time until none is left. The caller then waits only for chunks that were claimed and not
+ * `Atomics.wait`. A product is cut into chunks (ranges of row panels or of column panels, long ones
+ * first: see guidedChunks), a kernel into ranges of its outermost loop; the calling thread
+ * publishes the job in shared cells, wakes the workers, and every thread, the caller included,
+ * claims chunks one at a time until none is left. The caller then waits only for chunks that were claimed and not
  * yet finished, never for a particular worker: on a busy machine a worker that wakes late finds
  * the work done and does nothing (measured: with a fixed half per thread, the caller spent a
  * quarter of its matmul time waiting for a descheduled worker). The backend stays synchronous; no
- * messages are posted per product (a futex wake costs microseconds, a message tens of them); each
+ * messages are posted per product (a message costs more than a futex wake; see WORKER_SPIN_MS); each
  * output tile is computed by the same code on one thread, so results are bit-identical whatever
  * the thread count.
  *
@@ -55,8 +55,9 @@ const CALLER_SPIN_MS = 0.5;
  * | next chunk), DONE (chunks finished), FAILED (a chunk threw), then the job: its KIND, CHUNKS and
  * where each chunk starts (STARTS: CHUNKS + 1 bounds, the last the end), its argument count NARGS,
  * the arguments at ARGS and at FLOATS which of them are float32 (their cells hold the bits); for a
- * kernel also its ID and the address AT and length LEN of its module's bytes in the memory. Each worker's ready flag sits on a cache line of its own
- * after them.
+ * kernel also its ID and the address AT and length LEN of its module's bytes in the memory; and
+ * SPIN_US, how long workers watch for the next job. Each worker's ready flag sits on a cache line
+ * of its own after them.
  */
 const WAKE = 0;
 const CLAIM = 1;
@@ -72,11 +73,11 @@ const LEN = 10;
 const NARGS = 11;
 const ARGS = 16;
 /** The most arguments a job carries (beyond them a kernel runs on the calling thread). */
-export const MAX_KERNEL_ARGS = 96;
-const FLOATS = ARGS + MAX_KERNEL_ARGS;
+export const MAX_JOB_ARGS = 96;
+const FLOATS = ARGS + MAX_JOB_ARGS;
 /** The most chunks a job has. */
 export const MAX_CHUNKS = 256;
-const STARTS = FLOATS + MAX_KERNEL_ARGS;
+const STARTS = FLOATS + MAX_JOB_ARGS;
 const GEMM = 1;
 const KERNEL = 2;
 const LINE = 16;
@@ -129,9 +130,9 @@ const job = new Function(`${JOB_CODE}; return { claimChunks };`)() as {
 
 /**
  * The worker's script: `start` (see {@link spawnWorker}) instantiates the gemm module, reports,
- * then claims chunks of every job: a gemm job calls the module's export `fn`. A kernel's module is compiled from its bytes in the shared
- * memory the first time the worker meets its id (no message needed: the worker never leaves
- * Atomics.wait for its event loop).
+ * then claims chunks of every job: a gemm job calls the module's export `fn`. A kernel's module is
+ * compiled from its bytes in the shared memory the first time the worker meets its id (no message
+ * needed: the worker never leaves Atomics.wait for its event loop).
  */
 function workerSource(fn: string): string {
   return `
@@ -297,7 +298,7 @@ export class WasmThreadPool {
    * chunks. Call {@link start} first.
    */
   run(gemm: (...args: number[]) => void, args: readonly number[], starts: readonly number[], alongside?: () => void): void {
-    if (args.length > MAX_KERNEL_ARGS) throw new Error('internal: too many arguments for a wasm gemm job');
+    if (args.length > MAX_JOB_ARGS) throw new Error('internal: too many arguments for a wasm gemm job');
     this.#publish(GEMM, starts, (cells) => {
       cells[NARGS] = args.length;
       for (let a = 0; a < args.length; a++) {
@@ -319,7 +320,7 @@ export class WasmThreadPool {
    * `args[a]` is a float32. Returns when every chunk is done. Call {@link start} first.
    */
   runKernel(kernel: (...args: number[]) => void, shared: SharedKernel, args: readonly number[], floats: readonly boolean[], starts: readonly number[]): void {
-    if (args.length > MAX_KERNEL_ARGS) throw new Error('internal: too many arguments for a wasm kernel job');
+    if (args.length > MAX_JOB_ARGS) throw new Error('internal: too many arguments for a wasm kernel job');
     this.#publish(KERNEL, starts, (cells) => {
       cells[ID] = shared.id;
       cells[AT] = shared.at;
