@@ -5,10 +5,11 @@ import { guidedChunks, WasmThreadPool } from './threads.js';
 
 /**
  * The float32 matmul in WebAssembly SIMD (gemm.ts), driven from JavaScript: operands are packed
- * into panels, multiplied by the tiled loop nest, and the product copied out. It runs on the
- * process's WebAssembly heap (heap.ts), so operands that are heap arrays are packed from where
- * they are; others are first copied into scratch blocks. Without a shared heap it keeps a memory
- * of its own (and one thread).
+ * into panels (each thread packing the panels of its own chunks), multiplied by the tiled loop
+ * nest, and the product written where it goes when that is a heap array whose rows are whole tiles
+ * wide, else copied out. It runs on the process's WebAssembly heap (heap.ts), so operands that are
+ * heap arrays are packed from where they are; others are first copied into scratch blocks. Without
+ * a shared heap it keeps a memory of its own (and one thread).
  */
 /** Layouts as in the CPU backend's matmul: A stored [M,K] ('mk') or [K,M] ('km'); B [N,K] ('nk') or [K,N] ('kn'). */
 export interface WasmMatmulLayout {
