@@ -1,7 +1,7 @@
 import type { ShapedArray } from '../../aval.js';
 import type { TypedArray } from '../../dtype.js';
 import { sizeOf } from '../../shape.js';
-import { copyElements } from '../wasm/heap-copy.js';
+import { elementCopier } from '../wasm/heap-copy.js';
 import { takeTyped } from './pool.js';
 import type { CpuRoutines } from './routine.js';
 
@@ -37,13 +37,14 @@ export const indexingRoutines: CpuRoutines = {
     const [pre, n, post] = split(a!, axis);
     const m = ia!.size;
     const dst = takeTyped(out!.dtype, out!.size, true);
+    const copy = post > 16 ? elementCopier(dst, x!) : null;
     for (let p = 0; p < pre; p++) {
       for (let t = 0; t < m; t++) {
         let i = idx![t] as number;
         i = i < 0 ? 0 : i >= n ? n - 1 : i;
         const src = (p * n + i) * post;
         const o = (p * m + t) * post;
-        if (post > 16) copyElements(dst, o, x!, src, post);
+        if (copy !== null) copy(o, src, post);
         else for (let q = 0; q < post; q++) dst[o + q] = x![src + q] as number;
       }
     }

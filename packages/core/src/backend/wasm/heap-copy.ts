@@ -30,16 +30,24 @@ function heapCopier(): Copy | null {
 }
 
 /**
- * `dst[at .. at + count) = src[from .. from + count)` for arrays of one element type: by
- * memory.copy when both are views of the heap, else by a TypedArray copy.
+ * A copier of ranges from `src` to `dst` (arrays of one element type): `copy(at, from, count)` sets
+ * `dst[at .. at + count)` to `src[from .. from + count)`, by memory.copy when both are views of the
+ * heap, else by a TypedArray copy. Resolve it once per pair of arrays, outside a loop of copies.
  */
-export function copyElements(dst: TypedArray, at: number, src: TypedArray, from: number, count: number): void {
+export function elementCopier(dst: TypedArray, src: TypedArray): (at: number, from: number, count: number) => void {
   const heap = wasmHeap();
-  const copy = heap !== null && heap.owns(dst) && heap.owns(src) ? heapCopier() : null;
-  if (copy !== null && dst.BYTES_PER_ELEMENT === src.BYTES_PER_ELEMENT) {
+  const both = heap?.owns(dst) === true && heap.owns(src) && dst.BYTES_PER_ELEMENT === src.BYTES_PER_ELEMENT;
+  const copy = both ? heapCopier() : null;
+  if (copy !== null) {
     const size = dst.BYTES_PER_ELEMENT;
-    copy(dst.byteOffset + at * size, src.byteOffset + from * size, count * size);
-    return;
+    const d = dst.byteOffset;
+    const s = src.byteOffset;
+    return (at, from, count) => copy(d + at * size, s + from * size, count * size);
   }
-  (dst as Float32Array).set((src as Float32Array).subarray(from, from + count), at);
+  return (at, from, count) => (dst as Float32Array).set((src as Float32Array).subarray(from, from + count), at);
+}
+
+/** One range copied (see {@link elementCopier}). */
+export function copyElements(dst: TypedArray, at: number, src: TypedArray, from: number, count: number): void {
+  elementCopier(dst, src)(at, from, count);
 }
