@@ -6,6 +6,7 @@
 import { type Array, lax, np, withBackend } from '@tenfold/core';
 import { webgpuBackend } from '@tenfold/gpu';
 import { grad, jit, vjp } from '@tenfold/grad';
+import { seededUniform as rng } from '@tenfold/grad/testing';
 import { describe, expect, it } from 'vitest';
 import { convSettings } from '../src/routines/conv.js';
 import { adapter } from './gpu-env.js';
@@ -15,18 +16,6 @@ type Backend = 'cpu' | 'webgpu';
 /** float32's unit roundoff. */
 const U = 2 ** -24;
 const gamma = (K: number) => (K * U) / (1 - K * U);
-
-/** A seeded generator of floats in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const size = (shape: readonly number[]) => shape.reduce((p, x) => p * x, 1);
 

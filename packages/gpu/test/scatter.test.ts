@@ -3,23 +3,13 @@
 // transpose a gather into a scatter_add; a size the old per-element scan of all indices made slow.
 import { type Array, type DType, getBackend, lax, np, withBackend } from '@tenfold/core';
 import { grad } from '@tenfold/grad';
+import { seededUniform as rng } from '@tenfold/grad/testing';
 import { describe, expect, it } from 'vitest';
 import { DIRECT_MAX } from '../src/routines/scatter.js';
 import { adapter } from './gpu-env.js';
 import { settle } from './settle.js';
 
 type Backend = 'cpu' | 'webgpu';
-
-/** A small deterministic generator (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function values(dtype: DType, size: number, r: () => number): Float32Array | Int32Array | Uint8Array {
   if (dtype === 'int32') return Int32Array.from({ length: size }, () => Math.floor((r() - 0.5) * 2 ** 32)); // sums wrap

@@ -3,6 +3,7 @@
 // against central finite differences and against the JVP through ⟨vjp(u), v⟩ = ⟨u, jvp(v)⟩.
 import { type Array, lax, np } from '@tenfold/core';
 import { grad, hessian, jacfwd, jacrev, jvp, vjp } from '@tenfold/grad';
+import { seededUniform as rng } from '@tenfold/grad/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 
@@ -22,18 +23,6 @@ const FD_TOL = 1e-6;
 const DUAL_TOL = 1e-9;
 
 type Pair = [number, number];
-
-/** A small seeded generator (mulberry32), so the data of each case follows from fast-check's seed. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function randn(shape: readonly number[], r: () => number): Array {
   const n = shape.reduce((p, d) => p * d, 1);

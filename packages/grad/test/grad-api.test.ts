@@ -4,7 +4,7 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { type Array, getBackend, np, tree } from '@tenfold/core';
 import { grad, hessian, jacfwd, jacrev, jvp, linearize, stopGradient, valueAndGrad, vjp, vmap } from '@tenfold/grad';
-import { arrays, broadcastShapes, checkGrads, f64, GradCheckError, numericalJvp, numericalVjp, shapes } from '@tenfold/grad/testing';
+import { arrays, broadcastShapes, checkGrads, f64, GradCheckError, numericalJvp, numericalVjp, seededUniform, shapes } from '@tenfold/grad/testing';
 import fc from 'fast-check';
 import { afterEach, describe, expect, expectTypeOf, it, vi } from 'vitest';
 
@@ -605,5 +605,31 @@ describe('@tenfold/grad/testing', () => {
       ),
       { seed: 42, numRuns: 20 },
     );
+  });
+});
+
+describe('seededUniform (test data from a seed)', () => {
+  it('is deterministic per seed, in [0, 1), and uniform (mean and variance within 6 standard errors over 100k draws)', () => {
+    const n = 100_000;
+    const a = seededUniform(7);
+    const b = seededUniform(7);
+    const c = seededUniform(8);
+    let sum = 0;
+    let sq = 0;
+    let same = 0;
+    for (let i = 0; i < n; i++) {
+      const x = a();
+      expect(x).toBe(b());
+      if (x === c()) same++;
+      expect(x >= 0 && x < 1).toBe(true);
+      sum += x;
+      sq += x * x;
+    }
+    expect(same).toBeLessThan(5);
+    const mean = sum / n;
+    const variance = sq / n - mean * mean;
+    // a uniform on [0, 1): mean 1/2 (standard error sqrt(1/12/n)), variance 1/12 (standard error sqrt(1/180/n))
+    expect(Math.abs(mean - 0.5)).toBeLessThan(6 * Math.sqrt(1 / 12 / n));
+    expect(Math.abs(variance - 1 / 12)).toBeLessThan(6 * Math.sqrt(1 / 180 / n));
   });
 });

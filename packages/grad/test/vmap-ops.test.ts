@@ -4,6 +4,7 @@
 // batch (its staged graph does not grow with the batch size).
 import { type Array, type DType, lax, np, type PrimitiveName, random, tree } from '@tenfold/core';
 import { jit, makeJaxpr, vmap } from '@tenfold/grad';
+import { seededUniform as rng } from '@tenfold/grad/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { argDTypes, type Domain, domainsFor, OP_TABLE, type OpRecord, type Shape, shapesOf, toArray, valueArbitrary } from '../../core/test/op-table.js';
@@ -19,18 +20,6 @@ const sizeOf = (s: Shape): number => s.reduce((p, d) => p * d, 1);
 // ---------------------------------------------------------------------------------------------
 // The reference: f on each slice, stacked
 // ---------------------------------------------------------------------------------------------
-
-/** Deterministic uniform numbers in [0, 1) (mulberry32). */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /**
  * Asserts `actual` equals `expected`: same shape and dtype; exact for int and bool, close for

@@ -2,7 +2,7 @@
 // statistics, sequential's parameter tuple (values and types), and gradients through small models
 // checked against central finite differences in float64.
 import { type Array, lax, np, random, tree } from '@tenfold/core';
-import { checkGrads } from '@tenfold/grad/testing';
+import { checkGrads, seededUniform } from '@tenfold/grad/testing';
 import {
   activation,
   avgPool2d,
@@ -47,14 +47,7 @@ function expectClose(actual: Array, expected: Array | number[], atol = 1e-5, rto
 
 /** A seeded float64 array with values in [-1, 1) (mulberry32, independent of the library). */
 function rand(shape: readonly number[], seed: number): Array {
-  let a = seed >>> 0;
-  const next = (): number => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
+  const next = seededUniform(seed);
   const n = shape.reduce((p, d) => p * d, 1);
   const data = new Float64Array(n);
   for (let i = 0; i < n; i++) data[i] = 2 * next() - 1;

@@ -1,5 +1,6 @@
 import { type Array, devicePut, isConcrete, isFloatDType, np, type TypedArray, tree, withBackend } from '@tenfold/core';
 import { jvp, vjp } from '../api.js';
+import { seededUniform } from './seeded.js';
 
 /** Which derivative maps {@link checkGrads} checks: forward mode (JVP) and/or reverse mode (VJP). */
 export type GradMode = 'fwd' | 'rev';
@@ -67,17 +68,13 @@ export class GradCheckError extends Error {
 // ---------------------------------------------------------------------------------------------
 
 class Rng {
-  #s: number;
+  readonly #next: () => number;
   constructor(seed: number) {
-    this.#s = (seed ^ 0x9e3779b9) >>> 0;
+    this.#next = seededUniform(seed ^ 0x9e3779b9);
   }
-  /** mulberry32: uniform in [0, 1). */
+  /** Uniform in [0, 1). */
   uniform(): number {
-    this.#s = (this.#s + 0x6d2b79f5) >>> 0;
-    let t = this.#s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    return this.#next();
   }
   /** Standard normal (Box-Muller), as JAX's `rand_like` draws `randn`. */
   normal(): number {

@@ -35,3 +35,4 @@ export {
   numericalJvp,
   numericalVjp,
 } from './check-grads.js';
+export { seededUniform } from './seeded.js';
