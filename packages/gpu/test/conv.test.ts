@@ -4,12 +4,12 @@
 // grid of more than 65535 workgroups, each against the CPU backend within the float32 error bound
 // of a K-term dot product: 2γ_K·Σ|x·w| per output, where Σ|x·w| is the same conv of |x| and |w|.
 import { type Array, lax, np, withBackend } from '@tenfold/core';
-import { webgpuBackend } from '@tenfold/gpu';
 import { grad, jit, vjp } from '@tenfold/grad';
 import { seededUniform as rng } from '@tenfold/grad/testing';
 import { describe, expect, it } from 'vitest';
 import { convSettings } from '../src/routines/conv.js';
 import { adapter } from './gpu-env.js';
+import { onGpu } from './jitted.js';
 
 type Backend = 'cpu' | 'webgpu';
 
@@ -80,19 +80,6 @@ async function check({ x, w, opts }: Case, what: string, seed = 1): Promise<void
   const got = withBackend('webgpu', () => lax.conv(on(xv, x, 'webgpu'), on(wv, w, 'webgpu'), opts));
   const bound = (await withBackend('cpu', () => lax.conv(on(abs(xv), x, 'cpu'), on(abs(wv), w, 'cpu'), opts)).data()) as Float32Array;
   await within(got, want, bound, size(w.slice(1)), what);
-}
-
-/** Runs `f` jitted on webgpu: its result, and the program's steps, epilogues and dispatches of one call after the first. */
-function onGpu<A extends Array[]>(f: (...a: A) => Array, args: A): { out: Array; epilogues: number; dispatches: number } {
-  const backend = webgpuBackend();
-  const g = jit(f);
-  g(...args).dispose(); // compiles
-  const q0 = backend.queueStats().dispatches;
-  const out = g(...args);
-  const dispatches = backend.queueStats().dispatches - q0;
-  const program = g.lower(...args).program;
-  const epilogues = program.steps.filter((s) => s.kind === 'routine' && s.epilogue !== undefined).length;
-  return { out, epilogues, dispatches };
 }
 
 const SAME = { padding: 'SAME' } as const;

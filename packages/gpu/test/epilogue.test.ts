@@ -7,6 +7,7 @@ import { webgpuBackend } from '@tenfold/gpu';
 import { jit } from '@tenfold/grad';
 import { describe, expect, it } from 'vitest';
 import { adapter } from './gpu-env.js';
+import { onGpu } from './jitted.js';
 
 type Backend = 'cpu' | 'webgpu';
 
@@ -65,19 +66,6 @@ function dotBound(x: Float32Array, w: Float32Array, nb: number, M: number, K: nu
         s[(b * M + m) * N + n] = acc;
       }
   return (i, v) => 2 * gamma * (s[i] as number) + ops * U * Math.abs(v) + Number.MIN_VALUE;
-}
-
-/** Runs `f` jitted on webgpu: its result, the program, and the dispatches of one call after the first. */
-function onGpu<A extends Array[]>(f: (...a: A) => Array, args: A): { out: Array; steps: number; epilogues: number; dispatches: number } {
-  const backend = webgpuBackend();
-  const g = jit(f);
-  g(...args).dispose(); // compiles
-  const q0 = backend.queueStats().dispatches;
-  const out = g(...args);
-  const dispatches = backend.queueStats().dispatches - q0;
-  const program = g.lower(...args).program;
-  const epilogues = program.steps.filter((s) => s.kind === 'routine' && s.epilogue !== undefined).length;
-  return { out, steps: program.steps.length, epilogues, dispatches };
 }
 
 const biasRelu = (x: Array, w: Array, b: Array) => np.relu(np.add(np.matmul(x, w), b));
